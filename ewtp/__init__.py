@@ -1,0 +1,1 @@
+"""eWTP hub: an Electronic World Trade Platform hub (see README.md)."""

@@ -1,0 +1,75 @@
+"""The HTTP API at /api/v1: one NinjaAPI, one error shape, routers from each domain."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from ewtp.accounts.api import router as accounts_router
+from ewtp.accounts.api_auth import AUTH
+from ewtp.core.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
+from ewtp.core.http import error_response
+from ewtp.rules.api import router as rules_router
+
+api = NinjaAPI(
+    title="eWTP hub API",
+    version="1",
+    description="Electronic World Trade Platform hub. Every mutating call needs an `Idempotency-Key` header. "
+    "Authenticate with `Authorization: Bearer <partner token>` or a signed-in session (with CSRF token).",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=AUTH,
+)
+
+
+def _field_name(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc]
+    # ninja nests a body under the parameter's name: ("body", "payload", "field", ...)
+    if len(parts) > 2 and parts[0] == "body":
+        parts = parts[2:]
+    elif len(parts) > 1 and parts[0] in {"query", "path", "header", "cookie", "body", "form", "file"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        fields.setdefault(_field_name(err.get("loc", ())), []).append(str(err.get("msg", "invalid")))
+    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items())
+    return error_response(ValidationFailed(f"invalid input — {summary}", fields=fields))
+
+
+@api.exception_handler(AppError)
+def _app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
+    return error_response(exc)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    resp = error_response(Unauthorized("authentication required: a valid bearer token or a signed-in session"))
+    resp["WWW-Authenticate"] = "Bearer"
+    return resp
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    classes = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound}
+    cls = classes.get(exc.status_code, AppError)
+    err = cls(str(exc) if not str(exc).startswith("Cannot parse request body") else "the request body is not valid JSON")
+    err.status = exc.status_code
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        err.code = "csrf_failed"
+    return error_response(err)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(NotFound(str(exc) or "not found"))
+
+
+api.add_router("/accounts", accounts_router)
+api.add_router("/reference", rules_router)
+

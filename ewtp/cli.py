@@ -1,0 +1,173 @@
+"""The `ewtp` command. Errors print as one line on stderr with a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="eWTP hub: run, set up and inspect the hub.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+refdata_app = typer.Typer(help="Reference data (countries, currencies, HS codes).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(refdata_app, name="refdata")
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings")
+    import django
+
+    django.setup()
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    console.print("database schema is up to date")
+
+
+@refdata_app.command("load")
+def refdata_load() -> None:
+    """Load countries, currencies and the HS 2022 nomenclature from the repo's files."""
+    _django()
+    from ewtp.rules.refdata import load_reference_data
+
+    c = load_reference_data()
+    console.print(f"loaded {c.countries} countries, {c.currencies} currencies, "
+                  f"{c.hs_sections} HS sections and {c.hs_codes} HS codes")
+
+
+@app.command()
+def createuser(
+    username: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[str, typer.Option(help="buyer, seller, hub_operator, customs_officer, logistics_partner, "
+                                           "payment_partner or analyst")],
+    email: Annotated[str, typer.Option(help="e-mail address")] = "",
+    jurisdiction: Annotated[str, typer.Option(help="customs officers: ISO country code or EU")] = "",
+    organisation: Annotated[str, typer.Option(help="name of an existing organisation to join")] = "",
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")] = "",
+) -> None:
+    """Create a user with a role; the password is read from EWTP_PASSWORD or asked for."""
+    _django()
+    from ewtp.accounts.models import Organisation
+    from ewtp.accounts.services import create_user
+    from ewtp.core.actor import Role
+
+    if role not in Role.ALL:
+        raise CliError(f"unknown role {role!r}; one of {', '.join(Role.ALL)}")
+    password = os.environ.get("EWTP_PASSWORD") or typer.prompt("password", hide_input=True,
+                                                                confirmation_prompt=True)
+    org = None
+    if organisation:
+        org = Organisation.objects.filter(name=organisation).first()
+        if org is None:
+            raise CliError(f"no organisation named {organisation!r}")
+    user = create_user("cli", username=username, email=email or f"{username}@example.invalid", password=password,
+                       role=role, jurisdiction=jurisdiction.upper(), country=country.upper(), organisation=org)
+    console.print(f"created {user.role} {user.username}")
+
+
+@app.command()
+def check() -> None:
+    """Check configuration and database health; non-zero exit on any problem."""
+    _django()
+    from ewtp.web.health import run_checks
+
+    problems = 0
+    for ok, line in run_checks():
+        console.print(("[green]ok[/green]   " if ok else "[red]FAIL[/red] ") + line)
+        problems += not ok
+    if problems:
+        raise CliError(f"{problems} check(s) failed")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain's hashes; non-zero exit if anything was altered."""
+    _django()
+    from ewtp.core.audit import verify
+
+    result = verify()
+    if not result.ok:
+        raise CliError(f"audit log is NOT intact after {result.entries} entries: {result.problem}")
+    console.print(f"audit log intact: {result.entries} entries verified")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    threads: Annotated[int, typer.Option(help="worker threads")] = 8,
+) -> None:
+    """Serve the hub over HTTP until Ctrl-C."""
+    _django()
+    from waitress import serve as waitress_serve
+
+    from ewtp.wsgi import application
+
+    console.print(f"serving the hub at http://{host}:{port}  (Ctrl-C to stop)")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="ewtp")
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the hub afterwards")] = True,
+    reset_passwords: Annotated[bool, typer.Option(help="issue new passwords for the demo accounts")] = False,
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Set up the embedded database with reference data and one account per role, then serve."""
+    _django()
+    from ewtp.demo.setup import prepare_demo
+
+    report = prepare_demo(reset_passwords=reset_passwords, progress=console.print)
+    console.print(report.render())
+    if serve_after:
+        serve(port=port)
+
+
+def main() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    from ewtp.core.errors import AppError
+
+    try:
+        app(standalone_mode=False)
+    except (CliError, ImproperlyConfigured, DatabaseError) as exc:
+        err_console.print(f"error: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}")
+        sys.exit(1)
+    except AppError as exc:
+        fields = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
+        err_console.print(f"error: {fields or exc.message}")
+        sys.exit(1)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        sys.exit(code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Idempotency-Key for every mutating API call.
+
+The first answer is stored per (caller, key) and replayed for a retry; the same key with a
+different request is 409; a request still running under the key is 409 too. Server errors,
+401 and 429 are not stored, so those may be retried. A record left `in_progress` by a crashed
+worker is considered abandoned after ABANDONED_AFTER.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from ewtp.core.caller import caller_key
+from ewtp.core.errors import BadRequest, Conflict
+from ewtp.core.http import error_response
+from ewtp.core.models import IdempotencyRecord
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+HEADER = "Idempotency-Key"
+ABANDONED_AFTER = timedelta(minutes=5)
+NOT_STORED = {401, 429}
+
+
+def _applies(request: HttpRequest) -> bool:
+    if request.method not in MUTATING or not request.path.startswith("/api/"):
+        return False
+    exempt = getattr(settings, "EWTP_IDEMPOTENCY_EXEMPT_PREFIXES", ())
+    return not any(request.path.startswith(p) for p in exempt)
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    h = hashlib.sha256()
+    h.update(request.method.encode() + b" " + request.get_full_path().encode() + b"\n")
+    h.update(request.body)
+    return h.hexdigest()
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _applies(request):
+            return self.get_response(request)
+        key = request.headers.get(HEADER, "").strip()
+        if not key or len(key) > 255:
+            reason = "required on every mutating call" if not key else "at most 255 characters"
+            return error_response(BadRequest(f"{HEADER} header: {reason}", code="idempotency_key", fields={HEADER: [reason]}))
+        caller, fingerprint = caller_key(request), _fingerprint(request)
+        record, replay = self._claim(caller, key, fingerprint)
+        if replay is not None:
+            return replay
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            raise
+        if response.status_code >= 500 or response.status_code in NOT_STORED or getattr(response, "streaming", False):
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        else:
+            IdempotencyRecord.objects.filter(pk=record.pk).update(
+                state=IdempotencyRecord.DONE, status_code=response.status_code,
+                content_type=response.get("Content-Type", ""), body=bytes(response.content),
+            )
+        return response
+
+    def _claim(self, caller: str, key: str, fingerprint: str) -> tuple[IdempotencyRecord, HttpResponse | None]:
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(caller=caller, key=key, fingerprint=fingerprint), None
+        except IntegrityError:
+            pass
+        existing = IdempotencyRecord.objects.get(caller=caller, key=key)
+        if existing.fingerprint != fingerprint:
+            return existing, error_response(Conflict(
+                f"this {HEADER} was already used for a different request", code="idempotency_key_reused",
+                fields={HEADER: ["already used for a different request"]}))
+        if existing.state == IdempotencyRecord.IN_PROGRESS:
+            if timezone.now() - existing.created_at > ABANDONED_AFTER:
+                existing.delete()
+                return self._claim(caller, key, fingerprint)
+            return existing, error_response(Conflict(
+                f"a request with this {HEADER} is still being processed", code="idempotency_in_progress"))
+        replay = HttpResponse(bytes(existing.body or b""), status=existing.status_code,
+                              content_type=existing.content_type or "application/json")
+        replay["Idempotent-Replayed"] = "true"
+        return existing, replay

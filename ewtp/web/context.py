@@ -1,0 +1,32 @@
+"""Navigation by role for the base layout."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ewtp.core.actor import Role
+
+# (url name, label, roles that see it; empty = everyone)
+NAV = [
+    ("web:home", _("Home"), ()),
+    ("rules:hs-browser", _("HS codes"), ()),
+    ("accounts:operator-organisations", _("Organisations"), (Role.HUB_OPERATOR,)),
+    ("accounts:operator-tokens", _("API tokens"), (Role.HUB_OPERATOR,)),
+    ("admin:index", _("Back office"), (Role.HUB_OPERATOR,)),
+    ("api-docs", _("API"), ()),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    role = user.role if user is not None and user.is_authenticated else None
+    items = [
+        {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
+        for name, label, roles in NAV
+        if not roles or role in roles
+    ]
+    role_label = dict(Role.CHOICES).get(role or "", "")
+    return {"nav_items": items, "role_label": role_label, "languages": settings.LANGUAGES}
