@@ -7,7 +7,7 @@ import os
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from ewtp.config import BASE_DIR, VAR_DIR, database_url, env_bool, secret_key
+from ewtp.config import VAR_DIR, database_url, env_bool, secret_key
 
 SECRET_KEY = secret_key()
 DEBUG = env_bool("EWTP_DEBUG", False)
@@ -89,7 +89,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("ms", "Bahasa Melayu")]
-LOCALE_PATHS = [BASE_DIR / "ewtp" / "web" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

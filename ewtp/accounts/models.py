@@ -52,6 +52,9 @@ class Membership(models.Model):
     def access_scope(self) -> AccessScope:
         return AccessScope(org_id=self.organisation_id)
 
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.organisation_id} ({self.role})"
+
 
 class ApiToken(models.Model):
     """A partner's API token. Only a SHA-256 digest is stored; the token is shown once."""

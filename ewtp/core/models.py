@@ -49,6 +49,9 @@ class AuditHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"
+
 
 class IdempotencyRecord(models.Model):
     IN_PROGRESS, DONE = "in_progress", "done"
@@ -64,3 +67,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_unique_caller_key")]
+
+    def __str__(self) -> str:
+        return f"{self.caller} {self.key}"

@@ -21,7 +21,7 @@ class CurrencyMismatch(TypeError):
 
 def to_decimal(value: Any) -> Decimal:
     """Decimal from a Decimal, int or decimal string. Floats are refused: they are not exact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError("money amounts must be Decimal, int or a decimal string, not float")
     if isinstance(value, Decimal):
         result = value

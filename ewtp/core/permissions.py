@@ -39,9 +39,7 @@ def can_access(actor: Actor, obj: Scoped) -> bool:
         return True
     if scope.org_id is not None and scope.org_id in actor.org_ids:
         return True
-    if scope.jurisdiction and actor.role == Role.CUSTOMS_OFFICER and actor.jurisdiction == scope.jurisdiction:
-        return True
-    return False
+    return bool(scope.jurisdiction and actor.role == Role.CUSTOMS_OFFICER and actor.jurisdiction == scope.jurisdiction)
 
 
 def require_access(actor: Actor, obj: Scoped, *, hide: bool = True) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALE = Path(__file__).parent / "locale"
+PACKAGE = Path(__file__).resolve().parent.parent  # ewtp/: every app keeps its own locale/
 
 
 def compile_all() -> int:
     count = 0
-    for po in sorted(LOCALE.glob("*/LC_MESSAGES/*.po")):
+    for po in sorted(PACKAGE.glob("*/locale/*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
