@@ -18,8 +18,8 @@ def main(argv: list[str]) -> int:
     from benchmarks.limits import all_limits
 
     wanted = set(argv)
-    names = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(Path(__file__).parent))
-                   if m.name.startswith("bench_"))
+    here = [str(Path(__file__).parent)]
+    names = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules(here) if m.name.startswith("bench_"))
     results: dict = {"machine": {"cpus": os.cpu_count()}, "limits": all_limits(), "benchmarks": {}}
     print(json.dumps({"limits": results["limits"]}, indent=2), flush=True)
     for name in names:

@@ -49,11 +49,11 @@ class Membership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")]
 
-    def access_scope(self) -> AccessScope:
-        return AccessScope(org_id=self.organisation_id)
-
     def __str__(self) -> str:
         return f"{self.user_id}@{self.organisation_id} ({self.role})"
+
+    def access_scope(self) -> AccessScope:
+        return AccessScope(org_id=self.organisation_id)
 
 
 class ApiToken(models.Model):
