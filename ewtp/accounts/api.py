@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from ewtp.accounts import services
 from ewtp.accounts.api_auth import actor_of
@@ -86,7 +86,7 @@ def me(request: HttpRequest):
 @router.post("/buyers", auth=None, response={201: UserOut, **ERRORS})
 def signup_buyer(request: HttpRequest, payload: BuyerSignupIn):
     user = services.signup_buyer(**payload.dict())
-    return 201, {"id": user.pk, "username": user.username, "role": user.role, "country": user.country}
+    return Status(201, {"id": user.pk, "username": user.username, "role": user.role, "country": user.country})
 
 
 @router.get("/organisations", response={200: list[OrganisationOut], **ERRORS})
@@ -109,7 +109,7 @@ def get_organisation(request: HttpRequest, org_id: int):
 
 @router.post("/organisations", response={201: OrganisationOut, **ERRORS})
 def create_organisation(request: HttpRequest, payload: OrganisationIn):
-    return 201, services.create_organisation(actor_of(request), **payload.dict())
+    return Status(201, services.create_organisation(actor_of(request), **payload.dict()))
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS})
@@ -126,7 +126,7 @@ def issue_token(request: HttpRequest, payload: TokenIn):
     if org is None:
         raise NotFound("organisation not found")
     issued = services.issue_token(actor, org, payload.name)
-    return 201, {**_token_out(issued.token), "token": issued.secret}
+    return Status(201, {**_token_out(issued.token), "token": issued.secret})
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **ERRORS})

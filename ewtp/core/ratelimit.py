@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from ewtp.core.caller import caller_key
 from ewtp.core.errors import RateLimited
+from ewtp.core.http import error_response
 
 
 def check_rate_limit(request: HttpRequest) -> None:
@@ -31,3 +32,20 @@ def check_rate_limit(request: HttpRequest) -> None:
         return
     if count > limit:
         raise RateLimited(f"rate limit of {limit} requests per minute exceeded; retry in the next minute")
+
+
+class RateLimitMiddleware:
+    """Applies the per-caller limit to every /api/ request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if request.path.startswith("/api/"):
+            try:
+                check_rate_limit(request)
+            except RateLimited as err:
+                resp = error_response(err)
+                resp["Retry-After"] = str(60 - int(time.time()) % 60)
+                return resp
+        return self.get_response(request)

@@ -20,6 +20,17 @@ NAV = [
 ]
 
 
+ROLE_LABELS = {
+    Role.BUYER: _("Buyer"),
+    Role.SELLER: _("Seller"),
+    Role.HUB_OPERATOR: _("Hub operator"),
+    Role.CUSTOMS_OFFICER: _("Customs officer"),
+    Role.LOGISTICS_PARTNER: _("Logistics partner"),
+    Role.PAYMENT_PARTNER: _("Payment partner"),
+    Role.ANALYST: _("Analyst"),
+}
+
+
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     role = user.role if user is not None and user.is_authenticated else None
@@ -28,5 +39,5 @@ def navigation(request: HttpRequest) -> dict:
         for name, label, roles in NAV
         if not roles or role in roles
     ]
-    role_label = dict(Role.CHOICES).get(role or "", "")
+    role_label = ROLE_LABELS.get(role or "", "")
     return {"nav_items": items, "role_label": role_label, "languages": settings.LANGUAGES}

@@ -1,0 +1,44 @@
+"""Schemathesis over the generated OpenAPI: no input, valid or not, makes the API answer 5xx,
+and every answer matches the documented schema. Run anonymously and as a hub operator."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import schemathesis
+from django.test import Client
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from ewtp.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _call(case, **kw):
+    case.headers = {**(case.headers or {}), "Idempotency-Key": uuid.uuid4().hex}
+    response = case.call(**kw)
+    case.validate_response(response, checks=[not_a_server_error])
+
+
+@pytest.fixture
+def operator_session(make_user):
+    c = Client()
+    c.force_login(make_user("hub_operator"))
+    c.get("/accounts/signup/")  # sets the CSRF cookie
+    return {"sessionid": c.cookies["sessionid"].value, "csrftoken": c.cookies["csrftoken"].value}
+
+
+@schema.parametrize()
+@FUZZ
+def test_anonymous_calls_never_fail_on_the_server(case, refdata):
+    _call(case)
+
+
+@schema.parametrize()
+@FUZZ
+def test_operator_calls_never_fail_on_the_server(case, refdata, operator_session):
+    case.headers = {**(case.headers or {}), "X-CSRFToken": operator_session["csrftoken"]}
+    _call(case, cookies=operator_session)
