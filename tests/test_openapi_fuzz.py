@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -19,7 +21,15 @@ FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=list(Healt
 
 def _call(case, **kw):
     case.headers = {**(case.headers or {}), "Idempotency-Key": uuid.uuid4().hex}
-    response = case.call(**kw)
+    # Called as a raw WSGI app, Django would close the connection after the request and so break the
+    # test's transaction on PostgreSQL; Django's own test client disconnects the same handlers.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = case.call(**kw)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     case.validate_response(response, checks=[not_a_server_error])
 
 
