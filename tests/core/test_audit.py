@@ -70,3 +70,33 @@ def test_rehashed_entry_still_breaks_the_chain(db):
     _raw("UPDATE core_auditentry SET action = 'forged', hash = %s WHERE seq = 2", [new_hash])
     result = audit.verify()
     assert not result.ok and "#3 does not point" in result.problem
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain():
+    """Threads appending at once (real parallel transactions on PostgreSQL; queued by SQLite's
+    IMMEDIATE transactions) still produce one gap-free, verifiable chain."""
+    import threading
+
+    from django.db import connections
+
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(15):
+                with transaction.atomic():
+                    audit.record(f"user:{n}", "test.parallel", object_type="t", object_id=f"{n}-{i}")
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    result = audit.verify()
+    assert result.ok and result.entries == 60, result
