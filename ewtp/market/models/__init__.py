@@ -1,0 +1,6 @@
+from ewtp.market.models.catalogue import Product, ProductImage, StockLevel, Variant, Warehouse
+from ewtp.market.models.search import ProductSearch
+from ewtp.market.models.sellers import SellerDocument, SellerProfile, TaxRegistration
+
+__all__ = ["Product", "ProductImage", "ProductSearch", "SellerDocument", "SellerProfile", "StockLevel",
+           "TaxRegistration", "Variant", "Warehouse"]
