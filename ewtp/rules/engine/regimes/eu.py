@@ -13,7 +13,6 @@ from ewtp.rules.engine.kernel import (
     ddp_lines,
     line_mask,
     masked,
-    money,
     pct,
     std_charges,
 )
