@@ -116,21 +116,23 @@ def tax_rule(pack: Pack, country: str, on: date, key: str | None) -> Rule | None
 
 def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None, threshold_ccy: str | None,
             ct_rule: Rule | None = None, want_tariff: bool = False) -> Frame:
-    from ewtp.core.currencies import get_currency
+    from ewtp.core.currencies import get_currency, is_currency
 
     dest = dest_currency(pack, country, on)
     nq, n = len(raw.currency), len(raw.q)
     used: list[ecb.Rate] = []
     cache: dict[tuple[str, str], Decimal] = {}
 
+    ccys, ccy_inv = np.unique(raw.currency, return_inverse=True)
+
     def per_quote(target: str) -> np.ndarray:
         vals = []
-        for c in raw.currency:
-            k = (c, target)
+        for c in ccys:
+            k = (str(c), target)
             if k not in cache:
-                cache[k] = rate_of(c, target, on, raw.fx_given, used)
+                cache[k] = rate_of(str(c), target, on, raw.fx_given, used)
             vals.append(x.c(cache[k]))
-        return np.array(vals, dtype=object if x.exact else float)
+        return np.array(vals, dtype=object if x.exact else float)[ccy_inv]
 
     rate_d = per_quote(dest)
     rate_t = per_quote(threshold_ccy) if threshold_ccy and threshold_ccy != dest else rate_d
@@ -172,7 +174,7 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     # values: strip included tax, convert, spread shipping by value (multiply before dividing)
     one = x.c(1)
     gross = raw.qty * raw.price
-    g_src = np.where(raw.pit, gross / (one + vr), gross) if raw.pit.any() else gross
+    g_src = np.where(raw.pit[raw.q], gross / (one + vr), gross) if raw.pit.any() else gross
     ship_src = raw.shipping + raw.insurance
     if raw.pit.any():
         ship_src = np.where(raw.pit, ship_src / (one + x.c(base_v)), ship_src)
@@ -190,5 +192,12 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
                 hit &= ~x.lt(unit, x.c(item["min_unit"]), per_line=True)
                 cr = np.where(hit, x.c(item["rate"]), cr)
     excise = raw.exc_has & np.asarray(raw.exc_over > 0, dtype=bool)
-    return Frame(pack, on, country, dest, get_currency(dest).minor_unit, raw, nq, n, rate_d, rate_t, eur_d, ship,
+    minor = get_currency(dest).minor_unit if is_currency(dest) else int(_withdrawn_minor(pack, country, on))
+    return Frame(pack, on, country, dest, minor, raw, nq, n, rate_d, rate_t, eur_d, ship,
                  g_src, g, unit, s, dr, dr_known, vr, cr, excise, tariff, used)
+
+
+def _withdrawn_minor(pack: Pack, country: str, on: date) -> int:
+    """Minor unit of a currency no longer in ISO 4217's current list (e.g. BGN before the euro)."""
+    r = pack.at(f"currency.{country}", on)
+    return int(r.params.get("minor_unit", 2)) if r else 2

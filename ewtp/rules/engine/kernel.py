@@ -9,11 +9,10 @@ one date), so a column carries one rule; `applies` says where it bites.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from ewtp.core.money import Money
 from ewtp.rules.packs import Rule
 
 
@@ -64,7 +63,9 @@ def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def money(f, amount) -> str:
-    return Money(Decimal(amount), f.dest_ccy).rounded().format("en")
+    """Display form for explanations (the currency may be a withdrawn one, so not via Money)."""
+    q = Decimal(amount).quantize(Decimal(1).scaleb(-f.minor), rounding=ROUND_HALF_UP)
+    return f"{f.dest_ccy} {q:,f}"
 
 
 def pct(rate) -> str:
