@@ -15,6 +15,7 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 refdata_app = typer.Typer(help="Reference data (countries, currencies, HS codes).", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(refdata_app, name="refdata")
+app.add_typer(__import__("ewtp.rules.cli", fromlist=["app"]).app)  # `ewtp quote`, `ewtp rules ...`
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 

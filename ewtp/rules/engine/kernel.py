@@ -1,0 +1,111 @@
+"""What a regime kernel returns, and the arithmetic the regimes share.
+
+A kernel decides, per quote and per line, which path the goods take (exempt, taxed at sale,
+taxed at the border) and produces charge columns: unrounded amounts per line (or per quote for
+fees) with the rule that imposes them. Rules are the same for a whole group (one destination,
+one date), so a column carries one rule; `applies` says where it bites.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from ewtp.rules.packs import Rule
+
+
+@dataclass
+class ChargeCol:
+    kind: str  # duty | tax | fee
+    name: str
+    rule: Rule
+    amount: np.ndarray
+    base: np.ndarray
+    rate: np.ndarray | None  # None: a fixed amount
+    applies: np.ndarray  # bool
+    checkout: np.ndarray  # bool
+    level: str = "line"  # or "quote"
+    override: np.ndarray | None = None  # bool per line: the rate was given on the line
+
+
+@dataclass
+class KernelOut:
+    charges: list[ChargeCol]
+    threshold: np.ndarray
+    customs: np.ndarray
+    tax_base: np.ndarray
+    regime: np.ndarray  # code per quote
+    low_value: np.ndarray
+    missing_duty: np.ndarray  # per line: duty due but no rate known
+    explanation: list[str] = field(default_factory=list)  # scalar engine only
+
+
+def line_mask(f, qmask: np.ndarray) -> np.ndarray:
+    return np.asarray(qmask, dtype=bool)[f.raw.q]
+
+
+def any_per_quote(f, lmask: np.ndarray) -> np.ndarray:
+    return np.bincount(f.raw.q, weights=np.asarray(lmask, dtype=float), minlength=f.nq) > 0
+
+
+def prefixed(hs: np.ndarray, prefixes: list[str]) -> np.ndarray:
+    out = np.zeros(len(hs), dtype=bool)
+    s = hs.astype(str)
+    for p in prefixes:
+        out |= np.char.startswith(s, p)
+    return out
+
+
+def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return np.where(mask, a, x.full(len(mask), 0))
+
+
+def money(f, amount) -> str:
+    """Display form for explanations (the currency may be a withdrawn one, so not via Money)."""
+    q = Decimal(amount).quantize(Decimal(1).scaleb(-f.minor), rounding=ROUND_HALF_UP)
+    return f"{f.dest_ccy} {q:,f}"
+
+
+def pct(rate) -> str:
+    return f"{(Decimal(rate) * 100).normalize():f}%"
+
+
+@dataclass
+class Border:
+    """Duty and import tax at the border (or prepaid under DDP) for the lines in `mask`."""
+
+    cv: np.ndarray
+    duty: np.ndarray
+    excise: np.ndarray
+    tb: np.ndarray
+    tax: np.ndarray
+
+
+def border(x, f, mask: np.ndarray, cif: bool, extra_duty: np.ndarray | None = None) -> Border:
+    """cv = goods (+ shipping and insurance when CIF); duty = cv x rate; excise on cv + duty;
+    tax on cv + duty + excise (+ shipping and insurance when the customs value excluded them)."""
+    cv = f.g + f.s if cif else f.g
+    duty = masked(x, mask, cv * f.dr)
+    if extra_duty is not None:
+        duty = duty + masked(x, mask, extra_duty)
+    excise = masked(x, mask & f.excise, (cv + duty) * f.cr)
+    tb = cv + duty + excise + (x.full(f.n, 0) if cif else f.s)
+    tax = masked(x, mask, tb * f.vr)
+    return Border(masked(x, mask, cv), duty, excise, masked(x, mask, tb), tax)
+
+
+def std_charges(x, f, b: Border, mask: np.ndarray, checkout: np.ndarray, duty_rule: Rule, tax_rule: Rule,
+                tax_name: str, duty_name: str = "Customs duty") -> list[ChargeCol]:
+    over_d = f.raw.duty_has
+    cols = [ChargeCol("duty", duty_name, duty_rule, b.duty, b.cv, f.dr, mask, checkout, override=over_d)]
+    if f.excise.any():
+        cols.append(ChargeCol("tax", "Excise", tax_rule, b.excise, b.cv + b.duty, f.cr,
+                              mask & f.excise, checkout, override=f.raw.exc_has))
+    cols.append(ChargeCol("tax", tax_name, tax_rule, b.tax, b.tb, f.vr, mask, checkout, override=f.raw.vat_has))
+    return cols
+
+
+def ddp_lines(f) -> np.ndarray:
+    return np.asarray(f.raw.ddp, dtype=bool)[f.raw.q]

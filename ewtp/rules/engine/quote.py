@@ -1,0 +1,178 @@
+"""The scalar engine: one quote, exact Decimal arithmetic, full explanation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from ewtp.core.errors import ValidationFailed
+from ewtp.rules.engine import explain
+from ewtp.rules.engine.context import pack_for
+from ewtp.rules.engine.frame import Frame, Raw, prepare
+from ewtp.rules.engine.inputs import REGISTRATIONS, QuoteInput, parse
+from ewtp.rules.engine.kernel import KernelOut
+from ewtp.rules.engine.ops import D0, DecOps
+from ewtp.rules.engine.regimes import regime
+from ewtp.rules.engine.rounding import consolidate
+
+KIND_ORDER = {"duty": 0, "tax": 1, "fee": 2}
+
+
+def _obj(values) -> np.ndarray:
+    a = np.empty(len(values), dtype=object)
+    a[:] = list(values)
+    return a
+
+
+def raw_from_input(qi: QuoteInput) -> Raw:
+    ls = qi.lines
+    n = len(ls)
+    return Raw(
+        currency=np.array([qi.currency]), shipping=_obj([qi.shipping]), insurance=_obj([qi.insurance]),
+        ship_from=np.array([qi.ship_from]), mode=np.array([qi.mode]), ddp=np.array([qi.incoterm == "DDP"]),
+        pit=np.array([qi.prices_include_tax]), subdivision=np.array([qi.subdivision]),
+        regs={r: np.array([r in qi.registrations]) for r in REGISTRATIONS}, cbec_used=_obj([qi.cbec_used]),
+        q=np.zeros(n, dtype=np.int64), hs=np.array([ln.hs_code for ln in ls], dtype="U6"),
+        origin=np.array([ln.origin for ln in ls], dtype="U2"), qty=_obj([Decimal(ln.quantity) for ln in ls]),
+        price=_obj([ln.unit_price for ln in ls]),
+        duty_over=_obj([ln.duty_rate if ln.duty_rate is not None else D0 for ln in ls]),
+        duty_has=np.array([ln.duty_rate is not None for ln in ls], dtype=bool),
+        vat_over=_obj([ln.vat_rate if ln.vat_rate is not None else D0 for ln in ls]),
+        vat_has=np.array([ln.vat_rate is not None for ln in ls], dtype=bool),
+        exc_over=_obj([ln.excise_rate if ln.excise_rate is not None else D0 for ln in ls]),
+        exc_has=np.array([ln.excise_rate is not None for ln in ls], dtype=bool),
+        fx_given={(g.base, g.quote): g.rate for g in qi.fx},
+    )
+
+
+def _missing(f: Frame, out: KernelOut) -> None:
+    fields = {}
+    for i in np.nonzero(out.missing_duty)[0]:
+        t = f.tariff[i]
+        code = f.raw.hs[i]
+        why = (f"the {f.pack.code} duty for HS {code} is {t.unsupported!r}, which this engine does not compute"
+               if t is not None and t.unsupported else f"no {f.pack.code} duty rate is known for HS {code}")
+        fields[f"lines.{i}.hs_code"] = [f"{why} on {f.on.isoformat()}: give duty_rate on the line "
+                                        f"(binding ruling or your own classification)"]
+    if fields:
+        raise ValidationFailed("; ".join(f"{k}: {v[0]}" for k, v in fields.items()), code="no_duty_rate",
+                               fields=fields)
+
+
+def _s(v: Decimal) -> str:
+    return f"{v:f}"
+
+
+def _rate(v) -> str:
+    d = Decimal(v)
+    q = d.quantize(Decimal("1e-10")).normalize()
+    return f"{q:f}"
+
+
+def compute(qi: QuoteInput) -> tuple[Frame, KernelOut]:
+    pack = pack_for(qi.country, qi.date)
+    explain.refuse_restricted(pack, qi.date, [ln.hs_code for ln in qi.lines], [ln.origin for ln in qi.lines])
+    mod = regime(pack.regime)
+    raw = raw_from_input(qi)
+    x = DecOps(raw.q, 1)
+    ct_rule = pack.need(mod.CT_KEY, qi.date) if mod.CT_KEY else None
+    f = prepare(x, raw, pack, qi.country, qi.date, mod.TAX_KEY, mod.THRESHOLD_CCY, ct_rule, want_tariff=True)
+    out = mod.kernel(x, f)
+    _missing(f, out)
+    return f, out
+
+
+def run(qi: QuoteInput) -> dict[str, Any]:
+    f, out = compute(qi)
+    x = DecOps(f.raw.q, 1)
+    cols = [consolidate(x, f, c) for c in out.charges] if f.pack.rounding == "consignment" else out.charges
+    charges = []
+    for order, col in enumerate(cols):
+        amounts = x.rounded(col.amount, f.minor)
+        bases = x.rounded(col.base, f.minor)
+        for i in np.nonzero(col.applies)[0]:
+            c = {"kind": col.kind, "name": col.name, "line": int(i) + 1 if col.level == "line" else None,
+                 "base": _s(bases[i]), "rate": _rate(col.rate[i]) if col.rate is not None else None,
+                 "amount": _s(amounts[i]), "collected_at": "checkout" if col.checkout[i] else "border",
+                 "rule": col.rule.ref()}
+            if col.override is not None and col.level == "line" and col.override[i]:
+                c["rate_source"] = "given on the line"
+            charges.append((c["line"] or 10**6, KIND_ORDER[col.kind], order, c))
+    charges.sort(key=lambda t: t[:3])
+    charges = [c for *_, c in charges]
+    zero = Decimal(0).quantize(Decimal(1).scaleb(-f.minor))
+    tot = {"duty": zero, "tax": zero, "fees": zero, "at_checkout": zero, "at_border": zero}
+    for c in charges:
+        a = Decimal(c["amount"])
+        tot["fees" if c["kind"] == "fee" else c["kind"]] += a
+        tot["at_checkout" if c["collected_at"] == "checkout" else "at_border"] += a
+    r3 = x.rounded(np.array([out.threshold[0], out.customs[0], out.tax_base[0]], dtype=object), f.minor)
+    paid = tot["at_checkout"] + tot["at_border"]
+    where = "checkout" if tot["at_border"] == 0 else "border"
+    duty_lines = np.zeros(f.n, dtype=bool)
+    for col in out.charges:
+        if col.kind == "duty" and col.rate is not None and col.level == "line":
+            duty_lines |= np.asarray(col.applies, dtype=bool)
+    sentences = explain.opening(f, qi) + out.explanation + explain.overrides(f, duty_lines)
+    if not charges or paid == 0:
+        sentences.append("Nothing is due: no duty, tax or fee applies to this consignment.")
+    else:
+        sentences.append(f"In total {f.dest_ccy} {_s(paid)} is due: {_s(tot['at_checkout'])} collected at checkout "
+                         f"and {_s(tot['at_border'])} at the border.")
+    sentences += explain.closing(f)
+    pack_name = f.pack.name
+    return {
+        "destination": qi.country,
+        "currency": f.dest_ccy,
+        "date": qi.date.isoformat(),
+        "regime": {"code": str(out.regime[0]), "name": f"{pack_name}: {_REGIME_NAMES.get(str(out.regime[0]), '')}",
+                   "low_value": bool(out.low_value[0]), "collection": where},
+        "values": {"threshold": _s(r3[0]), "customs": _s(r3[1]), "tax_base": _s(r3[2])},
+        "charges": charges,
+        "totals": {k: _s(v) for k, v in tot.items()},
+        "fx": [r.as_dict() for r in f.fx_used],
+        "explanation": sentences,
+    }
+
+
+def quote(data: Any) -> dict[str, Any]:
+    """JSON-shaped request -> JSON-shaped answer; ValidationFailed for bad input."""
+    return run(parse(data))
+
+
+_REGIME_NAMES = {
+    "EU-IOSS": "low-value consignment, VAT charged at sale under IOSS",
+    "EU-LVC": "low-value consignment, import VAT at the border",
+    "EU-IMPORT": "standard import: duty and import VAT",
+    "GB-LVC": "consignment up to GBP 135: UK supply VAT at sale",
+    "GB-IMPORT": "standard import: duty and import VAT",
+    "US-DEMINIMIS": "de minimis entry, duty-free",
+    "US-ENTRY": "dutiable entry",
+    "AU-LVIG": "low value imported goods: GST at sale",
+    "AU-LVIG-UNREG": "low value imported goods, seller not registered: nothing collected",
+    "AU-IMPORT": "import above AUD 1,000: duty and GST at the border",
+    "NZ-LVIG": "low-value imported goods: GST at sale",
+    "NZ-EXEMPT": "low-value consignment, seller not registered: nothing collected",
+    "NZ-IMPORT": "import: duty and GST at the border",
+    "CA-FREE": "low-value shipment, free of duty and taxes",
+    "CA-TAX-ONLY": "CUSMA courier shipment: taxes only",
+    "CA-IMPORT": "duty and GST/HST",
+    "SG-LVG": "low-value goods: GST at sale (OVR)",
+    "SG-RELIEF": "import GST relief up to SGD 400",
+    "SG-IMPORT": "import GST at the border",
+    "MY-LVG": "low value goods: sales tax at sale",
+    "MY-DEMINIMIS": "border de minimis up to RM 500",
+    "MY-IMPORT": "import duty and sales tax at the border",
+    "CN-CBEC": "cross-border e-commerce retail import (70% of VAT and consumption tax, duty 0)",
+    "CN-CBEC-FULL": "cross-border e-commerce, single indivisible item over RMB 5,000: full general-trade taxes",
+    "CN-GENERAL": "general trade: duty, consumption tax and import VAT",
+    "JP-EXEMPT": "small-value exemption up to JPY 10,000",
+    "JP-IMPORT": "duty and consumption tax at import",
+    "NO-VOEC": "VOEC: VAT at sale",
+    "NO-IMPORT": "import: duty and VAT at the border",
+    "CH-SELLER-VAT": "Swiss VAT charged by the registered seller",
+    "CH-SMALL": "import VAT under CHF 5 not collected",
+    "CH-IMPORT": "import VAT at the border",
+}
