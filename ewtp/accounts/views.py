@@ -16,12 +16,7 @@ from ewtp.accounts.models import ApiToken, Organisation
 from ewtp.core.actor import Role
 from ewtp.core.errors import AppError
 from ewtp.web.access import page_actor, role_required
-
-
-def _apply_errors(form: forms.Form, err: AppError) -> None:
-    for field, reasons in (err.fields or {"__all__": [err.message]}).items():
-        for reason in reasons:
-            form.add_error(field if field in form.fields else None, reason)
+from ewtp.web.forms import apply_errors
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -34,7 +29,7 @@ def _signup(request: HttpRequest, form_class: type[forms.Form], service, title: 
         try:
             user = service(**form.cleaned_data)
         except AppError as err:
-            _apply_errors(form, err)
+            apply_errors(form, err)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome, %(name)s. Your account is ready.") % {"name": user.username})
@@ -57,7 +52,7 @@ def operator_organisations(request: HttpRequest) -> HttpResponse:
         try:
             org = services.create_organisation(page_actor(request), **form.cleaned_data)
         except AppError as err:
-            _apply_errors(form, err)
+            apply_errors(form, err)
         else:
             messages.success(request, _("Organisation %(name)s created.") % {"name": org.name})
             return redirect("accounts:operator-organisations")
@@ -73,7 +68,7 @@ def operator_tokens(request: HttpRequest) -> HttpResponse:
         try:
             issued = services.issue_token(page_actor(request), form.cleaned_data["organisation"], form.cleaned_data["name"])
         except AppError as err:
-            _apply_errors(form, err)
+            apply_errors(form, err)
         else:
             form = TokenForm()
     tokens = ApiToken.objects.select_related("organisation").order_by("-id")[:500]

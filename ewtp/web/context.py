@@ -12,6 +12,9 @@ from ewtp.core.actor import Role
 # (url name, label, roles that see it; empty = everyone)
 NAV = [
     ("web:home", _("Home"), ()),
+    ("market:catalogue", _("Catalogue"), ()),
+    ("market:seller-console", _("Seller console"), (Role.SELLER,)),
+    ("market:operator-sellers", _("Sellers"), (Role.HUB_OPERATOR,)),
     ("rules:hs-browser", _("HS codes"), ()),
     ("accounts:operator-organisations", _("Organisations"), (Role.HUB_OPERATOR,)),
     ("accounts:operator-tokens", _("API tokens"), (Role.HUB_OPERATOR,)),
