@@ -67,6 +67,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(err)
 
 
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # Backstop: a number too large for the database's integers cannot name an existing object.
+    return error_response(NotFound("not found: a number in the request is out of range"))
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(NotFound(str(exc) or "not found"))

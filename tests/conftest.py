@@ -20,6 +20,16 @@ PASSWORD = "correct-horse-battery-9"
 _seq = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; ids are reused after rollbacks, so start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def refdata(db):
     """Countries, currencies and HS codes (loaded once per database; transactional tests flush them)."""

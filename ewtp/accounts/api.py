@@ -13,7 +13,7 @@ from ewtp.accounts.models import ApiToken, Organisation
 from ewtp.core.actor import Role
 from ewtp.core.errors import NotFound
 from ewtp.core.permissions import require_access, require_role
-from ewtp.core.schemas import ERRORS, Input
+from ewtp.core.schemas import ERRORS, Input, ObjectId
 
 router = Router(tags=["accounts"])
 
@@ -99,7 +99,7 @@ def list_organisations(request: HttpRequest):
 
 
 @router.get("/organisations/{org_id}", response={200: OrganisationOut, **ERRORS})
-def get_organisation(request: HttpRequest, org_id: int):
+def get_organisation(request: HttpRequest, org_id: ObjectId):
     org = Organisation.objects.filter(pk=org_id).first()
     if org is None:
         raise NotFound("organisation not found")
@@ -130,5 +130,5 @@ def issue_token(request: HttpRequest, payload: TokenIn):
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **ERRORS})
-def revoke_token(request: HttpRequest, token_id: int):
+def revoke_token(request: HttpRequest, token_id: ObjectId):
     return _token_out(services.revoke_token(actor_of(request), token_id))

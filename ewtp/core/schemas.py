@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Annotated
+
+from ninja import Path, Schema
 from pydantic import ConfigDict
 
 
@@ -21,3 +23,9 @@ class ErrorOut(Schema):
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+# Object ids in paths: positive and within a 64-bit integer, so no database is asked for an id
+# it cannot even represent.
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Path(gt=0, le=MAX_ID)]

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ewtp.accounts.api_auth import actor_of
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import NotFound, ValidationFailed
-from ewtp.core.schemas import ERRORS, Input
+from ewtp.core.schemas import ERRORS, Input, ObjectId
 from ewtp.market import catalogue, sellers
 from ewtp.market.browse import SORTS, BrowseQuery, browse
 from ewtp.market.catalogue import ProductSpec, VariantSpec
@@ -168,7 +168,7 @@ def browse_products(request: HttpRequest, params: Query[BrowseIn]):
 
 
 @router.get("/products/{product_id}", auth=None, response={200: ProductOut, **ERRORS})
-def product_detail(request: HttpRequest, product_id: int):
+def product_detail(request: HttpRequest, product_id: ObjectId):
     p = Product.objects.filter(pk=product_id, status=Product.PUBLISHED).first()
     if p is None:
         raise NotFound("product not found")
@@ -176,40 +176,40 @@ def product_detail(request: HttpRequest, product_id: int):
 
 
 @router.post("/sellers/{org_id}/profile", response={200: ProfileOut, **ERRORS})
-def onboard(request: HttpRequest, org_id: int, payload: ProfileIn):
+def onboard(request: HttpRequest, org_id: ObjectId, payload: ProfileIn):
     return _profile_out(sellers.onboard(actor_of(request), org_id, **payload.dict()))
 
 
 @router.get("/sellers/{org_id}/profile", response={200: ProfileOut, **ERRORS})
-def get_profile(request: HttpRequest, org_id: int):
+def get_profile(request: HttpRequest, org_id: ObjectId):
     return _profile_out(sellers.profile_for(actor_of(request), org_id))
 
 
 @router.post("/sellers/{org_id}/registrations", response={201: RegistrationIn, **ERRORS})
-def add_registration(request: HttpRequest, org_id: int, payload: RegistrationIn):
+def add_registration(request: HttpRequest, org_id: ObjectId, payload: RegistrationIn):
     reg = sellers.add_registration(actor_of(request), org_id, payload.scheme, payload.number)
     return Status(201, {"scheme": reg.scheme, "number": reg.number})
 
 
 @router.post("/sellers/{org_id}/verification", response={200: ProfileOut, **ERRORS})
-def decide_verification(request: HttpRequest, org_id: int, payload: VerificationIn):
+def decide_verification(request: HttpRequest, org_id: ObjectId, payload: VerificationIn):
     return _profile_out(sellers.decide_verification(actor_of(request), org_id, **payload.dict()))
 
 
 @router.post("/sellers/{org_id}/payout-account", response={200: ProfileOut, **ERRORS})
-def payout_account(request: HttpRequest, org_id: int, payload: PayoutIn):
+def payout_account(request: HttpRequest, org_id: ObjectId, payload: PayoutIn):
     return _profile_out(sellers.set_payout_account(actor_of(request), org_id, **payload.dict()))
 
 
 @router.get("/sellers/{org_id}/products", response={200: list[ProductOut], **ERRORS})
-def seller_products(request: HttpRequest, org_id: int):
+def seller_products(request: HttpRequest, org_id: ObjectId):
     sellers.profile_for(actor_of(request), org_id)  # access check
     return [_product_out(p) for p in Product.objects.filter(seller_id=org_id).prefetch_related("variants")
             .order_by("-pk")[:200]]
 
 
 @router.post("/sellers/{org_id}/products", response={201: ProductOut, **ERRORS})
-def create_product(request: HttpRequest, org_id: int, payload: ProductIn):
+def create_product(request: HttpRequest, org_id: ObjectId, payload: ProductIn):
     spec = ProductSpec(hs_code=payload.hs_code, origin=payload.origin, titles=payload.titles,
                        descriptions=payload.descriptions,
                        variants=[VariantSpec(**v.dict()) for v in payload.variants])
@@ -217,17 +217,17 @@ def create_product(request: HttpRequest, org_id: int, payload: ProductIn):
 
 
 @router.post("/products/{product_id}/publish", response={200: ProductOut, **ERRORS})
-def publish(request: HttpRequest, product_id: int):
+def publish(request: HttpRequest, product_id: ObjectId):
     return _product_out(catalogue.publish(actor_of(request), product_id))
 
 
 @router.post("/products/{product_id}/archive", response={200: ProductOut, **ERRORS})
-def archive(request: HttpRequest, product_id: int):
+def archive(request: HttpRequest, product_id: ObjectId):
     return _product_out(catalogue.archive(actor_of(request), product_id))
 
 
 @router.post("/sellers/{org_id}/warehouses", response={201: dict, **ERRORS})
-def create_warehouse(request: HttpRequest, org_id: int, payload: WarehouseIn):
+def create_warehouse(request: HttpRequest, org_id: ObjectId, payload: WarehouseIn):
     w = catalogue.create_warehouse(actor_of(request), org_id, **payload.dict())
     return Status(201, {"id": w.pk, "name": w.name, "country": w.country, "bonded_hub": w.bonded_hub})
 
