@@ -76,10 +76,14 @@ class Account(models.Model):
 
 
 class LedgerTransaction(AppendOnly):
+    # Indexes are kept to what queries need: every index is pages written per transaction
+    # (the write path's main cost). Ids are chronological, so time ranges go by id; corrections
+    # are rare and looked up from the correcting side.
     kind = models.CharField(max_length=32)
     reference = models.CharField(max_length=120, db_index=True)
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
-    created_at = models.DateTimeField(db_index=True)
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections",
+                                 db_index=False)
+    created_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"tx {self.pk} {self.kind} {self.reference}"
@@ -87,7 +91,8 @@ class LedgerTransaction(AppendOnly):
 
 class Posting(AppendOnly):
     tx = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    # (account, tx) below serves lookups by account; a separate account index would be redundant
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False)
     amount_minor = models.BigIntegerField()  # signed: + into the account, - out of it
     currency = models.CharField(max_length=3)
 
