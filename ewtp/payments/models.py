@@ -281,6 +281,7 @@ class SandboxRecord(models.Model):
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()
     status = models.CharField(max_length=16)
+    flags = models.CharField(max_length=40, blank=True)  # test-card behaviour, e.g. "refund_fails"
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
