@@ -37,10 +37,10 @@ def _check_amount(name: str, value: Money | None, currency: str, *, positive: bo
 
 
 def start_payment(actor: Actor | str, *, order_ref: str, amount: Money, seller_org_id: int, seller_currency: str,
-                  card_number: str, buyer_user_id: int | None = None, jurisdiction: str = "",
+                  card_number: str | None = None, buyer_user_id: int | None = None, jurisdiction: str = "",
                   duty: Money | None = None, tax: Money | None = None, fee: Money | None = None,
                   provider: str = "sandbox") -> Payment:
-    """Open and authorise the payment of one seller order. `amount` is everything the buyer
+    """Open the payment of one seller order (and authorise it if a card is given). `amount` is everything the buyer
     pays for it (goods, shipping, duty and tax collected now); the fee, unless frozen by the
     caller, is computed now on amount - duty - tax and frozen. Same order again -> same payment."""
     if not order_ref or len(order_ref) > 120:
@@ -71,9 +71,21 @@ def start_payment(actor: Actor | str, *, order_ref: str, amount: Money, seller_o
                                    tax_minor=tax_m, fee_minor=fee_m)
         p.provider_ref = adapter.create_payment(p)
         p.save(update_fields=["provider_ref"])
-        adapter.authorise(p, card_number)
         audit.record(actor, "payments.payment_start", p,
                      after={"amount": str(p.amount), "fee": fee_m, "duty": duty_m, "tax": tax_m})
+        if card_number is not None:
+            authorise_payment(actor, order_ref, card_number)
+    return p
+
+
+def authorise_payment(actor: Actor | str, order_ref: str, card_number: str) -> Payment:
+    """The buyer's payment step: the provider answers authorised or declined (webhook)."""
+    with transaction.atomic():
+        p = _payment(order_ref)
+        if p.state != Payment.CREATED:
+            raise Conflict(f"payment {order_ref} is {p.state}; it can be authorised only once")
+        get_provider(p.provider).authorise(p, card_number)
+        audit.record(actor, "payments.authorise_requested", p)
     return p
 
 
@@ -207,5 +219,5 @@ def handle_event(provider: str, event_type: str, data: dict) -> str:
     return handler()
 
 
-__all__ = ["Escrow", "start_payment", "capture_payment", "void_payment", "request_refund", "run_payouts",
+__all__ = ["Escrow", "start_payment", "authorise_payment", "capture_payment", "void_payment", "request_refund", "run_payouts",
            "handle_event"]
