@@ -49,6 +49,13 @@ def locked(order_ref: str) -> Escrow:
     return e
 
 
+def locked_or_404(order_ref: str) -> Escrow:
+    e = Escrow.objects.filter(order_ref=order_ref).first()
+    if e is None:
+        raise NotFound(f"no escrow for order {order_ref!r}")
+    return e
+
+
 def _minor(name: str, value: Money | None, currency: str) -> int:
     if value is None:
         return 0

@@ -15,7 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound
@@ -204,7 +210,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-def test_ledger_state_machine(settings_override=None):
+def test_ledger_state_machine():
     from django.test import override_settings
 
     with override_settings(EWTP_PAYMENTS_FEE_PERCENT="2", EWTP_PAYMENTS_FX_MARGIN=str(MARGIN),
