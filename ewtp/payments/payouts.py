@@ -22,21 +22,27 @@ def create_batch(actor: Actor | str, provider: str, *, seller_org_id: int | None
     batch. The provider is asked to pay them after the commit (see services.run_payouts)."""
     batch = uuid.uuid4().hex[:16]
     with transaction.atomic():
-        qs = Account.objects.select_for_update().filter(kind=Kind.SELLER_AVAILABLE, owner_type=Owner.SELLER,
-                                                         balance_minor__gt=0)
+        qs = Account.objects.filter(kind=Kind.SELLER_AVAILABLE, owner_type=Owner.SELLER, balance_minor__gt=0)
         if seller_org_id is not None:
             qs = qs.filter(owner_id=str(seller_org_id))
-        available = list(qs.order_by("id"))
-        if not available:
-            return []
+        candidates = list(qs.order_by("id"))
+        outs = {a.pk: accounts.seller_payable_out(int(a.owner_id), a.currency) for a in candidates}
+        # lock both sides of every payout in one ascending-id sweep, like the ledger does, so a
+        # payout run and a settling payout can never wait on each other in a cycle
+        ids = sorted({a.pk for a in candidates} | {o.pk for o in outs.values()})
+        locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("id")}
         payouts, entries = [], []
-        for acc in available:
+        for cand in candidates:
+            acc = locked[cand.pk]
+            if acc.balance_minor <= 0:  # paid out by a concurrent run meanwhile
+                continue
             p = Payout(seller_org_id=int(acc.owner_id), currency=acc.currency, amount_minor=acc.balance_minor,
                        provider=provider, batch=batch)
             payouts.append(p)
             entries.append(Entry("payout", f"payout-batch:{batch}")
-                           .add(acc, -acc.balance_minor)
-                           .add(accounts.seller_payable_out(int(acc.owner_id), acc.currency), acc.balance_minor))
+                           .add(acc, -acc.balance_minor).add(outs[acc.pk], acc.balance_minor))
+        if not entries:
+            return []
         ledger.post_batch(entries)
         Payout.objects.bulk_create(payouts)
         payouts = list(Payout.objects.filter(batch=batch).order_by("id"))
