@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from ewtp.payments.models import Kind, Owner, Posting
 from ewtp.payments.providers import get_provider
@@ -30,10 +31,10 @@ class Difference:
     @property
     def problem(self) -> str:
         if self.provider_minor is None:
-            return "in the ledger, not at the provider"
+            return _("in the ledger, not at the provider")
         if self.ledger_minor is None:
-            return "at the provider, not in the ledger"
-        return "amounts differ"
+            return _("at the provider, not in the ledger")
+        return _("amounts differ")
 
 
 @dataclass

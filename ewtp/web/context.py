@@ -13,6 +13,9 @@ from ewtp.core.actor import Role
 NAV = [
     ("web:home", _("Home"), ()),
     ("rules:hs-browser", _("HS codes"), ()),
+    ("payments:seller-balances", _("Balances"), (Role.SELLER,)),
+    ("payments:operator-ledger", _("Ledger"), (Role.HUB_OPERATOR,)),
+    ("payments:operator-reconciliation", _("Reconciliation"), (Role.HUB_OPERATOR,)),
     ("accounts:operator-organisations", _("Organisations"), (Role.HUB_OPERATOR,)),
     ("accounts:operator-tokens", _("API tokens"), (Role.HUB_OPERATOR,)),
     ("admin:index", _("Back office"), (Role.HUB_OPERATOR,)),
