@@ -54,16 +54,20 @@ def run(limits: dict) -> dict:
     figures["sqlite_batch_target_100k_met"] = batch["postings_per_s"] >= 100_000
     if pg_available():
         base, _, _ = PG_BASE.rpartition("/")
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
-        _pg_admin(f"CREATE DATABASE {PG_DB}")
+
+        def fresh(mode: str, clients: int = 1) -> dict:
+            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
+            _pg_admin(f"CREATE DATABASE {PG_DB}")
+            return _child(f"{base}/{PG_DB}", mode, clients, "release")
+
         try:
             for clients in (1, 4):
-                res = _child(f"{base}/{PG_DB}", "single", clients, "release")
+                res = fresh("single", clients)
                 tps = pgbench_tps(clients)
                 figures[f"pg_single_tx_per_s_{clients}_clients"] = res["tx_per_s"]
                 figures[f"pgbench_tpcb_tps_{clients}_clients"] = tps
                 figures[f"pg_single_vs_pgbench_{clients}_clients"] = round(res["tx_per_s"] / tps, 2) if tps else None
-            figures["pg_batch_postings_per_s"] = _child(f"{base}/{PG_DB}", "batch")["postings_per_s"]
+            figures["pg_batch_postings_per_s"] = fresh("batch")["postings_per_s"]
         finally:
             _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
     return figures

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -99,28 +100,36 @@ def _lock(cur, ids: list[int]) -> None:
         cur.execute(f"SELECT id FROM {ACC} WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids])  # noqa: S608
 
 
+@lru_cache(maxsize=64)
+def _single_sql(n_accounts: int, n_legs: int) -> tuple[str, str]:
+    case = " ".join(["WHEN %s THEN %s"] * n_accounts)
+    marks = ",".join(["%s"] * n_accounts)
+    update = (f"UPDATE {ACC} SET balance_minor = balance_minor + CASE id {case} ELSE 0 END, "  # noqa: S608
+              f"version = version + 1 WHERE id IN ({marks}) RETURNING id, balance_minor, allow_negative")
+    values = ",".join(["(%s, %s, %s, %s)"] * n_legs)
+    insert = f"INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) VALUES {values}"  # noqa: S608
+    return update, insert
+
+
+_INSERT_TX = (f"INSERT INTO {TX} (kind, reference, corrects_id, created_at) "  # noqa: S608
+              "VALUES (%s, %s, %s, %s) RETURNING id")
+
+
 def post(entry: Entry) -> int:
     """Post one balanced transaction atomically; returns its id. Raises Unbalanced (nothing
     written) or InsufficientFunds if a guarded account would go below zero (rolled back)."""
     check_balanced(entry)
     deltas: dict[int, int] = defaultdict(int)
-    guarded: set[int] = set()
     for leg in entry.legs:
         deltas[leg.account_id] += leg.amount_minor
-        if not leg.allow_negative:
-            guarded.add(leg.account_id)
     ids = sorted(deltas)
+    update, insert = _single_sql(len(ids), len(entry.legs))
     with transaction.atomic():
         cur = connection.cursor()
         _lock(cur, ids)
-        case = " ".join(["WHEN %s THEN %s"] * len(ids))
-        params: list = [x for i in ids for x in (i, deltas[i])]
-        marks = ",".join(["%s"] * len(ids))
-        cur.execute(
-            f"UPDATE {ACC} SET balance_minor = balance_minor + CASE id {case} ELSE 0 END, "  # noqa: S608
-            f"version = version + 1 WHERE id IN ({marks}) RETURNING id, balance_minor, allow_negative",
-            params + ids,
-        )
+        # one statement moves every balance and reports the new ones; a guarded account below
+        # zero raises, and the atomic block rolls the whole transaction back
+        cur.execute(update, [x for i in ids for x in (i, deltas[i])] + ids)
         rows = cur.fetchall()
         if len(rows) != len(ids):
             raise NotFound(f"{entry.kind} {entry.reference}: unknown ledger account")
@@ -128,12 +137,9 @@ def post(entry: Entry) -> int:
             if balance < 0 and not allow_negative:
                 raise InsufficientFunds(
                     f"{entry.kind} {entry.reference}: account {acc_id} would go below zero")
-        cur.execute(f"INSERT INTO {TX} (kind, reference, corrects_id, created_at) "  # noqa: S608
-                    "VALUES (%s, %s, %s, %s) RETURNING id", [entry.kind, entry.reference, entry.corrects_id, _now()])
+        cur.execute(_INSERT_TX, [entry.kind, entry.reference, entry.corrects_id, _now()])
         tx_id = cur.fetchone()[0]
-        values = ",".join(["(%s, %s, %s, %s)"] * len(entry.legs))
-        cur.execute(f"INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) VALUES {values}",  # noqa: S608
-                    [x for leg in entry.legs for x in (tx_id, leg.account_id, leg.amount_minor, leg.currency)])
+        cur.execute(insert, [x for leg in entry.legs for x in (tx_id, leg.account_id, leg.amount_minor, leg.currency)])
     return tx_id
 
 

@@ -123,3 +123,36 @@ def test_payouts_paid_and_failed(rates):
     assert accounts.seller_available(1, "MYR").balance_minor == (avail1 if expect1 == Payout.FAILED else 0)
     assert verify().ok
     assert reconcile("sandbox").ok
+
+
+def test_void_an_authorisation():
+    _pay(ref="V-1", amount="15.00", cur="MYR")
+    services.void_payment("test", "V-1")
+    flush_webhooks()
+    assert Payment.objects.get(order_ref="V-1").state == Payment.VOIDED
+    with pytest.raises(Conflict):
+        services.capture_payment("test", "V-1")
+    with pytest.raises(Conflict):
+        services.void_payment("test", "V-1")
+    assert not Escrow.objects.exists()
+
+
+def test_same_order_twice_is_the_same_payment_and_a_different_amount_conflicts():
+    first = _pay(ref="I-1", amount="15.00", cur="MYR")
+    again = services.start_payment("test", order_ref="I-1", amount=Money("15.00", "MYR"), seller_org_id=7,
+                                   seller_currency="MYR")
+    assert again.pk == first.pk
+    with pytest.raises(Conflict):
+        services.start_payment("test", order_ref="I-1", amount=Money("16.00", "MYR"), seller_org_id=7,
+                               seller_currency="MYR")
+
+
+def test_every_state_change_is_audited():
+    from ewtp.core.models import AuditEntry
+
+    _pay(ref="AU-1", amount="15.00", cur="MYR")
+    services.capture_payment("test", "AU-1")
+    flush_webhooks()
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    assert actions == ["payments.payment_start", "payments.authorise_requested", "payments.payment_authorised",
+                       "payments.capture_requested", "payments.payment_captured", "payments.escrow_hold"]
