@@ -13,3 +13,9 @@ RATES = FixedRates({"USD": Decimal("1.10"), "MYR": Decimal("4.80"), "AUD": Decim
 @pytest.fixture
 def rates() -> FixedRates:
     return RATES
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # test users are created through the real service; a slow hasher only slows the suite
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
