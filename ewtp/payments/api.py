@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from ewtp.accounts.api_auth import actor_of
@@ -162,6 +162,15 @@ def account_postings(request: HttpRequest, account_id: int, before_tx: int | Non
     return [PostingOut(tx_id=p.tx_id, kind=p.tx.kind, reference=p.tx.reference, created_at=p.tx.created_at,
                        account_id=p.account_id, amount=_out(p.amount_minor, p.currency))
             for p in queries.postings(a, before_tx=before_tx, limit=min(max(limit, 1), 1000))]
+
+
+@router.get("/statement", response={200: str, **ERRORS}, openapi_extra={
+    "responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}})
+def statement(request: HttpRequest, seller_org_id: int | None = None, currency: str | None = None):
+    """Every posting on the seller's accounts as CSV, oldest first, with running balances."""
+    org = _seller_org(actor_of(request), seller_org_id)
+    return HttpResponse(queries.statement_csv(org, currency.upper()[:3] if currency else None),
+                        content_type="text/csv; charset=utf-8")
 
 
 @router.get("/payouts", response={200: list[PayoutOut], **ERRORS})

@@ -179,13 +179,23 @@ def post_batch(entries: Sequence[Entry]) -> list[int]:
         for chunk in _chunks(ids):
             _lock(cur, list(chunk))
         tx_ids = _allocate_tx_ids(cur, len(entries))
-        cur.executemany(f"INSERT INTO {TX} (id, kind, reference, corrects_id, created_at) "  # noqa: S608
-                        "VALUES (%s, %s, %s, %s, %s)",
-                        [(t, e.kind, e.reference, e.corrects_id, now) for t, e in zip(tx_ids, entries, strict=True)])
-        cur.executemany(f"INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "  # noqa: S608
-                        "VALUES (%s, %s, %s, %s)",
-                        [(t, leg.account_id, leg.amount_minor, leg.currency)
-                         for t, e in zip(tx_ids, entries, strict=True) for leg in e.legs])
+        tx_rows = [(t, e.kind, e.reference, e.corrects_id, now) for t, e in zip(tx_ids, entries, strict=True)]
+        posting_rows = [(t, leg.account_id, leg.amount_minor, leg.currency)
+                        for t, e in zip(tx_ids, entries, strict=True) for leg in e.legs]
+        if connection.vendor == "postgresql":
+            # COPY is PostgreSQL's bulk path: several times faster than row inserts
+            raw = cur.cursor
+            with raw.copy(f"COPY {TX} (id, kind, reference, corrects_id, created_at) FROM STDIN") as cp:
+                for row in tx_rows:
+                    cp.write_row(row)
+            with raw.copy(f"COPY {POST} (tx_id, account_id, amount_minor, currency) FROM STDIN") as cp:
+                for row in posting_rows:
+                    cp.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO {TX} (id, kind, reference, corrects_id, created_at) "  # noqa: S608
+                            "VALUES (%s, %s, %s, %s, %s)", tx_rows)
+            cur.executemany(f"INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "  # noqa: S608
+                            "VALUES (%s, %s, %s, %s)", posting_rows)
         cur.executemany(f"UPDATE {ACC} SET balance_minor = balance_minor + %s, version = version + 1 "  # noqa: S608
                         "WHERE id = %s", [(deltas[i], i) for i in ids])
         if cur.rowcount != len(ids):

@@ -107,3 +107,10 @@ def test_seller_refunds_own_order_not_others(world, api_as, make_user, rates):
     assert r.status_code == 200 and r.json()["refunded"]["amount"] == "5.00"
     r = api_as(world["a"]).post("/payments/escrows/R-1/refund", {"amount": "15.01"})
     assert r.status_code == 409
+
+
+def test_statement_csv_own_only(world, api_as):
+    r = api_as(world["a"]).get("/payments/statement", currency="MYR")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert "A-1" in r.content.decode() and "B-1" not in r.content.decode()
+    assert api_as(world["a"]).get("/payments/statement", seller_org_id=world["org_b"]).status_code == 404

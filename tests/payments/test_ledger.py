@@ -98,3 +98,16 @@ def test_verify_catches_a_tampered_cache_and_an_unbalanced_transaction():
     Posting.objects.bulk_create([Posting(tx=tx, account=escrow, amount_minor=1, currency="EUR")])
     rep = verify()
     assert any("does not balance in EUR" in p for p in rep.problems)
+
+
+def test_unknown_account_is_refused():
+    from ewtp.core.errors import NotFound
+    from ewtp.payments.ledger import Leg
+
+    clearing, _ = _pair()
+    ghost = Leg(account_id=999_999, currency="EUR", allow_negative=True, amount_minor=5)
+    with pytest.raises(NotFound):
+        ledger.post(Entry("t", "r", [Leg.of(clearing, -5), ghost]))
+    with pytest.raises(NotFound):
+        ledger.post_batch([Entry("t", "r", [Leg.of(clearing, -5), ghost])])
+    assert not LedgerTransaction.objects.exists()
