@@ -13,7 +13,7 @@ service's transaction; a networked provider's adapter would be called after the 
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
@@ -65,10 +65,14 @@ def start_payment(actor: Actor | str, *, order_ref: str, amount: Money, seller_o
             if (existing.amount_minor, existing.currency) != (total, cur):
                 raise Conflict(f"order {order_ref} already has a payment of {existing.amount}")
             return existing
-        p = Payment.objects.create(order_ref=order_ref, provider=provider, buyer_user_id=buyer_user_id,
-                                   seller_org_id=seller_org_id, currency=cur, amount_minor=total,
-                                   seller_currency=seller_currency, jurisdiction=jurisdiction, duty_minor=duty_m,
-                                   tax_minor=tax_m, fee_minor=fee_m)
+        try:
+            with transaction.atomic():  # a savepoint: a racing twin's insert must not spoil our transaction
+                p = Payment.objects.create(order_ref=order_ref, provider=provider, buyer_user_id=buyer_user_id,
+                                           seller_org_id=seller_org_id, currency=cur, amount_minor=total,
+                                           seller_currency=seller_currency, jurisdiction=jurisdiction,
+                                           duty_minor=duty_m, tax_minor=tax_m, fee_minor=fee_m)
+        except IntegrityError:
+            raise Conflict(f"order {order_ref} is being paid by a concurrent request; retry") from None
         p.provider_ref = adapter.create_payment(p)
         p.save(update_fields=["provider_ref"])
         audit.record(actor, "payments.payment_start", p,
