@@ -9,13 +9,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ewtp.payments import cli as payments_cli
+from ewtp.rules import cli as rules_cli
+
 app = typer.Typer(help="eWTP hub: run, set up and inspect the hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 refdata_app = typer.Typer(help="Reference data (countries, currencies, HS codes).", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(refdata_app, name="refdata")
-app.add_typer(__import__("ewtp.rules.cli", fromlist=["app"]).app)  # `ewtp quote`, `ewtp rules ...`
+app.add_typer(rules_cli.app)  # `ewtp quote`, `ewtp rules ...`
+app.add_typer(payments_cli.ledger_app, name="ledger")
+app.add_typer(payments_cli.payments_app, name="payments")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 

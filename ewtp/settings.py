@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "ewtp.core",
     "ewtp.accounts",
     "ewtp.rules",
+    "ewtp.payments",
     "ewtp.market",
     "ewtp.web",
 ]
@@ -113,6 +114,20 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # API rate limit per caller (token or user), requests per minute.
 EWTP_RATE_LIMIT_PER_MINUTE = int(os.environ.get("EWTP_RATE_LIMIT_PER_MINUTE", "600"))
+
+# Payments (ewtp/payments): the hub's transaction fee (percentage of the goods and shipping,
+# plus a fixed amount per currency, in major units; "default" for the others), days after delivery
+# before escrow is released automatically, the FX margin over the reference rate (a fraction), and
+# the SANDBOX provider's signing secret and seed (deterministic delays and repeats for tests).
+EWTP_PAYMENTS_FEE_PERCENT = os.environ.get("EWTP_PAYMENTS_FEE_PERCENT", "2.0")
+EWTP_PAYMENTS_FEE_FIXED = {"default": "0.30", "JPY": "40", "KRW": "400", "IDR": "5000", "VND": "7500"}
+EWTP_PAYMENTS_ESCROW_HOLD_DAYS = int(os.environ.get("EWTP_PAYMENTS_ESCROW_HOLD_DAYS", "10"))
+EWTP_PAYMENTS_FX_MARGIN = os.environ.get("EWTP_PAYMENTS_FX_MARGIN", "0.005")
+EWTP_PAYMENTS_SANDBOX_SECRET = os.environ.get("EWTP_PAYMENTS_SANDBOX_SECRET", "whsec_sandbox_not_a_real_secret")
+EWTP_PAYMENTS_SANDBOX_SEED = int(os.environ.get("EWTP_PAYMENTS_SANDBOX_SEED", "7"))
+EWTP_PAYMENTS_WEBHOOK_TOLERANCE_S = 300
+# signed provider webhooks carry their own replay protection instead of an Idempotency-Key
+EWTP_IDEMPOTENCY_EXEMPT_PREFIXES = ("/api/v1/payments/webhooks/",)
 
 LOGGING = {
     "version": 1,

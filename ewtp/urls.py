@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("ewtp.accounts.urls")),
     path("reference/", include("ewtp.rules.urls")),
     path("market/", include("ewtp.market.urls")),
+    path("payments/", include("ewtp.payments.urls")),
     path("", include("ewtp.web.urls")),
 ]
 

@@ -1,0 +1,193 @@
+"""Ledger speed: single 4-posting transactions (one per database transaction) on SQLite and
+PostgreSQL, and batched posting on SQLite, each beside the machine's raw limit.
+
+Every measurement runs in a child process with its own throwaway database (a temp SQLite
+file, or a scratch PostgreSQL database created and dropped here), so the hub's database is
+never touched and Django is configured for exactly that database before it starts.
+Run alone: `python -m benchmarks ledger` (or `python -m benchmarks.bench_ledger`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+PG_BASE = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_DB = "ewtp_bench_ledger"
+SECONDS = float(os.environ.get("EWTP_BENCH_SECONDS", "3"))
+
+
+def _child(db_url: str, mode: str, clients: int = 1, mix: str = "random") -> dict:
+    env = {**os.environ, "EWTP_DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "ewtp.settings"}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_ledger", mode, str(clients), mix], env=env,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"bench_ledger {mode} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_BASE, autocommit=True, connect_timeout=3) as con:
+        con.execute(sql)
+
+
+def run(limits: dict) -> dict:
+    from benchmarks.limits import pg_available, pgbench_tps
+
+    figures: dict = {}
+    with tempfile.TemporaryDirectory() as d:
+        single = {mix: _child(f"sqlite:///{d}/{mix}.sqlite3", "single", 1, mix) for mix in ("random", "release")}
+        batch = _child(f"sqlite:///{d}/batch.sqlite3", "batch")
+    raw = limits.get("sqlite_tx_per_s") or 0
+    for mix, res in single.items():
+        figures[f"sqlite_single_tx_per_s_{mix}"] = res["tx_per_s"]
+        figures[f"sqlite_single_vs_raw_tx_{mix}"] = round(res["tx_per_s"] / raw, 2) if raw else None
+        figures[f"sqlite_single_wal_pages_per_tx_{mix}"] = res.get("wal_pages_per_tx")
+    figures["sqlite_batch_postings_per_s"] = batch["postings_per_s"]
+    figures["sqlite_batch_vs_raw_bulk_insert"] = (round(batch["postings_per_s"] / limits["sqlite_bulk_insert_rows_per_s"], 2)
+                                                  if limits.get("sqlite_bulk_insert_rows_per_s") else None)
+    figures["sqlite_batch_target_100k_met"] = batch["postings_per_s"] >= 100_000
+    if pg_available():
+        base, _, _ = PG_BASE.rpartition("/")
+
+        def fresh(mode: str, clients: int = 1) -> dict:
+            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
+            _pg_admin(f"CREATE DATABASE {PG_DB}")
+            return _child(f"{base}/{PG_DB}", mode, clients, "release")
+
+        try:
+            for clients in (1, 4):
+                res = fresh("single", clients)
+                tps = pgbench_tps(clients)
+                figures[f"pg_single_tx_per_s_{clients}_clients"] = res["tx_per_s"]
+                figures[f"pgbench_tpcb_tps_{clients}_clients"] = tps
+                figures[f"pg_single_vs_pgbench_{clients}_clients"] = round(res["tx_per_s"] / tps, 2) if tps else None
+            figures["pg_batch_postings_per_s"] = fresh("batch")["postings_per_s"]
+        finally:
+            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
+    return figures
+
+
+# ---- the child process: Django on the throwaway database ------------------------------------
+
+def _setup(n_accounts: int):
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from ewtp.payments.models import Account, Kind, Owner
+
+    call_command("migrate", verbosity=0)
+    sources = [Account(owner_type=Owner.PROVIDER, owner_id=f"p{i}", kind=Kind.PROVIDER_CLEARING, currency="EUR",
+                       allow_negative=True) for i in range(n_accounts)]
+    sinks = [Account(owner_type=Owner.SELLER, owner_id=str(i), kind=Kind.ESCROW, currency="EUR")
+             for i in range(3 * n_accounts)]
+    Account.objects.bulk_create(sources + sinks, batch_size=1000)
+    return (list(Account.objects.filter(allow_negative=True).order_by("id")),
+            list(Account.objects.filter(allow_negative=False).order_by("id")))
+
+
+def _entry(i: int, sources, sinks, mix: str = "random"):
+    """4 postings. `random`: four accounts drawn from the whole pool (worst case for page
+    locality). `release`: shaped like an escrow release — one hot hub account (fees), one
+    hot boundary account, two seller accounts drawn from the pool."""
+    from ewtp.payments.ledger import Entry
+
+    n = len(sources)
+    a = 100 + i % 997
+    if mix == "release":
+        return (Entry("bench", f"order-{i}").add(sources[0], -3 * a).add(sinks[0], a)
+                .add(sinks[n + (i * 7) % n], a).add(sinks[2 * n + (i * 13) % n], a))
+    return (Entry("bench", f"order-{i}").add(sources[i % n], -3 * a).add(sinks[i % n], a)
+            .add(sinks[n + (i * 7) % n], a).add(sinks[2 * n + (i * 13) % n], a))
+
+
+def _single(clients: int, mix: str) -> dict:
+    import threading
+
+    sources, sinks = _setup(250)  # 1,000 accounts, as many rows as the raw baseline's table
+    from django.db import connection
+
+    from ewtp.payments.ledger import post
+
+    counts = [0] * clients
+    stop = time.perf_counter() + SECONDS
+
+    def worker(k: int) -> None:
+        i = k
+        while time.perf_counter() < stop:
+            post(_entry(i, sources, sinks, mix))
+            i += clients
+            counts[k] += 1
+        connection.close()
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    from ewtp.payments.verify import verify
+
+    assert verify().ok, "the benchmark left the ledger inconsistent"
+    result = {"tx_per_s": round(sum(counts) / elapsed, 1), "transactions": sum(counts), "clients": clients, "mix": mix}
+    if connection.vendor == "sqlite":
+        result["wal_pages_per_tx"] = _wal_pages(sources, sinks, mix)
+    return result
+
+
+def _wal_pages(sources, sinks, mix: str, n: int = 500) -> float:
+    """Why SQLite costs what it costs: database pages written to the WAL per transaction
+    (the raw baseline writes about 2.6: two account rows and one insert)."""
+    from django.conf import settings
+    from django.db import connection
+
+    from ewtp.payments.ledger import post
+
+    wal = str(settings.DATABASES["default"]["NAME"]) + "-wal"
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cur.execute("PRAGMA wal_autocheckpoint=0")
+        cur.execute("PRAGMA page_size")
+        page = cur.fetchone()[0]
+    for i in range(n):
+        post(_entry(10_000_000 + i, sources, sinks, mix))
+    pages = os.path.getsize(wal) / (page + 24) / n
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA wal_autocheckpoint=1000")
+    return round(pages, 1)
+
+
+def _batch() -> dict:
+    sources, sinks = _setup(2000)
+    from ewtp.payments.ledger import post_batch
+    from ewtp.payments.verify import verify
+
+    best = 0.0
+    for round_ in range(3):
+        entries = [_entry(i + round_ * 50_000, sources, sinks) for i in range(50_000)]  # 200,000 postings
+        start = time.perf_counter()
+        post_batch(entries)
+        best = max(best, 200_000 / (time.perf_counter() - start))
+    assert verify().ok, "the benchmark left the ledger inconsistent"
+    return {"postings_per_s": round(best, 1)}
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    if mode == "single":
+        print(json.dumps(_single(int(sys.argv[2]), sys.argv[3])))
+    elif mode == "batch":
+        print(json.dumps(_batch()))
+    else:
+        from benchmarks.limits import all_limits
+
+        print(json.dumps(run(all_limits()), indent=2))

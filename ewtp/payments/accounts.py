@@ -1,0 +1,57 @@
+"""Finding (or opening) the ledger account for an owner, kind and currency."""
+
+from __future__ import annotations
+
+from ewtp.core.currencies import get_currency
+from ewtp.payments.models import Account, Kind, Owner
+
+HUB = "hub"
+
+
+def account(owner_type: str, owner_id: object, kind: str, currency: str) -> Account:
+    get_currency(currency)  # refuses unknown codes
+    acc, _ = Account.objects.get_or_create(
+        owner_type=owner_type, owner_id=str(owner_id), kind=kind, currency=currency,
+        defaults={"allow_negative": kind in Kind.MAY_GO_NEGATIVE},
+    )
+    return acc
+
+
+def clearing(provider: str, currency: str) -> Account:
+    return account(Owner.PROVIDER, provider, Kind.PROVIDER_CLEARING, currency)
+
+
+def refunds_out(provider: str, currency: str) -> Account:
+    return account(Owner.PROVIDER, provider, Kind.REFUNDS, currency)
+
+
+def seller_escrow(org_id: int, currency: str) -> Account:
+    return account(Owner.SELLER, org_id, Kind.ESCROW, currency)
+
+
+def seller_available(org_id: int, currency: str) -> Account:
+    return account(Owner.SELLER, org_id, Kind.SELLER_AVAILABLE, currency)
+
+
+def seller_payable_out(org_id: int, currency: str) -> Account:
+    return account(Owner.SELLER, org_id, Kind.SELLER_PAYABLE_OUT, currency)
+
+
+def hub_fees(currency: str) -> Account:
+    return account(Owner.HUB, HUB, Kind.HUB_FEES, currency)
+
+
+def fx_margin(currency: str) -> Account:
+    return account(Owner.HUB, HUB, Kind.FX_MARGIN, currency)
+
+
+def fx_liquidity(currency: str) -> Account:
+    return account(Owner.FX, HUB, Kind.FX_LIQUIDITY, currency)
+
+
+def tax_payable(jurisdiction: str, currency: str) -> Account:
+    return account(Owner.AUTHORITY, jurisdiction or "-", Kind.TAX_PAYABLE, currency)
+
+
+def duty_payable(jurisdiction: str, currency: str) -> Account:
+    return account(Owner.AUTHORITY, jurisdiction or "-", Kind.DUTY_PAYABLE, currency)

@@ -1,0 +1,244 @@
+"""Escrow: the buyer's money held for one seller order (pending), later released to the
+seller (posted), refunded (voided), or split between them — never more than was held.
+
+State follows the amounts (`held >= released + refunded` always): `pending` until anything
+is resolved, `partially_refunded` while part of it is still held, then `posted` (all
+released), `voided` (all refunded) or `split`. A refund that the provider reports as failed
+returns its amount to the escrow (a correction), which re-opens it.
+
+Release order of what is left: duty, then tax (to the destination jurisdiction's payable
+accounts), then the hub's frozen fee, and the rest to the seller — converted to the seller's
+currency when it differs. A refund therefore reduces the seller's share first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ewtp.core import audit
+from ewtp.core.actor import Actor
+from ewtp.core.errors import Conflict, NotFound, ValidationFailed
+from ewtp.core.money import Money
+from ewtp.payments import accounts, fx, ledger
+from ewtp.payments.ledger import Entry
+from ewtp.payments.models import Escrow, FxConversion
+
+
+def _state(e: Escrow) -> str:
+    if e.remaining_minor == 0:
+        if e.refunded_minor == 0:
+            return Escrow.POSTED
+        return Escrow.VOIDED if e.released_minor == 0 else Escrow.SPLIT
+    return Escrow.PENDING if e.released_minor == 0 and e.refunded_minor == 0 else Escrow.PARTIAL
+
+
+def _snapshot(e: Escrow) -> dict:
+    return {"state": e.state, "held": e.held_minor, "released": e.released_minor, "refunded": e.refunded_minor,
+            "hold_reason": e.hold_reason}
+
+
+def locked(order_ref: str) -> Escrow:
+    e = Escrow.objects.select_for_update().filter(order_ref=order_ref).first()
+    if e is None:
+        raise NotFound(f"no escrow for order {order_ref!r}")
+    return e
+
+
+def locked_or_404(order_ref: str) -> Escrow:
+    e = Escrow.objects.filter(order_ref=order_ref).first()
+    if e is None:
+        raise NotFound(f"no escrow for order {order_ref!r}")
+    return e
+
+
+def _minor(name: str, value: Money | None, currency: str) -> int:
+    if value is None:
+        return 0
+    if value.currency != currency:
+        raise ValidationFailed.field(name, f"must be in {currency}")
+    if value.is_negative() or not value.is_rounded():
+        raise ValidationFailed.field(name, f"must be >= 0 and rounded to {currency} minor units")
+    return value.to_minor()
+
+
+def hold(actor: Actor | str, *, order_ref: str, seller_org_id: int, amount: Money, seller_currency: str,
+         provider: str, buyer_user_id: int | None = None, jurisdiction: str = "", duty: Money | None = None,
+         tax: Money | None = None, fee: Money | None = None) -> Escrow:
+    """Move a captured payment from the provider's clearing account into escrow. Idempotent per
+    order reference: holding the same order again returns the existing escrow."""
+    if not order_ref or len(order_ref) > 120:
+        raise ValidationFailed.field("order_ref", "required, at most 120 characters")
+    if amount.amount <= 0 or not amount.is_rounded():
+        raise ValidationFailed.field("amount", "must be positive and rounded to the currency's minor unit")
+    cur = amount.currency
+    duty_m, tax_m, fee_m = _minor("duty", duty, cur), _minor("tax", tax, cur), _minor("fee", fee, cur)
+    if duty_m + tax_m + fee_m > amount.to_minor():
+        raise ValidationFailed.field("amount", "is less than duty + tax + fee")
+    with transaction.atomic():
+        existing = Escrow.objects.select_for_update().filter(order_ref=order_ref).first()
+        if existing is not None:
+            if existing.held_minor != amount.to_minor() or existing.currency != cur:
+                raise Conflict(f"order {order_ref} already holds {existing.money(existing.held_minor)} in escrow")
+            return existing
+        e = Escrow.objects.create(order_ref=order_ref, seller_org_id=seller_org_id, buyer_user_id=buyer_user_id,
+                                  currency=cur, seller_currency=seller_currency, jurisdiction=jurisdiction,
+                                  provider=provider, held_minor=amount.to_minor(), duty_minor=duty_m, tax_minor=tax_m,
+                                  fee_minor=fee_m)
+        ledger.post(Entry("escrow_hold", order_ref)
+                    .add(accounts.clearing(provider, cur), -amount.to_minor())
+                    .add(accounts.seller_escrow(seller_org_id, cur), amount.to_minor()))
+        audit.record(actor, "payments.escrow_hold", e, after=_snapshot(e))
+    return e
+
+
+@dataclass
+class _Release:
+    entry: Entry
+    conversion: fx.Conversion | None
+
+
+def _release_entry(e: Escrow, on: date, rates: fx.RateSource) -> _Release:
+    left = e.remaining_minor
+    duty = min(e.duty_minor, left)
+    tax = min(e.tax_minor, left - duty)
+    fee = min(e.fee_minor, left - duty - tax)
+    seller = left - duty - tax - fee
+    entry = Entry("escrow_release", e.order_ref)
+    entry.add(accounts.seller_escrow(e.seller_org_id, e.currency), -left)
+    fx.add_legs(entry, accounts.duty_payable(e.jurisdiction, e.currency), duty)
+    fx.add_legs(entry, accounts.tax_payable(e.jurisdiction, e.currency), tax)
+    fx.add_legs(entry, accounts.hub_fees(e.currency), fee)
+    conversion = None
+    if seller and e.seller_currency != e.currency:
+        # the seller's share leaves escrow through FX liquidity: re-express it as linked legs
+        entry.legs.append(ledger.Leg.of(accounts.fx_liquidity(e.currency), seller))
+        conversion = fx.convert(e.money(seller), e.seller_currency, on, rates)
+        fx.add_legs(entry, accounts.fx_liquidity(e.seller_currency), -conversion.gross.to_minor())
+        fx.add_legs(entry, accounts.fx_margin(e.seller_currency), conversion.margin.to_minor())
+        fx.add_legs(entry, accounts.seller_available(e.seller_org_id, e.seller_currency), conversion.net.to_minor())
+    else:
+        fx.add_legs(entry, accounts.seller_available(e.seller_org_id, e.currency), seller)
+    return _Release(entry, conversion)
+
+
+def _check_releasable(e: Escrow) -> None:
+    if e.remaining_minor <= 0:
+        raise Conflict(f"escrow {e.order_ref} is already {e.state}: nothing left to release")
+    if e.hold_reason:
+        raise Conflict(f"escrow {e.order_ref} is on hold ({e.hold_reason}): resolve that first")
+
+
+def release(actor: Actor | str, order_ref: str, *, rates: fx.RateSource | None = None,
+            on: date | None = None) -> Escrow:
+    """Release what is left in escrow: duty and tax to the jurisdiction, the fee to the hub,
+    the rest to the seller's available balance in its currency."""
+    with transaction.atomic():
+        e = locked(order_ref)
+        _check_releasable(e)
+        before = _snapshot(e)
+        r = _release_entry(e, on or timezone.now().date(), rates or fx.default_rates())
+        tx_id = ledger.post(r.entry)
+        if r.conversion is not None:
+            fx.record(tx_id, r.conversion).save()
+        e.released_minor += e.remaining_minor
+        e.state, e.resolved_at = _state(e), timezone.now()
+        e.save(update_fields=["released_minor", "state", "resolved_at"])
+        audit.record(actor, "payments.escrow_release", e, before=before, after=_snapshot(e))
+    return e
+
+
+def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = ""):
+    """Move part or all of what is left in escrow to the provider's refunds account (money on
+    its way back to the buyer); the provider's confirmation moves it out. Returns the Refund."""
+    from ewtp.payments.models import Refund
+
+    with transaction.atomic():
+        e = locked(order_ref)
+        if amount.currency != e.currency:
+            raise ValidationFailed.field("amount", f"must be in the escrow's currency {e.currency}")
+        if amount.amount <= 0 or not amount.is_rounded():
+            raise ValidationFailed.field("amount", "must be positive and rounded to the currency's minor unit")
+        if amount.to_minor() > e.remaining_minor:
+            raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left to refund")
+        before = _snapshot(e)
+        tx_id = ledger.post(Entry("escrow_refund", order_ref)
+                    .add(accounts.seller_escrow(e.seller_org_id, e.currency), -amount.to_minor())
+                    .add(accounts.refunds_out(e.provider, e.currency), amount.to_minor()))
+        e.refunded_minor += amount.to_minor()
+        e.state = _state(e)
+        e.resolved_at = timezone.now() if e.remaining_minor == 0 else None
+        e.save(update_fields=["refunded_minor", "state", "resolved_at"])
+        r = Refund.objects.create(escrow=e, tx_id=tx_id, amount_minor=amount.to_minor(), currency=e.currency, reason=reason[:200])
+        audit.record(actor, "payments.escrow_refund", e, before=before, after=_snapshot(e) | {"refund": r.pk})
+    return r
+
+
+def refund_failed(actor: Actor | str, refund_obj) -> Escrow:
+    """The provider could not refund: the money returns to escrow (a correcting transaction)."""
+    with transaction.atomic():
+        e = locked(refund_obj.escrow.order_ref)
+        before = _snapshot(e)
+        # reverses the refund's own transaction, and says so
+        ledger.post(Entry("refund_failed", e.order_ref, corrects_id=refund_obj.tx_id)
+                    .add(accounts.refunds_out(e.provider, e.currency), -refund_obj.amount_minor)
+                    .add(accounts.seller_escrow(e.seller_org_id, e.currency), refund_obj.amount_minor))
+        e.refunded_minor -= refund_obj.amount_minor
+        e.state, e.resolved_at = _state(e), None
+        e.save(update_fields=["refunded_minor", "state", "resolved_at"])
+        audit.record(actor, "payments.refund_failed", e, before=before, after=_snapshot(e))
+    return e
+
+
+def set_hold(actor: Actor | str, order_ref: str, reason: str) -> Escrow:
+    """Open (reason) or close ("") a dispute/return hold; an open hold blocks release."""
+    if len(reason) > 200:
+        raise ValidationFailed.field("reason", "at most 200 characters")
+    with transaction.atomic():
+        e = locked(order_ref)
+        before = _snapshot(e)
+        e.hold_reason = reason.strip()
+        e.save(update_fields=["hold_reason"])
+        audit.record(actor, "payments.escrow_hold_reason", e, before=before, after=_snapshot(e))
+    return e
+
+
+def mark_delivered(actor: Actor | str, order_ref: str, at: datetime | None = None) -> Escrow:
+    with transaction.atomic():
+        e = locked(order_ref)
+        if e.delivered_at is None:
+            e.delivered_at = at or timezone.now()
+            e.save(update_fields=["delivered_at"])
+            audit.record(actor, "payments.escrow_delivered", e, after={"delivered_at": e.delivered_at})
+    return e
+
+
+def release_due(actor: Actor | str, now: datetime | None = None, *, rates: fx.RateSource | None = None,
+                limit: int = 10_000) -> list[str]:
+    """The scheduled auto-release: every open escrow delivered at least N days ago (hub setting)
+    with no open hold, released in one batch. Running it twice releases nothing twice."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.EWTP_PAYMENTS_ESCROW_HOLD_DAYS)
+    rates = rates or fx.default_rates()
+    with transaction.atomic():
+        due = list(Escrow.objects.select_for_update()
+                   .filter(state__in=Escrow.OPEN, hold_reason="", delivered_at__lte=cutoff)
+                   .order_by("id")[:limit])
+        if not due:
+            return []
+        releases = [_release_entry(e, now.date(), rates) for e in due]
+        tx_ids = ledger.post_batch([r.entry for r in releases])
+        FxConversion.objects.bulk_create(
+            [fx.record(t, r.conversion) for t, r in zip(tx_ids, releases, strict=True) if r.conversion])
+        for e in due:
+            e.released_minor += e.remaining_minor
+            e.state, e.resolved_at = _state(e), now
+        Escrow.objects.bulk_update(due, ["released_minor", "state", "resolved_at"], batch_size=500)
+        refs = [e.order_ref for e in due]
+        audit.record(actor, "payments.escrow_auto_release", object_type="payments.escrow", object_id="batch",
+                     after={"released": refs, "cutoff": cutoff})
+    return refs

@@ -1,0 +1,188 @@
+"""SANDBOX — the hub's built-in test payment provider. It moves no real money.
+
+It behaves like a real provider so the hub is tested against the hard parts:
+- it answers asynchronously, through webhooks signed with HMAC-SHA256 over
+  "<unix timestamp>.<body>" (header `Sandbox-Signature: t=<ts>,v1=<hex>`); the receiver
+  rejects stale timestamps (replay protection) and ignores event ids it has seen;
+- it declines known test card numbers (below);
+- it sometimes delays a webhook and sometimes sends one twice. Each such choice is drawn
+  from a random generator seeded with (hub setting seed, event id), so a run is reproducible.
+
+Test cards: 4242424242424242 succeeds; 4000000000000002 is declined (card_declined);
+4000000000009995 is declined (insufficient_funds); 4000000000000069 is declined
+(expired_card); 4000000000005126 succeeds but its refunds fail. A payout whose amount in
+minor units ends in 13 fails (account_closed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from ewtp.core.errors import ValidationFailed
+from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
+from ewtp.payments.providers.base import (
+    BadSignature,
+    PaymentProvider,
+    ProviderError,
+    ProviderEvent,
+    ProviderRecord,
+)
+
+HEADER = "Sandbox-Signature"
+DECLINED = {"4000000000000002": "card_declined", "4000000000009995": "insufficient_funds",
+            "4000000000000069": "expired_card"}
+REFUND_FAILS = "4000000000005126"
+DELAY_SHARE, REPEAT_SHARE = 0.3, 0.2  # how often a webhook is late / sent twice
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+class SandboxProvider(PaymentProvider):
+    name = "sandbox"
+
+    def __init__(self, secret: str, seed: int, tolerance_s: int = 300):
+        self.secret, self.seed, self.tolerance_s = secret, seed, tolerance_s
+
+    @classmethod
+    def from_settings(cls) -> SandboxProvider:
+        return cls(settings.EWTP_PAYMENTS_SANDBOX_SECRET, settings.EWTP_PAYMENTS_SANDBOX_SEED,
+                   settings.EWTP_PAYMENTS_WEBHOOK_TOLERANCE_S)
+
+    # ---- operations ------------------------------------------------------------------------
+    def _record(self, ref: str) -> SandboxRecord:
+        rec = SandboxRecord.objects.filter(ref=ref).first()
+        if rec is None:
+            raise ProviderError(f"sandbox: no such operation {ref}")
+        return rec
+
+    def create_payment(self, payment: Payment) -> str:
+        ref = f"sbx_pay_{payment.pk}"
+        SandboxRecord.objects.get_or_create(ref=ref, defaults={
+            "kind": "payment", "reference": payment.order_ref, "currency": payment.currency,
+            "amount_minor": payment.amount_minor, "status": "created"})
+        return ref
+
+    def authorise(self, payment: Payment, card_number: str) -> None:
+        card = "".join(card_number.split())
+        if not card.isdigit() or not 12 <= len(card) <= 19:
+            raise ValidationFailed.field("card_number", "12 to 19 digits")
+        rec = self._record(payment.provider_ref)
+        if rec.status != "created":
+            raise ProviderError(f"sandbox: payment {rec.ref} is {rec.status}")
+        reason = DECLINED.get(card)
+        rec.status = "declined" if reason else "authorised"
+        rec.flags = "refund_fails" if card == REFUND_FAILS else ""
+        rec.save(update_fields=["status", "flags"])
+        self._emit("payment.declined" if reason else "payment.authorised", rec, reason=reason or "")
+
+    def capture(self, payment: Payment) -> None:
+        rec = self._record(payment.provider_ref)
+        if rec.status != "authorised":
+            raise ProviderError(f"sandbox: cannot capture a payment that is {rec.status}")
+        rec.status = "captured"
+        rec.save(update_fields=["status"])
+        self._emit("payment.captured", rec)
+
+    def void(self, payment: Payment) -> None:
+        rec = self._record(payment.provider_ref)
+        if rec.status != "authorised":
+            raise ProviderError(f"sandbox: cannot void a payment that is {rec.status}")
+        rec.status = "voided"
+        rec.save(update_fields=["status"])
+        self._emit("payment.voided", rec)
+
+    def refund(self, refund: Refund) -> str:
+        pay = SandboxRecord.objects.filter(kind="payment", reference=refund.escrow.order_ref).first()
+        if pay is None or pay.status != "captured":
+            raise ProviderError("sandbox: refunds need a captured payment")
+        fails = pay.flags == "refund_fails"
+        rec, created = SandboxRecord.objects.get_or_create(ref=f"sbx_ref_{refund.pk}", defaults={
+            "kind": "refund", "reference": f"refund:{refund.pk}", "currency": refund.currency,
+            "amount_minor": refund.amount_minor, "status": "failed" if fails else "succeeded"})
+        if created:
+            self._emit("refund.failed" if fails else "refund.succeeded", rec,
+                       reason="sandbox: refund_fails card" if fails else "")
+        return rec.ref
+
+    def payout(self, payout: Payout) -> str:
+        fails = payout.amount_minor % 100 == 13
+        rec, created = SandboxRecord.objects.get_or_create(ref=f"sbx_po_{payout.pk}", defaults={
+            "kind": "payout", "reference": f"payout:{payout.pk}", "currency": payout.currency,
+            "amount_minor": payout.amount_minor, "status": "failed" if fails else "paid"})
+        if created:
+            self._emit("payout.failed" if fails else "payout.paid", rec, reason="account_closed" if fails else "")
+        return rec.ref
+
+    def records(self) -> Iterable[ProviderRecord]:
+        kinds = {("payment", "captured"): "escrow_hold", ("refund", "succeeded"): "refund_out",
+                 ("payout", "paid"): "payout_out"}
+        for r in SandboxRecord.objects.order_by("id").iterator():
+            kind = kinds.get((r.kind, r.status))
+            if kind:
+                yield ProviderRecord(kind, r.reference, r.currency, r.amount_minor, r.status)
+
+    # ---- webhooks --------------------------------------------------------------------------
+    def _emit(self, type_: str, rec: SandboxRecord, reason: str = "") -> None:
+        event_id = "evt_" + hashlib.sha256(f"{type_}:{rec.ref}".encode()).hexdigest()[:24]
+        body = json.dumps({"id": event_id, "type": type_, "data": {
+            "provider_ref": rec.ref, "reference": rec.reference, "amount_minor": rec.amount_minor,
+            "currency": rec.currency, "reason": reason}}, sort_keys=True)
+        rng = random.Random(f"{self.seed}:{event_id}")
+        now = timezone.now()
+        late = rng.random() < DELAY_SHARE
+        first = now + timedelta(seconds=rng.randint(5, 120) if late else 0)
+        SandboxOutbox.objects.create(event_id=event_id, body=body, deliver_after=first)
+        if rng.random() < REPEAT_SHARE:
+            SandboxOutbox.objects.create(event_id=event_id, body=body,
+                                         deliver_after=first + timedelta(seconds=rng.randint(1, 60)))
+
+    def signed_headers(self, body: bytes, at: datetime | None = None) -> dict[str, str]:
+        ts = int((at or timezone.now()).timestamp())
+        return {HEADER: f"t={ts},v1={sign(self.secret, ts, body)}"}
+
+    def deliver_due(self, send: Callable[[dict[str, str], bytes], int], now: datetime | None = None) -> int:
+        """Send every webhook that is due, signed at `now`; a non-2xx answer is retried later
+        (exponential back-off). Returns how many were delivered."""
+        now = now or timezone.now()
+        delivered = 0
+        for row in SandboxOutbox.objects.filter(delivered_at=None, deliver_after__lte=now).order_by("deliver_after", "id"):
+            body = row.body.encode()
+            status = send(self.signed_headers(body, now), body)
+            if 200 <= status < 300:
+                row.delivered_at = now
+                delivered += 1
+            else:
+                row.attempts += 1
+                row.deliver_after = now + timedelta(seconds=2 ** min(row.attempts, 12))
+            row.save(update_fields=["delivered_at", "attempts", "deliver_after"])
+        return delivered
+
+    def verify_and_parse(self, headers: Mapping[str, str], body: bytes, now: datetime | None = None) -> ProviderEvent:
+        header = next((v for k, v in headers.items() if k.lower() == HEADER.lower()), "")
+        parts = [p.split("=", 1) for p in header.split(",") if "=" in p]
+        ts_values = [v for k, v in parts if k.strip() == "t"]
+        sigs = [v.strip() for k, v in parts if k.strip() == "v1"]
+        if not ts_values or not sigs or not ts_values[0].strip().isdigit():
+            raise BadSignature(f"missing or malformed {HEADER} header")
+        ts = int(ts_values[0])
+        current = int((now or timezone.now()).timestamp())
+        if abs(current - ts) > self.tolerance_s:
+            raise BadSignature("webhook timestamp outside the tolerance: a replay or a skewed clock")
+        expected = sign(self.secret, ts, body)
+        if not any(hmac.compare_digest(expected, s) for s in sigs):
+            raise BadSignature("webhook signature does not match")
+        try:
+            doc = json.loads(body)
+            return ProviderEvent(str(doc["id"]), str(doc["type"]), dict(doc["data"]))
+        except (ValueError, KeyError, TypeError):
+            raise BadSignature("signed webhook body is not a valid event") from None

@@ -1,0 +1,227 @@
+"""Payment use cases — the interface the marketplace calls with a seller order reference and
+amounts. Each changes state in one transaction and writes an audit entry.
+
+Flow: start_payment (create + authorise at the provider) -> [webhook payment.authorised] ->
+capture_payment -> [webhook payment.captured: money into escrow] -> release (or the scheduled
+auto-release) / request_refund -> [webhook refund.succeeded|failed] ; run_payouts ->
+[webhook payout.paid|failed].
+
+The sandbox provider keeps its books in the hub's database, so its calls run inside the
+service's transaction; a networked provider's adapter would be called after the commit
+(with the payment's id as its idempotency key), which the webhook design already allows.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from ewtp.core import audit
+from ewtp.core.actor import Actor
+from ewtp.core.currencies import get_currency
+from ewtp.core.errors import Conflict, NotFound, ValidationFailed
+from ewtp.core.money import Money
+from ewtp.payments import escrow, fees, payouts
+from ewtp.payments.models import Escrow, Payment, Payout, Refund
+from ewtp.payments.providers import get_provider
+
+
+def _check_amount(name: str, value: Money | None, currency: str, *, positive: bool = False) -> int:
+    if value is None:
+        return 0
+    if value.currency != currency:
+        raise ValidationFailed.field(name, f"must be in {currency}")
+    if value.is_negative() or (positive and not value.amount) or not value.is_rounded():
+        raise ValidationFailed.field(name, f"must be {'positive' if positive else '>= 0'} and rounded to "
+                                           f"{currency} minor units")
+    return value.to_minor()
+
+
+def start_payment(actor: Actor | str, *, order_ref: str, amount: Money, seller_org_id: int, seller_currency: str,
+                  card_number: str | None = None, buyer_user_id: int | None = None, jurisdiction: str = "",
+                  duty: Money | None = None, tax: Money | None = None, fee: Money | None = None,
+                  provider: str = "sandbox") -> Payment:
+    """Open the payment of one seller order (and authorise it if a card is given). `amount` is everything the buyer
+    pays for it (goods, shipping, duty and tax collected now); the fee, unless frozen by the
+    caller, is computed now on amount - duty - tax and frozen. Same order again -> same payment."""
+    if not order_ref or len(order_ref) > 120:
+        raise ValidationFailed.field("order_ref", "required, at most 120 characters")
+    try:
+        get_currency(seller_currency)
+    except ValueError:
+        raise ValidationFailed.field("seller_currency", "unknown ISO 4217 code") from None
+    cur = amount.currency
+    total = _check_amount("amount", amount, cur, positive=True)
+    duty_m, tax_m = _check_amount("duty", duty, cur), _check_amount("tax", tax, cur)
+    if duty_m + tax_m > total:
+        raise ValidationFailed.field("amount", "is less than duty + tax")
+    fee_m = (_check_amount("fee", fee, cur) if fee is not None
+             else fees.fee_for(Money.from_minor(total - duty_m - tax_m, cur)).to_minor())
+    if duty_m + tax_m + fee_m > total:
+        raise ValidationFailed.field("fee", "duty + tax + fee exceed the amount")
+    adapter = get_provider(provider)
+    with transaction.atomic():
+        existing = Payment.objects.select_for_update().filter(order_ref=order_ref).first()
+        if existing is not None:
+            if (existing.amount_minor, existing.currency) != (total, cur):
+                raise Conflict(f"order {order_ref} already has a payment of {existing.amount}")
+            return existing
+        try:
+            with transaction.atomic():  # a savepoint: a racing twin's insert must not spoil our transaction
+                p = Payment.objects.create(order_ref=order_ref, provider=provider, buyer_user_id=buyer_user_id,
+                                           seller_org_id=seller_org_id, currency=cur, amount_minor=total,
+                                           seller_currency=seller_currency, jurisdiction=jurisdiction,
+                                           duty_minor=duty_m, tax_minor=tax_m, fee_minor=fee_m)
+        except IntegrityError:
+            raise Conflict(f"order {order_ref} is being paid by a concurrent request; retry") from None
+        p.provider_ref = adapter.create_payment(p)
+        p.save(update_fields=["provider_ref"])
+        audit.record(actor, "payments.payment_start", p,
+                     after={"amount": str(p.amount), "fee": fee_m, "duty": duty_m, "tax": tax_m})
+        if card_number is not None:
+            authorise_payment(actor, order_ref, card_number)
+    return p
+
+
+def authorise_payment(actor: Actor | str, order_ref: str, card_number: str) -> Payment:
+    """The buyer's payment step: the provider answers authorised or declined (webhook)."""
+    with transaction.atomic():
+        p = _payment(order_ref)
+        if p.state != Payment.CREATED:
+            raise Conflict(f"payment {order_ref} is {p.state}; it can be authorised only once")
+        get_provider(p.provider).authorise(p, card_number)
+        audit.record(actor, "payments.authorise_requested", p)
+    return p
+
+
+def _payment(order_ref: str) -> Payment:
+    p = Payment.objects.select_for_update().filter(order_ref=order_ref).first()
+    if p is None:
+        raise NotFound(f"no payment for order {order_ref!r}")
+    return p
+
+
+def capture_payment(actor: Actor | str, order_ref: str) -> Payment:
+    """Ask the provider to capture; the money enters escrow when it confirms (webhook)."""
+    with transaction.atomic():
+        p = _payment(order_ref)
+        if p.state != Payment.AUTHORISED:
+            raise Conflict(f"payment {order_ref} is {p.state}; only an authorised payment can be captured")
+        get_provider(p.provider).capture(p)
+        audit.record(actor, "payments.capture_requested", p)
+    return p
+
+
+def void_payment(actor: Actor | str, order_ref: str) -> Payment:
+    with transaction.atomic():
+        p = _payment(order_ref)
+        if p.state != Payment.AUTHORISED:
+            raise Conflict(f"payment {order_ref} is {p.state}; only an authorised payment can be voided")
+        get_provider(p.provider).void(p)
+        audit.record(actor, "payments.void_requested", p)
+    return p
+
+
+def request_refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = "") -> Refund:
+    """Refund part or all of what is still in escrow; the provider confirms by webhook."""
+    with transaction.atomic():
+        r = escrow.refund(actor, order_ref, amount, reason)
+        r.provider_ref = get_provider(r.escrow.provider).refund(r)
+        r.save(update_fields=["provider_ref"])
+    return r
+
+
+def run_payouts(actor: Actor | str, provider: str = "sandbox", *, seller_org_id: int | None = None) -> list[Payout]:
+    """The scheduled payout run: one payout per seller and currency, then ask the provider."""
+    adapter = get_provider(provider)
+    with transaction.atomic():
+        batch = payouts.create_batch(actor, provider, seller_org_id=seller_org_id)
+        for p in batch:
+            p.provider_ref = adapter.payout(p)
+        Payout.objects.bulk_update(batch, ["provider_ref"])
+    return batch
+
+
+# ---- provider events (called by webhooks.receive inside its transaction) -------------------
+
+RANK = {Payment.CREATED: 0, Payment.AUTHORISED: 1, Payment.CAPTURED: 2, Payment.DECLINED: 2, Payment.VOIDED: 2}
+
+
+def _payment_event(actor: str, target: str, data: dict) -> str:
+    p = Payment.objects.select_for_update().filter(provider_ref=str(data.get("provider_ref", ""))).first()
+    if p is None:
+        raise NotFound("event for an unknown payment")
+    if (int(data.get("amount_minor", -1)), data.get("currency")) != (p.amount_minor, p.currency):
+        raise ValidationFailed.field("amount_minor", "does not match the payment")
+    if p.state == target:
+        return f"payment already {target}"
+    if RANK[target] <= RANK[p.state]:
+        # a late event (webhooks may arrive out of order): the provider's later answer stands
+        return f"stale {target}: payment is {p.state}"
+    before = p.state
+    p.state = target
+    if target == Payment.DECLINED:
+        p.decline_reason = str(data.get("reason", ""))[:120]
+    p.save(update_fields=["state", "decline_reason", "updated_at"])
+    audit.record(actor, f"payments.payment_{target}", p, before={"state": before}, after={"state": target})
+    if target == Payment.CAPTURED:
+        escrow.hold(actor, order_ref=p.order_ref, seller_org_id=p.seller_org_id, amount=p.amount,
+                    seller_currency=p.seller_currency, provider=p.provider, buyer_user_id=p.buyer_user_id,
+                    jurisdiction=p.jurisdiction, duty=Money.from_minor(p.duty_minor, p.currency),
+                    tax=Money.from_minor(p.tax_minor, p.currency), fee=Money.from_minor(p.fee_minor, p.currency))
+    return f"payment {before} -> {target}"
+
+
+def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
+    from ewtp.payments import accounts, ledger
+    from ewtp.payments.ledger import Entry
+
+    ref = str(data.get("reference", ""))
+    r = Refund.objects.select_for_update().select_related("escrow").filter(
+        pk=int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1).first()
+    if r is None:
+        raise NotFound("event for an unknown refund")
+    target = Refund.SUCCEEDED if succeeded else Refund.FAILED
+    if r.state == target:
+        return f"refund already {target}"
+    if r.state != Refund.REQUESTED:
+        raise Conflict(f"refund {r.pk} is already {r.state}")
+    if succeeded:
+        ledger.post(Entry("refund_out", f"refund:{r.pk}")
+                    .add(accounts.refunds_out(r.escrow.provider, r.currency), -r.amount_minor)
+                    .add(accounts.clearing(r.escrow.provider, r.currency), r.amount_minor))
+    else:
+        escrow.refund_failed(actor, r)
+    r.state = target
+    r.save(update_fields=["state"])
+    audit.record(actor, f"payments.refund_{target}", r, before={"state": Refund.REQUESTED}, after={"state": target})
+    return f"refund {r.pk} {target}"
+
+
+def _payout_event(actor: str, paid: bool, data: dict) -> str:
+    ref = str(data.get("reference", ""))
+    if not (ref.startswith("payout:") and ref[7:].isdigit()):
+        raise NotFound("event for an unknown payout")
+    p = payouts.settle(actor, int(ref[7:]), paid=paid, reason=str(data.get("reason", "")))
+    return f"payout {p.pk} {p.state}"
+
+
+def handle_event(provider: str, event_type: str, data: dict) -> str:
+    actor = f"provider:{provider}"
+    handlers = {
+        "payment.authorised": lambda: _payment_event(actor, Payment.AUTHORISED, data),
+        "payment.declined": lambda: _payment_event(actor, Payment.DECLINED, data),
+        "payment.captured": lambda: _payment_event(actor, Payment.CAPTURED, data),
+        "payment.voided": lambda: _payment_event(actor, Payment.VOIDED, data),
+        "refund.succeeded": lambda: _refund_event(actor, True, data),
+        "refund.failed": lambda: _refund_event(actor, False, data),
+        "payout.paid": lambda: _payout_event(actor, True, data),
+        "payout.failed": lambda: _payout_event(actor, False, data),
+    }
+    handler = handlers.get(event_type)
+    if handler is None:
+        return f"ignored: unknown event type {event_type[:40]}"
+    return handler()
+
+
+__all__ = ["Escrow", "start_payment", "authorise_payment", "capture_payment", "void_payment", "request_refund", "run_payouts",
+           "handle_event"]
