@@ -11,6 +11,7 @@ from ewtp.accounts.api_auth import AUTH
 from ewtp.core.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ewtp.core.http import error_response
 from ewtp.market.api import router as market_router
+from ewtp.market.api_orders import router as orders_router
 from ewtp.payments.api import router as payments_router
 from ewtp.rules.api import router as rules_router
 from ewtp.rules.quote_api import router as quotes_router
@@ -83,5 +84,6 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/reference", rules_router)
 api.add_router("/quotes", quotes_router)
 api.add_router("/market", market_router)
+api.add_router("/market", orders_router)
 api.add_router("/payments", payments_router)
 

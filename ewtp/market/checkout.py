@@ -1,0 +1,165 @@
+"""Checkout: price the cart per seller consignment (goods, shipping, duty, tax, fees), in the
+buyer's currency, and lock the result for 15 minutes.
+
+For each seller the consignment ships from the seller's country; shipping comes from the flat
+table (ewtp/market/shipping.py); duty and tax from the landed-cost engine, which answers in the
+destination's currency — the buyer's currency here. Goods and shipping are converted into it at
+the buyer rate (ECB reference + the hub's margin), while customs values use the ECB reference
+rate itself, as the engine does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from ewtp.core import audit
+from ewtp.core.actor import Actor
+from ewtp.core.errors import AppError, ValidationFailed
+from ewtp.core.money import Money
+from ewtp.market.cart import cart_for, fingerprint, lines_of
+from ewtp.market.identity import is_prc_id_number
+from ewtp.market.models import CbecUsage, CheckoutQuote, SellerProfile
+from ewtp.market.pricing import buyer_rate
+from ewtp.market.shipping import flat_rate
+from ewtp.payments.fees import fee_for
+from ewtp.rules.engine import quote as landed_cost
+from ewtp.rules.fx import ecb_rate
+from ewtp.rules.refdata import country_table
+
+LOCK = timedelta(minutes=15)
+ADDRESS_FIELDS = {"name": 100, "phone": 30, "line1": 200, "city": 100, "postcode": 20, "country": 2,
+                  "subdivision": 10, "id_name": 100, "id_number": 18}
+
+
+def _check_address(dest: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    clean = {}
+    for k, v in dest.items():
+        if k not in ADDRESS_FIELDS:
+            errors[f"address.{k}"] = ["unknown field"]
+        elif not isinstance(v, str) or len(v) > ADDRESS_FIELDS[k]:
+            errors[f"address.{k}"] = [f"text of at most {ADDRESS_FIELDS[k]} characters"]
+        else:
+            clean[k] = v.strip()
+    for k in ("name", "phone", "line1", "city", "country"):
+        if not clean.get(k):
+            errors.setdefault(f"address.{k}", ["required"])
+    country = clean.get("country", "")
+    if country and country not in country_table():
+        errors["address.country"] = [f"unknown country code {country!r}"]
+    if country == "CN":  # the CBEC regime taxes the buyer by identity
+        if not clean.get("id_name"):
+            errors["address.id_name"] = ["China's cross-border e-commerce rules need the buyer's name as on the ID"]
+        if not is_prc_id_number(clean.get("id_number", "")):
+            errors["address.id_number"] = ["a valid 18-character PRC resident identity number"]
+    if errors:
+        raise ValidationFailed("the delivery address is not complete", fields=errors)
+    return clean
+
+
+def _cbec_used(buyer_id: int, year: int) -> Decimal:
+    row = CbecUsage.objects.filter(buyer_id=buyer_id, year=year).values_list("used_cny", flat=True).first()
+    return row or Decimal(0)
+
+
+CBEC_SINGLE, CBEC_ANNUAL = Decimal(5000), Decimal(26000)  # RMB; RULES-FACTS "China — CBEC retail import"
+
+
+def _check_cbec_limits(profile: SellerProfile, lines: list, goods: Money, shipping: Money, used: Decimal,
+                       today) -> None:
+    """Refuse, with the reason, a consignment to China that cannot go through CBEC: over RMB 5,000
+    (unless it is one indivisible item, which CBEC takes at full rates) or past the buyer's
+    RMB 26,000 annual limit. The engine applies the same limits to the tax itself."""
+    value = (goods.amount + shipping.amount) * ecb_rate(goods.currency, "CNY", today).rate
+    single_item = len(lines) == 1 and lines[0].quantity == 1
+    if (value > CBEC_SINGLE and not single_item) or used + value > CBEC_ANNUAL:
+        raise ValidationFailed(
+            f"{profile.legal_name}: this consignment (about RMB {value:.2f}) exceeds China's cross-border "
+            f"e-commerce limits (RMB 5,000 per order; RMB 26,000 per year, RMB {used:.2f} already used); "
+            "reduce the quantity or split the order",
+            code="cbec_limit", fields={"cart": ["over the CBEC single-transaction or annual limit"]})
+
+
+def _consignment(profile: SellerProfile, lines: list, dest: dict, currency: str, buyer_id: int, today,
+                 cbec_used: Decimal) -> dict:
+    seller_ccy = profile.base_currency
+    goods = sum((ln.variant.price * ln.quantity for ln in lines), Money.zero(seller_ccy))
+    weight = sum((ln.variant.weight_kg * ln.quantity for ln in lines), Decimal(0))
+    shipping = flat_rate(weight, profile.country, dest["country"], seller_ccy, today)
+    if dest["country"] == "CN":
+        _check_cbec_limits(profile, lines, goods, shipping, cbec_used, today)
+    request = {
+        "date": today.isoformat(), "destination": {"country": dest["country"], **(
+            {"subdivision": dest["subdivision"]} if dest.get("subdivision") else {})},
+        "ship_from": profile.country, "mode": "courier", "incoterm": "DDP", "currency": seller_ccy,
+        "prices_include_tax": False, "shipping": str(shipping.amount), "insurance": "0",
+        "seller": {"country": profile.country, "registrations": [r.scheme for r in profile.registrations.all()]},
+        "buyer": {"id": f"u{buyer_id}", "cbec_used_this_year": str(cbec_used)},
+        "lines": [{"hs_code": ln.variant.product.hs_code, "description": ln.variant.product.title("en")[:200] or "goods",
+                   "origin": ln.variant.product.origin, "quantity": ln.quantity,
+                   "unit_price": str(ln.variant.price_amount), "unit_weight_kg": str(ln.variant.weight_kg)}
+                  for ln in lines],
+    }
+    try:
+        engine = landed_cost(request)
+    except AppError as err:
+        raise ValidationFailed(f"{profile.legal_name}: {err.message}", fields={"cart": [err.message]}) from None
+    if engine["regime"]["code"] == "CN-GENERAL":
+        raise ValidationFailed(
+            f"{profile.legal_name}: this consignment exceeds China's cross-border e-commerce limits "
+            "(RMB 5,000 per order, RMB 26,000 per year); reduce the quantity or split the order",
+            code="cbec_limit", fields={"cart": ["over the CBEC single-transaction or annual limit"]})
+    rate = buyer_rate(seller_ccy, currency, today)
+    goods_b = Money(goods.amount * rate.rate, currency).rounded()
+    shipping_b = Money(shipping.amount * rate.rate, currency).rounded()
+    t = engine["totals"]
+    at_checkout = Money(t["at_checkout"], currency)
+    return {
+        "seller_id": profile.organisation_id, "seller_name": profile.legal_name, "seller_currency": seller_ccy,
+        "ship_from": profile.country,
+        "lines": [{"variant_id": ln.variant_id, "quantity": ln.quantity, "unit_price": str(ln.variant.price_amount),
+                   "hs_code": ln.variant.product.hs_code, "origin": ln.variant.product.origin,
+                   "title": ln.variant.product.title()[:200]} for ln in lines],
+        "goods_seller": str(goods.amount), "shipping_seller": str(shipping.amount),
+        "fx": {"from": seller_ccy, "to": currency, "reference": str(rate.reference), "margin": str(rate.margin),
+               "rate": str(rate.rate), "date": rate.on.isoformat(), "source": "ECB"},
+        "goods": str(goods_b.amount), "shipping": str(shipping_b.amount),
+        "duty": t["duty"], "tax": t["tax"], "fees": t["fees"], "at_checkout": t["at_checkout"],
+        "at_border": t["at_border"], "total": str((goods_b + shipping_b + at_checkout).amount),
+        "hub_fee": str(fee_for(goods_b + shipping_b).amount), "engine": engine,
+    }
+
+
+def quote_checkout(actor: Actor, destination: dict) -> CheckoutQuote:
+    dest = _check_address(destination)
+    cart = cart_for(actor)
+    lines = lines_of(cart)
+    if not lines:
+        raise ValidationFailed.field("cart", "the cart is empty")
+    currency = country_table()[dest["country"]]["currency"]
+    today = timezone.localdate()
+    by_seller: dict[int, list] = defaultdict(list)
+    for ln in lines:
+        by_seller[ln.variant.seller_id].append(ln)
+    profiles = {p.organisation_id: p for p in SellerProfile.objects.filter(organisation_id__in=by_seller)
+                .prefetch_related("registrations")}
+    used = _cbec_used(actor.user_id, today.year) if dest["country"] == "CN" else Decimal(0)
+    consignments = []
+    for seller_id, seller_lines in by_seller.items():
+        c = _consignment(profiles[seller_id], seller_lines, dest, currency, actor.user_id, today, used)
+        if dest["country"] == "CN":
+            used += Decimal(c["engine"]["values"]["threshold"])  # later consignments see earlier ones
+        consignments.append(c)
+    total = sum((Money(c["total"], currency) for c in consignments), Money.zero(currency))
+    with transaction.atomic():
+        q = CheckoutQuote.objects.create(
+            buyer_id=actor.user_id, cart_fingerprint=fingerprint(lines), currency=currency, destination=dest,
+            payload={"consignments": consignments}, total=total.amount, expires_at=timezone.now() + LOCK)
+        audit.record(actor, "market.quote_checkout", q, after={"total": str(total.amount), "currency": currency,
+                                                                "sellers": len(consignments)})
+    return q
