@@ -1,11 +1,17 @@
 from django.urls import path
 
-from ewtp.market import views
+from ewtp.market import views, views_buyer
 
 app_name = "market"
 urlpatterns = [
     path("", views.catalogue_page, name="catalogue"),
     path("products/<int:product_id>/", views.product_page, name="product"),
+    path("cart/", views_buyer.cart_page, name="cart"),
+    path("cart/add/", views_buyer.add_to_cart, name="cart-add"),
+    path("checkout/<int:quote_id>/", views_buyer.checkout_page, name="checkout"),
+    path("orders/<int:group_id>/", views_buyer.order_group_page, name="order-group"),
+    path("orders/pay/<int:order_id>/", views_buyer.pay_order, name="order-pay"),
+    path("orders/cancel/<int:order_id>/", views_buyer.cancel_order, name="order-cancel"),
     path("seller/", views.seller_console, name="seller-console"),
     path("seller/products/<int:product_id>/publish/", views.seller_publish, name="seller-publish"),
     path("operator/sellers/", views.operator_sellers, name="operator-sellers"),

@@ -17,7 +17,7 @@ from ewtp.market import catalogue, sellers
 from ewtp.market.browse import SORTS, BrowseQuery, browse
 from ewtp.market.catalogue import ProductSpec, VariantSpec
 from ewtp.market.forms import ProductForm, ProfileForm, RegistrationForm, RejectForm
-from ewtp.market.models import Product, SellerProfile
+from ewtp.market.models import Order, Product, SellerProfile
 from ewtp.market.pricing import fx_margin, rate_lookup
 from ewtp.rules.models import HSCode
 from ewtp.rules.refdata import country_table
@@ -107,7 +107,10 @@ def seller_console(request: HttpRequest) -> HttpResponse:
         except AppError as err:
             apply_errors(f, err)
     products = Product.objects.filter(seller_id=org).prefetch_related("variants__stock").order_by("-pk")[:200]
-    return render(request, "market/seller_console.html", {"profile": profile, "forms": forms, "products": products})
+    open_orders = Order.objects.select_related("group").filter(seller_id=org).exclude(state__in=[Order.CANCELLED, Order.COMPLETED,
+                                                                         Order.REFUNDED]).order_by("-pk")[:200]
+    return render(request, "market/seller_console.html", {"profile": profile, "forms": forms, "products": products,
+                                                          "orders": open_orders})
 
 
 @require_POST
