@@ -123,7 +123,7 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     used: list[ecb.Rate] = []
     cache: dict[tuple[str, str], Decimal] = {}
 
-    ccys, ccy_inv = np.unique(raw.currency, return_inverse=True)
+    ccys, ccy_inv = x.uniq(raw.currency)
 
     def per_quote(target: str) -> np.ndarray:
         vals = []
@@ -139,7 +139,7 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     eur_d = np.array([x.c(rate_of("EUR", dest, on, raw.fx_given, used))] * nq, dtype=object if x.exact else float) \
         if threshold_ccy == "EUR" else rate_d
     # per-line rates: look up each distinct HS code once
-    codes, inv = np.unique(raw.hs, return_inverse=True)
+    codes, inv = x.uniq(raw.hs)
     trule = tax_rule(pack, country, on, tax_key)
     base_v = Decimal(trule.params.get("rate", "0")) if trule else Decimal(0)
     v_by_code = [by_hs(trule.params, c, base_v) if trule else Decimal(0) for c in codes]
@@ -152,8 +152,9 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     # tariff: the origin matters only for preferences, so look up per distinct (code, origin)
     duty_rule = pack.at("duty", on)
     pref_origins = set(duty_rule.params.get("preferential_origins", [])) if duty_rule else set()
-    key = np.char.add(raw.hs.astype("U6"), raw.origin.astype("U2"))
-    ukeys, kinv = np.unique(key, return_inverse=True)
+    key = np.char.add(raw.hs.astype("U6"), raw.origin.astype("U2")) if not x.exact else \
+        np.array([h + o for h, o in zip(raw.hs.tolist(), raw.origin.tolist(), strict=True)])
+    ukeys, kinv = x.uniq(key)
     lines_by_key = [lookup(pack.code, k[:6], on) for k in ukeys]
     rates, known = [], []
     for k, ln in zip(ukeys, lines_by_key, strict=True):

@@ -20,15 +20,31 @@ TIE_EPS = 2.0 ** -40  # relative float error treated as an exact tie / equality
 AMBIG = 1e-9  # closer than this (relative) but not a tie: decide exactly instead
 
 
+_CONST: dict = {}
+
+
+def uniq_small(a) -> tuple[list, np.ndarray]:
+    """np.unique(..., return_inverse=True) for a handful of values, without its overhead."""
+    seen: dict = {}
+    inv = [seen.setdefault(v, len(seen)) for v in a.tolist()]
+    return list(seen), np.array(inv, dtype=np.int64)
+
+
 class DecOps:
     exact = True
+    uniq = staticmethod(uniq_small)
 
     def __init__(self, q: np.ndarray, nq: int) -> None:
         self.q, self.nq = q, nq
 
     @staticmethod
     def c(v: str | Decimal | int) -> Decimal:
-        return v if isinstance(v, Decimal) else Decimal(str(v))
+        if isinstance(v, Decimal):
+            return v
+        d = _CONST.get(v)
+        if d is None:
+            d = _CONST[v] = Decimal(str(v))
+        return d
 
     def full(self, n: int, v) -> np.ndarray:
         a = np.empty(n, dtype=object)
@@ -56,6 +72,11 @@ class DecOps:
 
 class FloatOps:
     exact = False
+
+    @staticmethod
+    def uniq(a) -> tuple[list, np.ndarray]:
+        u, inv = np.unique(a, return_inverse=True)
+        return u.tolist(), inv
 
     def __init__(self, q: np.ndarray, nq: int) -> None:
         self.q, self.nq = q, nq
