@@ -62,15 +62,14 @@ def refuse_restricted(pack, on: date, hs: list[str], origins: list[str]) -> None
 
 
 def restricted_mask(pack, on: date, hs: np.ndarray, origins: np.ndarray) -> np.ndarray:
-    """Vectorised: lines that would be refused."""
+    """Vectorised: lines that would be refused (`hs` as integers)."""
     bad = np.zeros(len(hs), dtype=bool)
-    s = hs.astype(str)
     for r in pack.restrictions_at(on):
         m = np.ones(len(hs), dtype=bool)
         if r.params.get("hs"):
             mh = np.zeros(len(hs), dtype=bool)
             for p in r.params["hs"]:
-                mh |= np.char.startswith(s, p)
+                mh |= (hs // 10 ** (6 - len(p))) == int(p)
             m &= mh
         if r.params.get("origins"):
             m &= np.isin(origins, r.params["origins"])
