@@ -17,7 +17,7 @@ import numpy as np
 
 D0 = Decimal(0)
 TIE_EPS = 2.0 ** -40  # relative float error treated as an exact tie / equality
-AMBIG = 1e-9  # closer than this (relative) but not a tie: decide exactly instead
+AMBIG = 1e-11  # closer than this (relative) but not a tie: decide exactly instead
 
 
 _CONST: dict = {}
