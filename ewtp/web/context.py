@@ -13,6 +13,8 @@ from ewtp.core.actor import Role
 NAV = [
     ("web:home", _("Home"), ()),
     ("rules:hs-browser", _("HS codes"), ()),
+    ("rules:jurisdictions", _("Rules"), ()),
+    ("rules:calculator", _("Landed cost"), ()),
     ("accounts:operator-organisations", _("Organisations"), (Role.HUB_OPERATOR,)),
     ("accounts:operator-tokens", _("API tokens"), (Role.HUB_OPERATOR,)),
     ("admin:index", _("Back office"), (Role.HUB_OPERATOR,)),

@@ -52,6 +52,10 @@ class DecOps:
         return a
 
     def qsum(self, a: np.ndarray) -> np.ndarray:
+        if self.nq == 1:  # the scalar engine: one quote
+            out = np.empty(1, dtype=object)
+            out[0] = a.sum() if len(a) else D0
+            return out
         out = self.full(self.nq, 0)
         for i, v in zip(self.q, a, strict=True):
             out[i] += v

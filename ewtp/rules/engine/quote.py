@@ -90,10 +90,13 @@ def run(qi: QuoteInput) -> dict[str, Any]:
     cols = [consolidate(x, f, c) for c in out.charges] if f.pack.rounding == "consignment" else out.charges
     charges = []
     for order, col in enumerate(cols):
-        amounts = x.rounded(col.amount, f.minor)
-        bases = x.rounded(col.base, f.minor)
-        for i in np.nonzero(col.applies)[0]:
-            c = {"kind": col.kind, "name": col.name, "line": int(i) + 1 if col.level == "line" else None,
+        idx = np.nonzero(col.applies)[0]
+        if not len(idx):
+            continue
+        amounts = dict(zip(idx.tolist(), x.rounded(col.amount[idx], f.minor), strict=True))
+        bases = dict(zip(idx.tolist(), x.rounded(col.base[idx], f.minor), strict=True))
+        for i in idx.tolist():
+            c = {"kind": col.kind, "name": col.name, "line": i + 1 if col.level == "line" else None,
                  "base": _s(bases[i]), "rate": _rate(col.rate[i]) if col.rate is not None else None,
                  "amount": _s(amounts[i]), "collected_at": "checkout" if col.checkout[i] else "border",
                  "rule": col.rule.ref()}
