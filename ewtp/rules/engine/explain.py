@@ -17,6 +17,9 @@ def opening(f, qi) -> list[str]:
            f"{qi.incoterm}."]
     for r in f.fx_used:
         when = "" if r.on == f.on else f" (the last rate published before {f.on.isoformat()})"
+        if r.source == "ECB" and (f.on - r.on).days > 7:
+            when += (f"; this hub's copy of the ECB rates ends on {r.on.isoformat()}, so give the rate in the "
+                     f"request to use a current one")
         src = "ECB reference rate" if r.source == "ECB" else "rate given in the request"
         out.append(f"Amounts in {r.base} are converted to {r.quote} at {r.rate}, the {src} of "
                    f"{r.on.isoformat()}{when}.")
