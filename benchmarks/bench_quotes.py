@@ -51,19 +51,23 @@ def scalar_median_us(n: int = 3000) -> float:
     return statistics.median(times) * 1e6
 
 
-def api_rate(seconds: float = 4.0) -> float:
+def api_rates(windows: int = 5, seconds: float = 1.0) -> list[float]:
+    """Quotes/s in consecutive one-second windows (the machine is shared: report median and best)."""
     from django.test import Client
 
     c = Client(HTTP_HOST="127.0.0.1")
     import json
 
     body = json.dumps(BASKET)
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        r = c.post("/api/v1/quotes", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
-        assert r.status_code == 200, r.content
-        n += 1
-    return n / (time.perf_counter() - start)
+    rates = []
+    for _ in range(windows):
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            r = c.post("/api/v1/quotes", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+            assert r.status_code == 200, r.content
+            n += 1
+        rates.append(n / (time.perf_counter() - start))
+    return rates
 
 
 def random_day(lines: int, seed: int = 7):
@@ -105,29 +109,38 @@ def batch_rate(lines: int = 1_000_000) -> dict:
 
     b = random_day(lines)
     quote_batch(random_day(30_000, seed=1))  # warm caches
-    t = time.perf_counter()
-    res = quote_batch(b)
-    dt = time.perf_counter() - t
-    return {"lines": len(b.line_quote), "quotes": b.nq, "seconds": round(dt, 3),
-            "lines_per_s": round(len(b.line_quote) / dt), "exact_fallbacks": int(res.exact.sum()),
-            "errors": int(sum(e is not None for e in res.error))}
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        res = quote_batch(b)
+        times.append(time.perf_counter() - t)
+    n = len(b.line_quote)
+    return {"lines": n, "quotes": b.nq, "seconds_median": round(statistics.median(times), 3),
+            "lines_per_s_median": round(n / statistics.median(times)), "lines_per_s_best": round(n / min(times)),
+            "exact_fallbacks": int(res.exact.sum()), "errors": int(sum(e is not None for e in res.error))}
 
 
 def run(limits: dict) -> dict:
     _setup()
     med = scalar_median_us()
-    rate = api_rate()
+    rates = api_rates()
+    rate = statistics.median(rates)
     batch = batch_rate()
     sqlite_tx = limits.get("sqlite_tx_per_s") or None
     return {
         "scalar_quote_median_us": round(med, 1),
         "scalar_quote_target_us": 100,
-        "api_quotes_per_s": round(rate, 1),
+        "scalar_vs_target": round(med / 100, 2),
+        "api_quotes_per_s_median": round(rate, 1),
+        "api_quotes_per_s_best": round(max(rates), 1),
         "api_quotes_target_per_s": 300,
+        "api_vs_target": round(rate / 300, 2),
         "api_vs_sqlite_tx": round(rate / sqlite_tx, 3) if sqlite_tx else None,
         "batch": batch,
         "batch_target_lines_per_s": 1_000_000,
-        "batch_vs_scalar_speedup": round(batch["lines_per_s"] / (3 / (med / 1e6)), 1),
+        "batch_vs_target": round(batch["lines_per_s_median"] / 1_000_000, 2),
+        "batch_vs_scalar_lines_speedup": round(batch["lines_per_s_median"] / (3 / (med / 1e6)), 1),
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 

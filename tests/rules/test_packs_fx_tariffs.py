@@ -81,3 +81,22 @@ def test_tariff_defaults_and_unknowns():
     assert lookup("CH", "610910", date(2023, 6, 1)) is None  # before the industrial tariff abolition
     assert lookup("EU", "610910", date(2026, 1, 1)).rate == Decimal("0.12")
     assert lookup("MY", "610910", date(2026, 1, 1)) is None
+
+
+def test_a_quote_reads_no_database_and_no_files(db, django_assert_num_queries, monkeypatch):
+    import builtins
+
+    from ewtp.rules.engine import quote
+    from ewtp.rules.engine.context import warm
+    from tests.rules.helpers import req
+
+    warm()
+    body = req("DE", "USD", [("610910", 2, "20.00")], regs=["EU-IOSS"])
+    quote(body)  # first use of each lookup
+
+    def no_open(*a, **k):
+        raise AssertionError(f"file opened during a quote: {a[:1]}")
+
+    monkeypatch.setattr(builtins, "open", no_open)
+    with django_assert_num_queries(0):
+        assert quote(body)["totals"]["duty"] == "3.00"
