@@ -26,6 +26,20 @@ def _obj(values) -> np.ndarray:
     return a
 
 
+class _Regs(dict):
+    """Registration -> bool array of one quote, made on first use (most kernels ask for one)."""
+
+    def __init__(self, held: frozenset[str]) -> None:
+        super().__init__()
+        self.held = held
+
+    def __missing__(self, key: str) -> np.ndarray:
+        if key not in REGISTRATIONS:
+            raise KeyError(key)
+        v = self[key] = np.array([key in self.held])
+        return v
+
+
 def raw_from_input(qi: QuoteInput) -> Raw:
     ls = qi.lines
     n = len(ls)
@@ -33,7 +47,7 @@ def raw_from_input(qi: QuoteInput) -> Raw:
         currency=np.array([qi.currency]), shipping=_obj([qi.shipping]), insurance=_obj([qi.insurance]),
         ship_from=np.array([qi.ship_from]), mode=np.array([qi.mode]), ddp=np.array([qi.incoterm == "DDP"]),
         pit=np.array([qi.prices_include_tax]), subdivision=np.array([qi.subdivision]),
-        regs={r: np.array([r in qi.registrations]) for r in REGISTRATIONS}, cbec_used=_obj([qi.cbec_used]),
+        regs=_Regs(qi.registrations), cbec_used=_obj([qi.cbec_used]),
         q=np.zeros(n, dtype=np.int64), hs=np.array([ln.hs_code for ln in ls], dtype="U6"),
         origin=np.array([ln.origin for ln in ls], dtype="U2"), qty=_obj([Decimal(ln.quantity) for ln in ls]),
         price=_obj([ln.unit_price for ln in ls]),
