@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -102,29 +102,32 @@ def run(qi: QuoteInput) -> dict[str, Any]:
     f, out = compute(qi)
     x = DecOps(f.raw.q, 1)
     cols = [consolidate(x, f, c) for c in out.charges] if f.pack.rounding == "consignment" else out.charges
-    charges = []
-    for order, col in enumerate(cols):
-        idx = np.nonzero(col.applies)[0]
-        if not len(idx):
-            continue
-        amounts = dict(zip(idx.tolist(), x.rounded(col.amount[idx], f.minor), strict=True))
-        bases = dict(zip(idx.tolist(), x.rounded(col.base[idx], f.minor), strict=True))
-        for i in idx.tolist():
-            c = {"kind": col.kind, "name": col.name, "line": i + 1 if col.level == "line" else None,
-                 "base": _s(bases[i]), "rate": _rate(col.rate[i]) if col.rate is not None else None,
-                 "amount": _s(amounts[i]), "collected_at": "checkout" if col.checkout[i] else "border",
-                 "rule": col.rule.ref()}
-            if col.override is not None and col.level == "line" and col.override[i]:
-                c["rate_source"] = "given on the line"
-            charges.append((c["line"] or 10**6, KIND_ORDER[col.kind], order, c))
-    charges.sort(key=lambda t: t[:3])
-    charges = [c for *_, c in charges]
-    zero = Decimal(0).quantize(Decimal(1).scaleb(-f.minor))
+    quantum = Decimal(1).scaleb(-f.minor)
+    zero = Decimal(0).quantize(quantum)
     tot = {"duty": zero, "tax": zero, "fees": zero, "at_checkout": zero, "at_border": zero}
-    for c in charges:
-        a = Decimal(c["amount"])
-        tot["fees" if c["kind"] == "fee" else c["kind"]] += a
-        tot["at_checkout" if c["collected_at"] == "checkout" else "at_border"] += a
+    rows = []
+    for order, col in enumerate(cols):
+        applies = np.asarray(col.applies, dtype=bool).tolist()
+        if not any(applies):
+            continue
+        checkout = np.asarray(col.checkout, dtype=bool).tolist()
+        override = col.override.tolist() if col.override is not None and col.level == "line" else None
+        ref, per_line, kind_key = col.rule.ref(), col.level == "line", "fees" if col.kind == "fee" else col.kind
+        for i, hit in enumerate(applies):
+            if not hit:
+                continue
+            amt = col.amount[i].quantize(quantum, rounding=ROUND_HALF_UP)
+            c = {"kind": col.kind, "name": col.name, "line": i + 1 if per_line else None,
+                 "base": _s(col.base[i].quantize(quantum, rounding=ROUND_HALF_UP)),
+                 "rate": _rate(col.rate[i]) if col.rate is not None else None,
+                 "amount": _s(amt), "collected_at": "checkout" if checkout[i] else "border", "rule": ref}
+            if override is not None and override[i]:
+                c["rate_source"] = "given on the line"
+            tot[kind_key] += amt
+            tot["at_checkout" if checkout[i] else "at_border"] += amt
+            rows.append((i + 1 if per_line else 10**6, KIND_ORDER[col.kind], order, c))
+    rows.sort(key=lambda t: t[:3])
+    charges = [c for *_, c in rows]
     r3 = x.rounded(np.array([out.threshold[0], out.customs[0], out.tax_base[0]], dtype=object), f.minor)
     paid = tot["at_checkout"] + tot["at_border"]
     where = "checkout" if tot["at_border"] == 0 else "border"
