@@ -168,7 +168,8 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     if sub:
         qrate = np.array([x.c(sub.get(s, base_v)) for s in raw.subdivision], dtype=object if x.exact else float)
         vr = qrate[raw.q]
-    vr = np.where(raw.vat_has, raw.vat_over, vr)
+    if raw.vat_has.any():
+        vr = np.where(raw.vat_has, raw.vat_over, vr)
     # tariff: the origin matters only for preferences, so look up per distinct (code, origin)
     duty_rule = pack.at("duty", on)
     pref_origins = set(duty_rule.params.get("preferential_origins", [])) if duty_rule else set()
@@ -192,14 +193,16 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
             known.append(False)
     dr = np.array(rates, dtype=object if x.exact else float)[kinv]
     dr_known = np.array(known, dtype=bool)[kinv] | raw.duty_has
-    dr = np.where(raw.duty_has, raw.duty_over, dr)
+    if raw.duty_has.any():
+        dr = np.where(raw.duty_has, raw.duty_over, dr)
     tariff = [lines_by_key[i] for i in kinv] if want_tariff else []
     # values: strip included tax, convert, spread shipping by value (multiply before dividing)
     one = x.c(1)
     gross = raw.qty * raw.price
-    g_src = np.where(raw.pit[raw.q], gross / (one + vr), gross) if raw.pit.any() else gross
+    any_pit = raw.pit.any()
+    g_src = np.where(raw.pit[raw.q], gross / (one + vr), gross) if any_pit else gross
     ship_src = raw.shipping + raw.insurance
-    if raw.pit.any():
+    if any_pit:
         ship_src = np.where(raw.pit, ship_src / (one + x.c(base_v)), ship_src)
     rd_line = rate_d[raw.q]
     g = g_src * rd_line
@@ -207,7 +210,7 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     gsum = x.qsum(g)
     s = ship[raw.q] * g / gsum[raw.q]
     unit = g / raw.qty
-    cr = np.where(raw.exc_has, raw.exc_over, x.full(n, 0))
+    cr = np.where(raw.exc_has, raw.exc_over, x.full(n, 0)) if raw.exc_has.any() else x.full(n, 0)
     if ct_rule is not None:
         for item in ct_rule.params.get("items", []):
             p = item["hs"]
@@ -216,7 +219,7 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
             if hit.any():
                 hit &= ~x.lt(unit, x.c(item["min_unit"]), per_line=True)
                 cr = np.where(hit, x.c(item["rate"]), cr)
-    excise = raw.exc_has & np.asarray(raw.exc_over > 0, dtype=bool)
+    excise = raw.exc_has & np.asarray(raw.exc_over > 0, dtype=bool) if raw.exc_has.any() else raw.exc_has
     minor = get_currency(dest).minor_unit if is_currency(dest) else int(_withdrawn_minor(pack, country, on))
     return Frame(pack, on, country, dest, minor, raw, nq, n, rate_d, rate_t, eur_d, ship,
                  g_src, g, unit, s, dr, dr_known, vr, cr, excise, tariff, used)

@@ -64,6 +64,8 @@ def prefixed(f, prefixes: list[str]) -> np.ndarray:
 
 
 def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
+    if mask.all():
+        return a
     return np.where(mask, a, x.full(len(mask), 0))
 
 
