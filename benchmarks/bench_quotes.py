@@ -1,5 +1,5 @@
 """Landed-cost quotes: one quote in-process (median, 3-line basket), POST /api/v1/quotes through
-Django's test client (quotes/s), and the vectorised batch (lines/s) on a day's random trade for
+Django's test client and through a real server on 127.0.0.1 (quotes/s), and the vectorised batch (lines/s) on a day's random trade for
 every destination. Targets: <= 100 us, >= 300/s, >= 1,000,000 lines/s. Ratios against this
 machine's limits measured in the same run (the API rate against bare SQLite transactions, since
 every POST also stores its Idempotency-Key)."""
@@ -70,6 +70,63 @@ def api_rates(windows: int = 5, seconds: float = 1.0) -> list[float]:
     return rates
 
 
+def server_rate(seconds: float = 4.0, clients: int = 4) -> float | None:
+    """Quotes/s against a real server (`ewtp serve`, waitress, 4 threads) on 127.0.0.1 with `clients`
+    keep-alive connections; None if the server does not come up."""
+    import http.client
+    import json
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", "from ewtp.cli import main; main()", "serve", "--port", str(port),
+                             "--threads", "4"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            return None
+        body = json.dumps(BASKET)
+        counts = [0] * clients
+        stop = time.perf_counter() + seconds
+
+        def client(k: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            while time.perf_counter() < stop:
+                conn.request("POST", "/api/v1/quotes", body, {"Content-Type": "application/json",
+                                                              "Idempotency-Key": str(uuid.uuid4())})
+                r = conn.getresponse()
+                r.read()
+                if r.status == 200:
+                    counts[k] += 1
+            conn.close()
+
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        warm.request("POST", "/api/v1/quotes", body, {"Content-Type": "application/json",
+                                                      "Idempotency-Key": str(uuid.uuid4())})
+        warm.getresponse().read()
+        start = time.perf_counter()
+        stop = start + seconds
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sum(counts) / (time.perf_counter() - start)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def random_day(lines: int, seed: int = 7):
     """A day of trade: ~3 lines per quote, every destination, ECB rates, duty rates given on the
     line where the pack ships none (so no quote is an error)."""
@@ -125,6 +182,7 @@ def run(limits: dict) -> dict:
     med = scalar_median_us()
     rates = api_rates()
     rate = statistics.median(rates)
+    served = server_rate()
     batch = batch_rate()
     sqlite_tx = limits.get("sqlite_tx_per_s") or None
     return {
@@ -136,6 +194,7 @@ def run(limits: dict) -> dict:
         "api_quotes_target_per_s": 300,
         "api_vs_target": round(rate / 300, 2),
         "api_vs_sqlite_tx": round(rate / sqlite_tx, 3) if sqlite_tx else None,
+        "api_real_server_quotes_per_s": round(served, 1) if served else None,
         "batch": batch,
         "batch_target_lines_per_s": 1_000_000,
         "batch_vs_target": round(batch["lines_per_s_median"] / 1_000_000, 2),
