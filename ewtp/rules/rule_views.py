@@ -8,6 +8,7 @@ from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ewtp.core.errors import ValidationFailed
@@ -20,12 +21,22 @@ from ewtp.rules.tariffs import schedules
 LINE_ROWS = 4
 
 
+def local_name(pack) -> str:
+    """The jurisdiction's name in the page's language (country names from CLDR via refdata)."""
+    if pack.code == "EU":
+        return _("European Union")
+    row = country_table().get(pack.code)
+    lang = (get_language() or "en").lower()
+    field = {"zh-hans": "name_zh_hans", "ms": "name_ms"}.get(lang, "name_en")
+    return row.get(field) or pack.name if row else pack.name
+
+
 def jurisdictions(request: HttpRequest) -> HttpResponse:
     today = date.today()
     rows = []
     for p in packs().values():
         in_force = [r for r in p.rules if r.in_force(today)]
-        rows.append({"pack": p, "rules": len(p.rules), "in_force": len(in_force),
+        rows.append({"pack": p, "name": local_name(p), "rules": len(p.rules), "in_force": len(in_force),
                      "currency": p.currency or _("member state's"), "members": len(p.members),
                      "tariff_lines": len(schedules()[p.code].all_lines()) if p.code in schedules() else 0})
     return render(request, "rules/jurisdictions.html", {"rows": rows, "today": today})
@@ -52,7 +63,7 @@ def jurisdiction(request: HttpRequest, code: str) -> HttpResponse:
     rules.sort(key=lambda r: (r.key, r.effective_from or date.min))
     members = [(m, country_table().get(m, {}).get("name_en", m)) for m in p.members]
     return render(request, "rules/jurisdiction.html", {
-        "pack": p, "rules": rules, "restrictions": p.restrictions, "on": on_raw if on else "", "member": member,
+        "pack": p, "name": local_name(p), "rules": rules, "restrictions": p.restrictions, "on": on_raw if on else "", "member": member,
         "members": members})
 
 
@@ -61,7 +72,8 @@ def tariff(request: HttpRequest, code: str) -> HttpResponse:
     sched = schedules().get(p.code)
     if sched is None:
         raise Http404(f"no tariff schedule for {code}")
-    return render(request, "rules/tariff.html", {"pack": p, "schedule": sched, "lines": sched.all_lines()})
+    return render(request, "rules/tariff.html", {"pack": p, "name": local_name(p), "schedule": sched,
+                                                 "lines": sched.all_lines()})
 
 
 def _request_from_form(post) -> dict:

@@ -72,3 +72,10 @@ def test_calculator_htmx_fragment_and_errors_name_fields(client):
 def test_calculator_translated(client, lang, text):
     client.cookies["django_language"] = lang
     assert text in client.get("/reference/calculator/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+
+
+@pytest.mark.parametrize(("lang", "names"), [("zh-hans", ["欧盟", "日本"]), ("ms", ["Kesatuan Eropah", "Jepun"])])
+def test_jurisdiction_names_translated(client, lang, names):
+    client.cookies["django_language"] = lang
+    html = client.get("/reference/jurisdictions/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert all(n in html for n in names)
