@@ -102,3 +102,21 @@ def test_gb_origin_north_korea_refused_naming_the_rule():
         quote(req("GB", "GBP", [("610910", 1, "10.00", "KP")]))
     assert e.value.code == "restricted_goods"
     assert "GB-KP-PROHIBITION" in e.value.fields["lines.0.origin"][0]
+
+
+def test_bulgaria_quotes_in_lev_before_the_euro():
+    body = req("BG", "EUR", [("610910", 1, "100.00")], regs=["EU-IOSS"])
+    before = quote({**body, "date": "2025-06-02"})
+    after = quote(body)
+    assert before["currency"] == "BGN" and after["currency"] == "EUR"
+    # 100 EUR x 1.9558 (the fixed conversion rate) = BGN 195.58; VAT 20% = 39.116 -> 39.12
+    assert before["charges"][0]["amount"] == "39.12"
+    assert before["fx"][0]["rate"] == "1.9558"
+
+
+def test_ddp_moves_border_charges_to_checkout():
+    # non-IOSS, 2025: import VAT 19% x 40 = 7.60, at the border under DAP and prepaid at checkout under DDP
+    body = req("DE", "EUR", [("610910", 2, "20.00")], date="2025-06-02")
+    assert quote(body)["totals"]["at_border"] == "7.60"
+    ddp = quote({**body, "incoterm": "DDP"})
+    assert ddp["totals"]["at_checkout"] == "7.60" and ddp["totals"]["at_border"] == "0.00"
