@@ -15,7 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from ewtp.core.errors import ValidationFailed
@@ -86,6 +86,7 @@ def per_eur(code: str, on: date) -> tuple[Decimal, date]:
     return s.rates[i - 1], s.days[i - 1]
 
 
+@lru_cache(maxsize=65536)  # a pure function of the shipped table: quotes of one day share it
 def ecb_rate(base: str, quote: str, on: date) -> Rate:
     """1 `base` in `quote`, via EUR, rounded to 10 significant digits (the rate then used exactly)."""
     if base == quote:

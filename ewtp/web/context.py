@@ -17,6 +17,8 @@ NAV = [
     ("market:seller-console", _("Seller console"), (Role.SELLER,)),
     ("market:operator-sellers", _("Sellers"), (Role.HUB_OPERATOR,)),
     ("rules:hs-browser", _("HS codes"), ()),
+    ("rules:jurisdictions", _("Rules"), ()),
+    ("rules:calculator", _("Landed cost"), ()),
     ("payments:seller-balances", _("Balances"), (Role.SELLER,)),
     ("payments:operator-ledger", _("Ledger"), (Role.HUB_OPERATOR,)),
     ("payments:operator-reconciliation", _("Reconciliation"), (Role.HUB_OPERATOR,)),

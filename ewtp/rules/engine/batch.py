@@ -21,7 +21,7 @@ import numpy as np
 from ewtp.core.errors import AppError
 from ewtp.rules.engine import explain
 from ewtp.rules.engine.context import pack_for
-from ewtp.rules.engine.frame import Raw, prepare
+from ewtp.rules.engine.frame import Raw, digits_to_int, letters_to_int, prepare
 from ewtp.rules.engine.inputs import REGISTRATIONS, parse
 from ewtp.rules.engine.ops import FloatOps
 from ewtp.rules.engine.quote import compute, run
@@ -128,19 +128,28 @@ def quote_batch(b: Baskets) -> BatchResult:
     nq = b.nq
     res = BatchResult(np.empty(nq, dtype="U3"), *(np.zeros(nq, dtype=np.int64) for _ in range(5)),
                       np.full(nq, None, dtype=object), np.zeros(nq, dtype=bool))
-    keys = np.char.add(b.country, b.date.astype("U10"))
-    ukeys, gid = np.unique(keys, return_inverse=True)
-    line_gid = gid[b.line_quote]
+    days = b.date.astype("datetime64[D]").astype(np.int64)
+    ckey = letters_to_int(b.country)
+    ukeys, gid = np.unique(ckey * 1_000_000 + (days - days.min()), return_inverse=True)
+    hs_int, origin_int = digits_to_int(b.hs), letters_to_int(b.origin)
+    # small group ids sort by radix (int16), in linear time
+    gtype = np.int16 if len(ukeys) < 32000 else np.int64
+    line_gid = gid[b.line_quote].astype(gtype)
     order = np.argsort(line_gid, kind="stable")
     bounds = np.searchsorted(line_gid[order], np.arange(len(ukeys) + 1))
-    qorder = np.argsort(gid, kind="stable")
+    qorder = np.argsort(gid.astype(gtype), kind="stable")
     qbounds = np.searchsorted(gid[qorder], np.arange(len(ukeys) + 1))
+    local = np.empty(nq, dtype=np.int64)  # a quote's position within its group
+    local[qorder] = np.arange(nq) - qbounds[gid[qorder]]
+    ddp = b.incoterm == "DDP"
     fallback = np.zeros(nq, dtype=bool)
-    for g, key in enumerate(ukeys):
+    for g in range(len(ukeys)):
         qidx = qorder[qbounds[g]:qbounds[g + 1]]
         lidx = order[bounds[g]:bounds[g + 1]]
+        i0 = int(qidx[0])
         try:
-            _group(b, res, fallback, str(key[:2]), date.fromisoformat(str(key[2:])), qidx, lidx)
+            _group(b, res, fallback, str(b.country[i0]), date.fromisoformat(str(b.date[i0])), qidx, lidx,
+                   hs_int[lidx], origin_int[lidx], local, ddp)
         except (AppError, KeyError, ValueError, ZeroDivisionError):
             fallback[qidx] = True
     for i in np.nonzero(fallback)[0]:
@@ -149,38 +158,37 @@ def quote_batch(b: Baskets) -> BatchResult:
 
 
 def _group(b: Baskets, res: BatchResult, fallback: np.ndarray, country: str, on: date, qidx: np.ndarray,
-           lidx: np.ndarray) -> None:
+           lidx: np.ndarray, hs_int: np.ndarray, origin_int: np.ndarray, local: np.ndarray, ddp: np.ndarray) -> None:
     pack = pack_for(country, on)
     mod = regime(pack.regime)
-    local = np.empty(b.nq, dtype=np.int64)
-    local[qidx] = np.arange(len(qidx))
     q = local[b.line_quote[lidx]]
     nq = len(qidx)
     regs = {r: (b.registrations[qidx] & BIT[r]) != 0 for r in REGISTRATIONS}
     raw = Raw(b.currency[qidx], b.shipping[qidx], b.insurance[qidx], b.ship_from[qidx], b.mode[qidx],
-              b.incoterm[qidx] == "DDP", b.prices_include_tax[qidx], b.subdivision[qidx], regs, b.cbec_used[qidx],
+              ddp[qidx], b.prices_include_tax[qidx], b.subdivision[qidx], regs, b.cbec_used[qidx],
               q, b.hs[lidx], b.origin[lidx], b.quantity[lidx].astype(float), b.unit_price[lidx],
               np.nan_to_num(b.duty_rate[lidx]), ~np.isnan(b.duty_rate[lidx]),
               np.nan_to_num(b.vat_rate[lidx]), ~np.isnan(b.vat_rate[lidx]),
-              np.nan_to_num(b.excise_rate[lidx]), ~np.isnan(b.excise_rate[lidx]))
+              np.nan_to_num(b.excise_rate[lidx]), ~np.isnan(b.excise_rate[lidx]), hs_int=hs_int, origin_int=origin_int)
     x = FloatOps(q, nq)
     ct_rule = pack.need(mod.CT_KEY, on) if mod.CT_KEY else None
     f = prepare(x, raw, pack, country, on, mod.TAX_KEY, mod.THRESHOLD_CCY, ct_rule)
     out = mod.kernel(x, f)
-    bad = explain.restricted_mask(pack, on, raw.hs, raw.origin) | out.missing_duty
+    bad = explain.restricted_mask(pack, on, hs_int, raw.origin) | out.missing_duty
     bad |= (b.quantity[lidx] <= 0) | ~(b.unit_price[lidx] > 0)
     cols = [consolidate(x, f, c) for c in out.charges] if pack.rounding == "consignment" else out.charges
-    sums = {k: np.zeros(nq, dtype=np.int64) for k in ("duty", "tax", "fees", "at_checkout", "at_border")}
+    # rounded charges, added up per line by kind and by where collected, then per quote
+    acc = {k: (np.zeros(f.n, dtype=np.int64), np.zeros(nq, dtype=np.int64))
+           for k in ("duty", "tax", "fees", "at_checkout")}
     for col in cols:
         applies = np.asarray(col.applies, dtype=bool)
-        amt = x.rounded(np.where(applies, col.amount, 0.0), f.minor, per_line=col.level == "line")
-        amt = np.where(applies, amt, 0)
-        per_q = np.bincount(q, weights=amt, minlength=nq).astype(np.int64) if col.level == "line" else amt
-        chk = np.where(np.asarray(col.checkout, dtype=bool), amt, 0)
-        chk_q = np.bincount(q, weights=chk, minlength=nq).astype(np.int64) if col.level == "line" else chk
-        sums["fees" if col.kind == "fee" else col.kind] += per_q
-        sums["at_checkout"] += chk_q
-        sums["at_border"] += per_q - chk_q
+        amt = np.where(applies, x.rounded(np.where(applies, col.amount, 0.0), f.minor, per_line=col.level == "line"), 0)
+        slot = 0 if col.level == "line" else 1
+        acc["fees" if col.kind == "fee" else col.kind][slot][:] += amt
+        acc["at_checkout"][slot][:] += np.where(np.asarray(col.checkout, dtype=bool), amt, 0)
+    sums = {k: np.bincount(q, weights=per_line, minlength=nq).astype(np.int64) + per_quote
+            for k, (per_line, per_quote) in acc.items()}
+    sums["at_border"] = sums["duty"] + sums["tax"] + sums["fees"] - sums["at_checkout"]
     for k, v in sums.items():
         getattr(res, k)[qidx] = v
     res.currency[qidx] = f.dest_ccy

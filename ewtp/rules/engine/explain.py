@@ -17,6 +17,9 @@ def opening(f, qi) -> list[str]:
            f"{qi.incoterm}."]
     for r in f.fx_used:
         when = "" if r.on == f.on else f" (the last rate published before {f.on.isoformat()})"
+        if r.source == "ECB" and (f.on - r.on).days > 7:
+            when += (f"; this hub's copy of the ECB rates ends on {r.on.isoformat()}, so give the rate in the "
+                     f"request to use a current one")
         src = "ECB reference rate" if r.source == "ECB" else "rate given in the request"
         out.append(f"Amounts in {r.base} are converted to {r.quote} at {r.rate}, the {src} of "
                    f"{r.on.isoformat()}{when}.")
@@ -62,15 +65,14 @@ def refuse_restricted(pack, on: date, hs: list[str], origins: list[str]) -> None
 
 
 def restricted_mask(pack, on: date, hs: np.ndarray, origins: np.ndarray) -> np.ndarray:
-    """Vectorised: lines that would be refused."""
+    """Vectorised: lines that would be refused (`hs` as integers)."""
     bad = np.zeros(len(hs), dtype=bool)
-    s = hs.astype(str)
     for r in pack.restrictions_at(on):
         m = np.ones(len(hs), dtype=bool)
         if r.params.get("hs"):
             mh = np.zeros(len(hs), dtype=bool)
             for p in r.params["hs"]:
-                mh |= np.char.startswith(s, p)
+                mh |= (hs // 10 ** (6 - len(p))) == int(p)
             m &= mh
         if r.params.get("origins"):
             m &= np.isin(origins, r.params["origins"])

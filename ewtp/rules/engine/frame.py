@@ -46,6 +46,22 @@ class Raw:
     exc_over: np.ndarray
     exc_has: np.ndarray
     fx_given: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    hs_int: np.ndarray | None = None  # batch only: the codes as integers (fast grouping)
+    origin_int: np.ndarray | None = None
+
+
+def digits_to_int(codes: np.ndarray) -> np.ndarray:
+    """U6 digit strings -> int64 without a per-element Python loop (reads the UCS-4 code points)."""
+    a = np.ascontiguousarray(codes, dtype="U6").view(np.uint32).reshape(len(codes), 6)
+    out = np.zeros(len(codes), dtype=np.int64)
+    for i in range(6):  # integer matmul has no BLAS: six column passes are faster
+        out = out * 10 + (a[:, i].astype(np.int64) - 48)
+    return out
+
+
+def letters_to_int(codes: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(codes, dtype="U2").view(np.uint32).reshape(len(codes), 2)
+    return a[:, 0].astype(np.int64) * 128 + a[:, 1]
 
 
 @dataclass
@@ -123,7 +139,7 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     used: list[ecb.Rate] = []
     cache: dict[tuple[str, str], Decimal] = {}
 
-    ccys, ccy_inv = np.unique(raw.currency, return_inverse=True)
+    ccys, ccy_inv = x.uniq(raw.currency)
 
     def per_quote(target: str) -> np.ndarray:
         vals = []
@@ -139,7 +155,11 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     eur_d = np.array([x.c(rate_of("EUR", dest, on, raw.fx_given, used))] * nq, dtype=object if x.exact else float) \
         if threshold_ccy == "EUR" else rate_d
     # per-line rates: look up each distinct HS code once
-    codes, inv = np.unique(raw.hs, return_inverse=True)
+    if raw.hs_int is not None:
+        icodes, inv = np.unique(raw.hs_int, return_inverse=True)
+        codes = [f"{c:06d}" for c in icodes.tolist()]
+    else:
+        codes, inv = x.uniq(raw.hs)
     trule = tax_rule(pack, country, on, tax_key)
     base_v = Decimal(trule.params.get("rate", "0")) if trule else Decimal(0)
     v_by_code = [by_hs(trule.params, c, base_v) if trule else Decimal(0) for c in codes]
@@ -148,12 +168,16 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     if sub:
         qrate = np.array([x.c(sub.get(s, base_v)) for s in raw.subdivision], dtype=object if x.exact else float)
         vr = qrate[raw.q]
-    vr = np.where(raw.vat_has, raw.vat_over, vr)
+    if raw.vat_has.any():
+        vr = np.where(raw.vat_has, raw.vat_over, vr)
     # tariff: the origin matters only for preferences, so look up per distinct (code, origin)
     duty_rule = pack.at("duty", on)
     pref_origins = set(duty_rule.params.get("preferential_origins", [])) if duty_rule else set()
-    key = np.char.add(raw.hs.astype("U6"), raw.origin.astype("U2"))
-    ukeys, kinv = np.unique(key, return_inverse=True)
+    if raw.hs_int is not None and raw.origin_int is not None:
+        ikeys, kinv = np.unique(raw.hs_int * 16384 + raw.origin_int, return_inverse=True)
+        ukeys = [f"{k // 16384:06d}{chr((k % 16384) // 128)}{chr(k % 128)}" for k in ikeys.tolist()]
+    else:
+        ukeys, kinv = x.uniq(np.array([h + o for h, o in zip(raw.hs.tolist(), raw.origin.tolist(), strict=True)]))
     lines_by_key = [lookup(pack.code, k[:6], on) for k in ukeys]
     rates, known = [], []
     for k, ln in zip(ukeys, lines_by_key, strict=True):
@@ -169,14 +193,16 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
             known.append(False)
     dr = np.array(rates, dtype=object if x.exact else float)[kinv]
     dr_known = np.array(known, dtype=bool)[kinv] | raw.duty_has
-    dr = np.where(raw.duty_has, raw.duty_over, dr)
+    if raw.duty_has.any():
+        dr = np.where(raw.duty_has, raw.duty_over, dr)
     tariff = [lines_by_key[i] for i in kinv] if want_tariff else []
     # values: strip included tax, convert, spread shipping by value (multiply before dividing)
     one = x.c(1)
     gross = raw.qty * raw.price
-    g_src = np.where(raw.pit[raw.q], gross / (one + vr), gross) if raw.pit.any() else gross
+    any_pit = raw.pit.any()
+    g_src = np.where(raw.pit[raw.q], gross / (one + vr), gross) if any_pit else gross
     ship_src = raw.shipping + raw.insurance
-    if raw.pit.any():
+    if any_pit:
         ship_src = np.where(raw.pit, ship_src / (one + x.c(base_v)), ship_src)
     rd_line = rate_d[raw.q]
     g = g_src * rd_line
@@ -184,14 +210,16 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     gsum = x.qsum(g)
     s = ship[raw.q] * g / gsum[raw.q]
     unit = g / raw.qty
-    cr = np.where(raw.exc_has, raw.exc_over, x.full(n, 0))
+    cr = np.where(raw.exc_has, raw.exc_over, x.full(n, 0)) if raw.exc_has.any() else x.full(n, 0)
     if ct_rule is not None:
         for item in ct_rule.params.get("items", []):
-            hit = np.char.startswith(raw.hs.astype(str), item["hs"]) & ~raw.exc_has
+            p = item["hs"]
+            hit = ((raw.hs_int // 10 ** (6 - len(p))) == int(p) if raw.hs_int is not None
+                   else np.char.startswith(raw.hs.astype(str), p)) & ~raw.exc_has
             if hit.any():
                 hit &= ~x.lt(unit, x.c(item["min_unit"]), per_line=True)
                 cr = np.where(hit, x.c(item["rate"]), cr)
-    excise = raw.exc_has & np.asarray(raw.exc_over > 0, dtype=bool)
+    excise = raw.exc_has & np.asarray(raw.exc_over > 0, dtype=bool) if raw.exc_has.any() else raw.exc_has
     minor = get_currency(dest).minor_unit if is_currency(dest) else int(_withdrawn_minor(pack, country, on))
     return Frame(pack, on, country, dest, minor, raw, nq, n, rate_d, rate_t, eur_d, ship,
                  g_src, g, unit, s, dr, dr_known, vr, cr, excise, tariff, used)

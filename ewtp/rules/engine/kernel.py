@@ -50,15 +50,22 @@ def any_per_quote(f, lmask: np.ndarray) -> np.ndarray:
     return np.bincount(f.raw.q, weights=np.asarray(lmask, dtype=float), minlength=f.nq) > 0
 
 
-def prefixed(hs: np.ndarray, prefixes: list[str]) -> np.ndarray:
-    out = np.zeros(len(hs), dtype=bool)
-    s = hs.astype(str)
+def prefixed(f, prefixes: list[str]) -> np.ndarray:
+    """Lines whose HS code starts with one of the prefixes (chapters, headings or subheadings)."""
+    out = np.zeros(f.n, dtype=bool)
+    if f.raw.hs_int is not None:
+        for p in prefixes:
+            out |= (f.raw.hs_int // 10 ** (6 - len(p))) == int(p)
+        return out
+    s = f.raw.hs.astype(str)
     for p in prefixes:
         out |= np.char.startswith(s, p)
     return out
 
 
 def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
+    if mask.all():
+        return a
     return np.where(mask, a, x.full(len(mask), 0))
 
 

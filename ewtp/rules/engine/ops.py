@@ -17,18 +17,34 @@ import numpy as np
 
 D0 = Decimal(0)
 TIE_EPS = 2.0 ** -40  # relative float error treated as an exact tie / equality
-AMBIG = 1e-9  # closer than this (relative) but not a tie: decide exactly instead
+AMBIG = 1e-11  # closer than this (relative) but not a tie: decide exactly instead
+
+
+_CONST: dict = {}
+
+
+def uniq_small(a) -> tuple[list, np.ndarray]:
+    """np.unique(..., return_inverse=True) for a handful of values, without its overhead."""
+    seen: dict = {}
+    inv = [seen.setdefault(v, len(seen)) for v in a.tolist()]
+    return list(seen), np.array(inv, dtype=np.int64)
 
 
 class DecOps:
     exact = True
+    uniq = staticmethod(uniq_small)
 
     def __init__(self, q: np.ndarray, nq: int) -> None:
         self.q, self.nq = q, nq
 
     @staticmethod
     def c(v: str | Decimal | int) -> Decimal:
-        return v if isinstance(v, Decimal) else Decimal(str(v))
+        if isinstance(v, Decimal):
+            return v
+        d = _CONST.get(v)
+        if d is None:
+            d = _CONST[v] = Decimal(str(v))
+        return d
 
     def full(self, n: int, v) -> np.ndarray:
         a = np.empty(n, dtype=object)
@@ -36,6 +52,10 @@ class DecOps:
         return a
 
     def qsum(self, a: np.ndarray) -> np.ndarray:
+        if self.nq == 1:  # the scalar engine: one quote
+            out = np.empty(1, dtype=object)
+            out[0] = a.sum() if len(a) else D0
+            return out
         out = self.full(self.nq, 0)
         for i, v in zip(self.q, a, strict=True):
             out[i] += v
@@ -56,6 +76,11 @@ class DecOps:
 
 class FloatOps:
     exact = False
+
+    @staticmethod
+    def uniq(a) -> tuple[list, np.ndarray]:
+        u, inv = np.unique(a, return_inverse=True)
+        return u.tolist(), inv
 
     def __init__(self, q: np.ndarray, nq: int) -> None:
         self.q, self.nq = q, nq

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,20 @@ def _obj(values) -> np.ndarray:
     return a
 
 
+class _Regs(dict):
+    """Registration -> bool array of one quote, made on first use (most kernels ask for one)."""
+
+    def __init__(self, held: frozenset[str]) -> None:
+        super().__init__()
+        self.held = held
+
+    def __missing__(self, key: str) -> np.ndarray:
+        if key not in REGISTRATIONS:
+            raise KeyError(key)
+        v = self[key] = np.array([key in self.held])
+        return v
+
+
 def raw_from_input(qi: QuoteInput) -> Raw:
     ls = qi.lines
     n = len(ls)
@@ -33,7 +47,7 @@ def raw_from_input(qi: QuoteInput) -> Raw:
         currency=np.array([qi.currency]), shipping=_obj([qi.shipping]), insurance=_obj([qi.insurance]),
         ship_from=np.array([qi.ship_from]), mode=np.array([qi.mode]), ddp=np.array([qi.incoterm == "DDP"]),
         pit=np.array([qi.prices_include_tax]), subdivision=np.array([qi.subdivision]),
-        regs={r: np.array([r in qi.registrations]) for r in REGISTRATIONS}, cbec_used=_obj([qi.cbec_used]),
+        regs=_Regs(qi.registrations), cbec_used=_obj([qi.cbec_used]),
         q=np.zeros(n, dtype=np.int64), hs=np.array([ln.hs_code for ln in ls], dtype="U6"),
         origin=np.array([ln.origin for ln in ls], dtype="U2"), qty=_obj([Decimal(ln.quantity) for ln in ls]),
         price=_obj([ln.unit_price for ln in ls]),
@@ -88,26 +102,32 @@ def run(qi: QuoteInput) -> dict[str, Any]:
     f, out = compute(qi)
     x = DecOps(f.raw.q, 1)
     cols = [consolidate(x, f, c) for c in out.charges] if f.pack.rounding == "consignment" else out.charges
-    charges = []
-    for order, col in enumerate(cols):
-        amounts = x.rounded(col.amount, f.minor)
-        bases = x.rounded(col.base, f.minor)
-        for i in np.nonzero(col.applies)[0]:
-            c = {"kind": col.kind, "name": col.name, "line": int(i) + 1 if col.level == "line" else None,
-                 "base": _s(bases[i]), "rate": _rate(col.rate[i]) if col.rate is not None else None,
-                 "amount": _s(amounts[i]), "collected_at": "checkout" if col.checkout[i] else "border",
-                 "rule": col.rule.ref()}
-            if col.override is not None and col.level == "line" and col.override[i]:
-                c["rate_source"] = "given on the line"
-            charges.append((c["line"] or 10**6, KIND_ORDER[col.kind], order, c))
-    charges.sort(key=lambda t: t[:3])
-    charges = [c for *_, c in charges]
-    zero = Decimal(0).quantize(Decimal(1).scaleb(-f.minor))
+    quantum = Decimal(1).scaleb(-f.minor)
+    zero = Decimal(0).quantize(quantum)
     tot = {"duty": zero, "tax": zero, "fees": zero, "at_checkout": zero, "at_border": zero}
-    for c in charges:
-        a = Decimal(c["amount"])
-        tot["fees" if c["kind"] == "fee" else c["kind"]] += a
-        tot["at_checkout" if c["collected_at"] == "checkout" else "at_border"] += a
+    rows = []
+    for order, col in enumerate(cols):
+        applies = np.asarray(col.applies, dtype=bool).tolist()
+        if not any(applies):
+            continue
+        checkout = np.asarray(col.checkout, dtype=bool).tolist()
+        override = col.override.tolist() if col.override is not None and col.level == "line" else None
+        ref, per_line, kind_key = col.rule.ref(), col.level == "line", "fees" if col.kind == "fee" else col.kind
+        for i, hit in enumerate(applies):
+            if not hit:
+                continue
+            amt = col.amount[i].quantize(quantum, rounding=ROUND_HALF_UP)
+            c = {"kind": col.kind, "name": col.name, "line": i + 1 if per_line else None,
+                 "base": _s(col.base[i].quantize(quantum, rounding=ROUND_HALF_UP)),
+                 "rate": _rate(col.rate[i]) if col.rate is not None else None,
+                 "amount": _s(amt), "collected_at": "checkout" if checkout[i] else "border", "rule": ref}
+            if override is not None and override[i]:
+                c["rate_source"] = "given on the line"
+            tot[kind_key] += amt
+            tot["at_checkout" if checkout[i] else "at_border"] += amt
+            rows.append((i + 1 if per_line else 10**6, KIND_ORDER[col.kind], order, c))
+    rows.sort(key=lambda t: t[:3])
+    charges = [c for *_, c in rows]
     r3 = x.rounded(np.array([out.threshold[0], out.customs[0], out.tax_base[0]], dtype=object), f.minor)
     paid = tot["at_checkout"] + tot["at_border"]
     where = "checkout" if tot["at_border"] == 0 else "border"

@@ -61,7 +61,8 @@ class Schedule:
             lo, hi = self.default_chapters
             if lo <= ch <= hi and hs[:2] not in self.default_except and hs[:4] not in self.default_except:
                 return TariffLine(self.jurisdiction, hs[:2], self.default_rate,
-                                  f"chapter {hs[:2]}: {self.name} default", self.source, self.note)
+                                  f"chapter {hs[:2]}: {self.name} default", self.source,
+                                  f"default rate for chapters {lo:02d}-{hi:02d}")
         return None
 
     def all_lines(self) -> list[TariffLine]:

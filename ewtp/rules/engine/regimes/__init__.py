@@ -4,12 +4,14 @@ currency), CT_KEY (consumption-tax rule, China only) and kernel(x, f) -> KernelO
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import import_module
 from types import ModuleType
 
 NAMES = ("eu", "gb", "us", "au", "nz", "ca", "sg", "my", "cn", "jp", "no", "ch")
 
 
+@cache
 def regime(name: str) -> ModuleType:
     if name not in NAMES:
         raise KeyError(name)

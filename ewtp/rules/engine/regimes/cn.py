@@ -17,6 +17,7 @@ from ewtp.rules.engine.kernel import (
     masked,
     money,
     pct,
+    prefixed,
 )
 
 TAX_KEY = "vat"
@@ -29,7 +30,7 @@ def kernel(x, f) -> KernelOut:
     cbec, general = p.need("cbec", on), p.need("general", on)
     price = f.g + f.s  # retail price + freight + insurance
     total = x.qsum(price)
-    off_list = ~np.isin(np.char.ljust(f.raw.hs.astype(str), 6).astype("U4"), cbec.params["positive_list"])
+    off_list = ~prefixed(f, cbec.params["positive_list"])
     on_list_q = ~any_per_quote(f, off_list)
     within_single = x.le(total, x.c(cbec.params["single"]))
     within_annual = x.le(f.raw.cbec_used + total, x.c(cbec.params["annual"]))

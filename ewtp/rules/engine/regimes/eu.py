@@ -25,8 +25,8 @@ CT_KEY = None
 def first_of_subheading(f) -> np.ndarray:
     """True on the first line of each distinct (quote, subheading): several units or lines of one
     subheading are one item."""
-    key = np.char.add(f.raw.q.astype("U9"), f.raw.hs.astype("U6"))
-    _, first = np.unique(key, return_index=True)
+    hs = f.raw.hs_int if f.raw.hs_int is not None else f.raw.hs.astype(np.int64)
+    _, first = np.unique(f.raw.q.astype(np.int64) * 1_000_000 + hs, return_index=True)
     out = np.zeros(f.n, dtype=bool)
     out[first] = True
     return out

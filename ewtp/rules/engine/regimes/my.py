@@ -27,7 +27,7 @@ def kernel(x, f) -> KernelOut:
     p, on = f.pack, f.on
     lvg, dm = p.need("lvg", on), p.need("border_deminimis", on)
     reg = np.asarray(f.raw.regs[lvg.params["registration"]], dtype=bool)
-    excluded = prefixed(f.raw.hs, lvg.params["excluded_hs"]) | f.excise
+    excluded = prefixed(f, lvg.params["excluded_hs"]) | f.excise
     item_ok = x.le(f.unit, x.c(lvg.params["threshold"]), per_line=True) & ~excluded
     sale = item_ok & line_mask(f, reg)
     cif = x.qsum(f.g + f.s)

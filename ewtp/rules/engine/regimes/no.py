@@ -26,7 +26,7 @@ def kernel(x, f) -> KernelOut:
     p, on = f.pack, f.on
     voec = p.need("voec", on)
     reg = np.asarray(f.raw.regs[voec.params["registration"]], dtype=bool)
-    excluded = prefixed(f.raw.hs, voec.params["excluded_hs"]) | f.excise
+    excluded = prefixed(f, voec.params["excluded_hs"]) | f.excise
     item_low = x.lt(f.unit, x.c(voec.params["threshold"]), per_line=True) & ~excluded
     sale = item_low & line_mask(f, reg)
     at_border = ~sale

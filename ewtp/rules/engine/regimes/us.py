@@ -14,6 +14,7 @@ from ewtp.rules.engine.kernel import (
     line_mask,
     masked,
     money,
+    pct,
 )
 
 TAX_KEY = None
@@ -70,7 +71,7 @@ def kernel(x, f) -> KernelOut:
             say.append(f"Duty at the HTSUS general rate on the transaction value, without freight or insurance "
                        f"(rule {duty_rule.id}); state sales taxes are not collected at the border.")
             if sur is not None:
-                say.append(f"A {sur.params['rate']} surcharge applies on the same value (rule {sur.id}).")
+                say.append(f"A {pct(sur.params['rate'])} surcharge applies on the same value (rule {sur.id}).")
             if mpf is not None:
                 say.append(f"A merchandise processing fee is due per entry (rule {mpf.id}).")
     return KernelOut(cols, value, value, x.full(f.nq, 0), np.where(entry_q, "US-ENTRY", "US-DEMINIMIS"),
