@@ -18,8 +18,8 @@ import uuid
 
 from benchmarks.django_env import setup_django
 
-N_INPROCESS = 600
-N_HTTP = 400
+N_INPROCESS = 400
+N_HTTP = 200
 CLIENTS = 4
 AU = {"name": "Bench Buyer", "phone": "+61 400 000 000", "line1": "1 George St", "city": "Sydney",
       "postcode": "2000", "country": "AU"}
@@ -97,8 +97,6 @@ def _free_port() -> int:
 
 
 def _http(url_db: str) -> dict:
-    from ewtp.accounts.services import issue_token  # noqa: F401 - documents that buyers use sessions here
-
     variant, buyers = _world(N_HTTP)
     port = _free_port()
     env = {**os.environ, "EWTP_DATABASE_URL": url_db, "EWTP_RATE_LIMIT_PER_MINUTE": "0"}
@@ -122,11 +120,14 @@ def _http(url_db: str) -> dict:
             s.create()
             sessions.append(s.session_key)
         errors: list[str] = []
+        from django.utils.crypto import get_random_string
+
+        csrf = get_random_string(32)
 
         def call(session: str, method: str, path: str, body: dict) -> dict:
             req = urllib.request.Request(base + "/api/v1" + path, data=json.dumps(body).encode(), method=method,
                                          headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex,
-                                                  "Cookie": f"sessionid={session}; csrftoken=x", "X-CSRFToken": "x",
+                                                  "Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf,
                                                   "Referer": base + "/"})
             with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 - loopback only
                 return json.loads(r.read())
