@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ewtp.market import cli as market_cli
 from ewtp.payments import cli as payments_cli
 from ewtp.rules import cli as rules_cli
 
@@ -21,6 +22,7 @@ app.add_typer(refdata_app, name="refdata")
 app.add_typer(rules_cli.app)  # `ewtp quote`, `ewtp rules ...`
 app.add_typer(payments_cli.ledger_app, name="ledger")
 app.add_typer(payments_cli.payments_app, name="payments")
+app.add_typer(market_cli.app, name="market")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 

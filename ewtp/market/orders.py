@@ -11,7 +11,7 @@ from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.permissions import require_access
-from ewtp.market.models import Order, StockLevel, StockReservation
+from ewtp.market.models import CbecUsage, Order, StockLevel, StockReservation
 from ewtp.payments import services as payments
 from ewtp.payments.models import Payment
 
@@ -58,6 +58,26 @@ def _refund_payment(actor: Actor, order: Order) -> None:
                                 "order cancelled before shipment")
 
 
+def _cbec_value(order: Order):
+    """The CNY this order counts against the buyer's annual CBEC limit (the engine's threshold value)."""
+    from decimal import Decimal
+
+    engine = order.snapshot.get("engine", {})
+    if engine.get("destination") != "CN" or not str(engine.get("regime", {}).get("code", "")).startswith("CN-CBEC"):
+        return None
+    return Decimal(engine["values"]["threshold"])
+
+
+def _adjust_cbec(order: Order, sign: int) -> None:
+    """Annual usage grows when an order is paid and shrinks when it is refunded or cancelled after payment."""
+    value = _cbec_value(order)
+    if value is None:
+        return
+    year = order.created_at.year
+    CbecUsage.objects.get_or_create(buyer_id=order.buyer_id, year=year)
+    CbecUsage.objects.filter(buyer_id=order.buyer_id, year=year).update(used_cny=F("used_cny") + sign * value)
+
+
 def transition(actor: Actor, order_id: int, to: str, *, reason: str = "") -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
@@ -76,6 +96,10 @@ def transition(actor: Actor, order_id: int, to: str, *, reason: str = "") -> Ord
             _release_stock(order)
         if to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED):
             _refund_payment(actor, order)
+        if to == Order.PAID:
+            _adjust_cbec(order, +1)
+        elif (to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED)) or to == Order.REFUNDED:
+            _adjust_cbec(order, -1)
         order.state = to
         order.save(update_fields=["state", "updated_at"])
         audit.record(actor, f"market.order_{to}", order, before={"state": before},
