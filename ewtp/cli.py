@@ -134,15 +134,39 @@ def serve(
 @app.command()
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the hub afterwards")] = True,
+    orders: Annotated[int, typer.Option(help="checkouts to simulate in the trading day")] = 300,
+    buyers: Annotated[int, typer.Option(help="simulated buyers across the rule-pack jurisdictions")] = 1000,
+    seed: Annotated[int, typer.Option(help="seed: the same seed gives the same world and day")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     reset_passwords: Annotated[bool, typer.Option(help="issue new passwords for the demo accounts")] = False,
     port: Annotated[int, typer.Option(help="port")] = 8000,
 ) -> None:
-    """Set up the embedded database with reference data and one account per role, then serve."""
+    """Build the demo world on the embedded database, run a trading day through every service,
+    print the summary and the demo accounts, then serve the hub."""
     _django()
+    import json
+
+    from rich.progress import Progress
+
+    from ewtp.accounts.models import User
+    from ewtp.accounts.services import actor_for_user
+    from ewtp.demo import simulate, world
     from ewtp.demo.setup import prepare_demo
 
-    report = prepare_demo(reset_passwords=reset_passwords, progress=console.print)
-    console.print(report.render())
+    report = prepare_demo(reset_passwords=reset_passwords, progress=lambda m: None if as_json else console.print(m))
+    operator = actor_for_user(User.objects.get(username="operator"))
+    with Progress(console=err_console if as_json else console, transient=as_json) as bar:
+        t1 = bar.add_task("sellers and catalogues", total=sum(len(g["names"]) for g in world.DATA["sellers"]))
+        w = world.build(operator, seed, buyers=buyers, progress=lambda n: bar.advance(t1, n))
+        bar.update(t1, completed=bar.tasks[t1].total)
+        t2 = bar.add_task("trading day: checkout, payment", total=orders)
+        day = simulate.run_day(w, orders, seed, progress=lambda n: bar.advance(t2, n))
+    result = simulate.summary(day)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        console.print_json(data=result)
+        console.print(report.render())
     if serve_after:
         serve(port=port)
 

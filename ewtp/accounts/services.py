@@ -71,6 +71,21 @@ def create_user(actor: Actor | str, *, username: str, email: str, password: str,
     return user
 
 
+def create_simulated_buyers(actor: Actor | str, specs: list[tuple[str, str]]) -> list[User]:
+    """Buyers for the demo and simulations: (username, country) pairs, created in bulk with
+    unusable passwords (they never sign in), under one audit entry."""
+    users = [User(username=u, email=f"{u}@demo.ewtp.invalid", role=Role.BUYER, country=c) for u, c in specs]
+    for u in users:
+        u.set_unusable_password()
+    with transaction.atomic():
+        created = User.objects.bulk_create(users, batch_size=500)
+        created = list(User.objects.filter(username__in=[u for u, _ in specs]).order_by("pk"))
+        audit.record(actor, "accounts.create_simulated_buyers", object_type="accounts.user",
+                     object_id=f"{created[0].pk}..{created[-1].pk}" if created else "",
+                     after={"count": len(created)})
+    return created
+
+
 def signup_buyer(*, username: str, email: str, password: str, country: str) -> User:
     return create_user("self-signup", username=username, email=email, password=password, role=Role.BUYER,
                        country=country)
