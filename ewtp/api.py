@@ -10,6 +10,7 @@ from ewtp.accounts.api import router as accounts_router
 from ewtp.accounts.api_auth import AUTH
 from ewtp.core.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ewtp.core.http import error_response
+from ewtp.customs.api import router as customs_router
 from ewtp.rules.api import router as rules_router
 
 api = NinjaAPI(
@@ -72,4 +73,5 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/reference", rules_router)
+api.add_router("/customs", customs_router)
 

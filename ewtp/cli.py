@@ -9,12 +9,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ewtp.customs.cli import app as customs_app
+
 app = typer.Typer(help="eWTP hub: run, set up and inspect the hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 refdata_app = typer.Typer(help="Reference data (countries, currencies, HS codes).", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(refdata_app, name="refdata")
+app.add_typer(customs_app, name="customs")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "ewtp.core",
     "ewtp.accounts",
     "ewtp.rules",
+    "ewtp.customs",
     "ewtp.web",
 ]
 

@@ -18,20 +18,6 @@ from tests.customs.factories import TRANSFER, parcel
 SAMPLES = ["CEB311", "CEB411", "CEB511", "CEB621"]
 
 
-@pytest.fixture(autouse=True)
-def _var(tmp_path_factory, monkeypatch):
-    # the hub signing key is generated into var/: keep tests away from the real one
-    from ewtp.customs.xml import sign
-
-    d = tmp_path_factory.getbasetemp() / "customs-key"
-    monkeypatch.setenv("EWTP_CUSTOMS_SIGNING_KEY", str(d / "k.pem"))
-    monkeypatch.setenv("EWTP_CUSTOMS_SIGNING_CERT", str(d / "c.pem"))
-    if not (d / "k.pem").exists():
-        d.mkdir(exist_ok=True)
-        sign._generate(d / "k.pem", d / "c.pem")
-    sign.hub_key.cache_clear()
-
-
 @pytest.mark.parametrize("name", SAMPLES)
 def test_official_samples_validate_and_parse(name):
     data = (SCHEMA_DIR / f"{name}.xml").read_bytes()
