@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,7 @@ from rich.console import Console
 
 app = typer.Typer(help="China customs single window: CEB messages and three-document reconciliation.",
                   no_args_is_help=True)
-out = Console(soft_wrap=True, highlight=False)
+out = Console(soft_wrap=True, highlight=False, markup=False)  # values are data, never markup
 EXIT_MATCHED, EXIT_DISCREPANCIES, EXIT_INVALID = 0, 1, 2
 
 
@@ -68,7 +69,7 @@ def check(
             out.print("invalid: the messages do not pass the GACC 2022-05 schema")
             for v in violations:
                 out.print(f"  {v['file']}: line {v['line']}: {v['element']}: {v['message']}")
-        raise typer.Exit(EXIT_INVALID)
+        sys.exit(EXIT_INVALID)
     o = _pick(messages["order"], None)
     result = reconcile(o, _pick(messages["payment"], o.order_no), _pick(messages["waybill"], o.order_no),
                        _pick(messages.get("inventory"), o.order_no), buyer_year_to_date=ytd)
@@ -82,7 +83,10 @@ def check(
         for d in result.discrepancies:
             vals = "; ".join(f"{k}={v}" for k, v in d.values.items())
             out.print(f"  {d.field}  [{d.rule}]  {vals}")
-    raise typer.Exit(EXIT_MATCHED if result.matched else EXIT_DISCREPANCIES)
+    # SystemExit, not typer.Exit: `ewtp` runs click with standalone_mode=False, which would turn
+    # typer.Exit into a return value and lose the exit code.
+    if not result.matched:
+        sys.exit(EXIT_DISCREPANCIES)
 
 
 @app.command()
