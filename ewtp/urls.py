@@ -24,6 +24,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("ewtp.accounts.urls")),
     path("reference/", include("ewtp.rules.urls")),
+    path("customs/", include("ewtp.customs.urls")),
     path("", include("ewtp.web.urls")),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ewtp.core.permissions import AccessScope
 
@@ -75,7 +76,7 @@ class Declaration(models.Model):
     (CEB622 returnStatus); the transitions live in `declarations.TRANSITIONS`."""
 
     GREEN, YELLOW, RED = "green", "yellow", "red"
-    LANES = [(GREEN, "Green"), (YELLOW, "Yellow"), (RED, "Red")]
+    LANES = [(GREEN, _("Green")), (YELLOW, _("Yellow")), (RED, _("Red"))]
 
     parcel = models.OneToOneField(Parcel, on_delete=models.PROTECT, related_name="declaration")
     number = models.CharField(max_length=32, unique=True)

@@ -13,6 +13,7 @@ from ewtp.core.actor import Role
 NAV = [
     ("web:home", _("Home"), ()),
     ("rules:hs-browser", _("HS codes"), ()),
+    ("customs:queue", _("Customs queue"), (Role.CUSTOMS_OFFICER, Role.HUB_OPERATOR)),
     ("accounts:operator-organisations", _("Organisations"), (Role.HUB_OPERATOR,)),
     ("accounts:operator-tokens", _("API tokens"), (Role.HUB_OPERATOR,)),
     ("admin:index", _("Back office"), (Role.HUB_OPERATOR,)),
