@@ -271,6 +271,8 @@ def run(limits: dict) -> dict:
         figures["discrepancies_by_rule"] = result.rule_counts()
         figures.update(declared)
         figures["load_rows_per_s"] = round(rows / stages["load_s"], 1)
+        size = sum(os.path.getsize(os.path.join(tmp, f)) for f in os.listdir(tmp))
+        figures["database_mb"] = round(size / 2**20, 1)  # what the disk had to absorb (plus the WAL copies)
         raw_rate = limits.get("sqlite_bulk_insert_rows_per_s")
         if raw_rate:
             figures["load_vs_raw_sqlite_bulk_insert"] = round(rows / stages["load_s"] / raw_rate, 3)

@@ -33,19 +33,22 @@ LAYOUT = {
 
 
 def _build(cls: type, el: etree._Element) -> object:
+    # one pass over the children (the schema allows each element once), not one find() per field
+    texts = {child.tag: child.text for child in el}
+    optional = _optional(cls)
     values: dict = {}
     for attr, xml_name, scalar in spec(cls):
-        child = el.find(_N + xml_name)
-        if child is None:
+        tag = _N + xml_name
+        if tag not in texts:
             continue
-        text = (child.text or "").strip()
+        text = (texts[tag] or "").strip()
         if scalar is Decimal:
             values[attr] = Decimal(text) if text else None
         elif scalar is int:
             values[attr] = int(text)
         else:
             # an empty optional element (<ceb:note></ceb:note>) is the same as an absent one
-            values[attr] = text if text or attr not in _optional(cls) else None
+            values[attr] = text if text or attr not in optional else None
     return cls(**values)
 
 
