@@ -31,6 +31,7 @@ PUSHERS = {
     TradeDocument.PAYMENT: {Role.PAYMENT_PARTNER},
     TradeDocument.WAYBILL: {Role.LOGISTICS_PARTNER},
 }
+TOKEN_ONLY = {TradeDocument.PAYMENT, TradeDocument.WAYBILL}  # machine-to-machine, per partner token
 HUB_TRANSFER = Transfer(cop_code="EWTPHUB", cop_name="eWTP hub", dxp_id="EWTPHUB")
 
 
@@ -93,6 +94,8 @@ def push_documents(actor: Actor, kind: str, body: bytes, content_type: str = "ap
         raise NotFound(f"no document kind {kind!r}")
     if actor.role not in PUSHERS[kind]:
         raise Forbidden(f"a {kind} is pushed only by: {', '.join(sorted(PUSHERS[kind]))}")
+    if kind in TOKEN_ONLY and actor.token_id is None:
+        raise Forbidden(f"a {kind} is pushed by the partner's system with its API token, not from a session")
     docs, fmt, raw = decode_body(kind, body, content_type)
     org_id = next(iter(sorted(actor.org_ids)), None)
     results = []

@@ -184,3 +184,9 @@ def test_queue_lists_unmatched_parcels_for_the_officer(push_parcel, parties):
     assert [p["order_no"] for p in q] == ["EWTP0000000012"]
     assert q[0]["discrepancies"][0]["rule"] == "buyer_is_payer"
     assert Parcel.objects.get(order_no="EWTP0000000012").status == "discrepancies"
+
+
+def test_partner_documents_need_the_partner_token_not_a_session(parties, make_user, api_as):
+    staff = api_as(make_user("payment_partner"))
+    r = staff.post("/customs/documents/payment", to_json(parcel(13)[1]))
+    assert r.status_code == 403 and "token" in r.json()["error"]["message"]
