@@ -6,6 +6,7 @@ the same XSD as XML pushes, so both routes obey one set of rules."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +19,21 @@ CLASSES: dict[str, tuple[type, type | None]] = {
     "inventory": (Inventory, InventoryLine),
 }
 MAX_LINES = 99
+# characters XML 1.0 cannot carry: lxml would refuse them, so refuse them here, naming the field
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _amount(d: Decimal) -> Decimal:
+    """decimal(19,5), never negative, never rounded behind the sender's back."""
+    if not d.is_finite():
+        raise ValueError("not a finite amount")
+    if d < 0:
+        raise ValueError("must not be negative")
+    if d.as_tuple().exponent < -5:
+        raise ValueError("at most 5 decimals")
+    if d != 0 and d.adjusted() >= 14:
+        raise ValueError("at most 14 digits before the decimal point")
+    return d
 
 
 def to_json(doc: Any) -> dict:
@@ -53,9 +69,7 @@ def _convert(cls: type, data: Any, where: str) -> Any:
             if scalar is Decimal:
                 if isinstance(raw, bool) or not isinstance(raw, str | int):
                     raise ValueError("an amount is a decimal string such as \"12.50\" (no floats)")
-                values[attr] = Decimal(str(raw))
-                if not values[attr].is_finite():
-                    raise ValueError("not a finite amount")
+                values[attr] = _amount(Decimal(str(raw)))
             elif scalar is int:
                 if isinstance(raw, bool) or not isinstance(raw, int | str):
                     raise ValueError("must be an integer")
@@ -63,6 +77,8 @@ def _convert(cls: type, data: Any, where: str) -> Any:
             else:
                 if not isinstance(raw, str | int) or isinstance(raw, bool):
                     raise ValueError("must be a string")
+                if _NOT_XML.search(str(raw)):
+                    raise ValueError("contains control characters that XML cannot carry")
                 values[attr] = str(raw)
         except (ValueError, InvalidOperation) as exc:
             errors[f"{where}{xml_name}"] = [str(exc) if str(exc) else "invalid value"]

@@ -190,3 +190,20 @@ def test_partner_documents_need_the_partner_token_not_a_session(parties, make_us
     staff = api_as(make_user("payment_partner"))
     r = staff.post("/customs/documents/payment", to_json(parcel(13)[1]))
     assert r.status_code == 403 and "token" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("field,value,reason", [
+    ("buyerName", "张\x01三", "control characters"), ("goodsValue", "1.234567", "5 decimals"),
+    ("goodsValue", "-1", "negative"), ("goodsValue", "1e40", "14 digits"), ("goodsValue", "NaN", "finite"),
+    ("gnum", True, "integer"),
+])
+def test_json_values_xml_cannot_carry_are_refused_not_rounded(parties, field, value, reason):
+    order = to_json(parcel(14)[0])
+    if field == "gnum":
+        order["lines"][0]["gnum"] = value
+        field = "lines[0].gnum"
+    else:
+        order[field] = value
+    r = parties.seller.post("/customs/documents/order", order)
+    assert r.status_code == 422, r.content
+    assert reason in " ".join(r.json()["error"]["fields"][field])

@@ -5,6 +5,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from ewtp.core.errors import ValidationFailed
@@ -154,3 +156,20 @@ def test_sample_files_are_the_official_copies():
         pytest.skip("shared reference data not mounted")
     for name in ["import202205.xsd", *(f"{s}.xml" for s in SAMPLES)]:
         assert (SCHEMA_DIR / name).read_bytes() == (shared / name).read_bytes()
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40).filter(
+    lambda s: s == s.strip() and s.strip())
+AMOUNT = st.decimals(min_value=0, max_value=10**9, places=5, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=TEXT, address=TEXT, goods=AMOUNT, item=TEXT)
+def test_produce_then_parse_round_trips_any_text_and_amount(name, address, goods, item):
+    order = parcel(1)[0]
+    order.buyer_name, order.consignee_address, order.goods_value = name, address, goods
+    order.lines[0].item_name = item
+    data = produce(message_for([order], TRANSFER))  # raises if the XSD refused it
+    back = parse_message(data).documents[0]
+    assert (back.buyer_name, back.consignee_address, back.lines[0].item_name) == (name, address, item)
+    assert back.goods_value == goods
