@@ -13,6 +13,7 @@ from ewtp.core.http import error_response
 from ewtp.market.api import router as market_router
 from ewtp.market.api_orders import router as orders_router
 from ewtp.payments.api import router as payments_router
+from ewtp.customs.api import router as customs_router
 from ewtp.rules.api import router as rules_router
 from ewtp.rules.quote_api import router as quotes_router
 
@@ -86,4 +87,5 @@ api.add_router("/quotes", quotes_router)
 api.add_router("/market", market_router)
 api.add_router("/market", orders_router)
 api.add_router("/payments", payments_router)
+api.add_router("/customs", customs_router)
 

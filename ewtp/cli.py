@@ -12,6 +12,7 @@ from rich.console import Console
 from ewtp.market import cli as market_cli
 from ewtp.payments import cli as payments_cli
 from ewtp.rules import cli as rules_cli
+from ewtp.customs.cli import app as customs_app
 
 app = typer.Typer(help="eWTP hub: run, set up and inspect the hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -23,6 +24,7 @@ app.add_typer(rules_cli.app)  # `ewtp quote`, `ewtp rules ...`
 app.add_typer(payments_cli.ledger_app, name="ledger")
 app.add_typer(payments_cli.payments_app, name="payments")
 app.add_typer(market_cli.app, name="market")
+app.add_typer(customs_app, name="customs")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 

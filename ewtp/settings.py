@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "ewtp.rules",
     "ewtp.payments",
     "ewtp.market",
+    "ewtp.customs",
     "ewtp.web",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("reference/", include("ewtp.rules.urls")),
     path("market/", include("ewtp.market.urls")),
     path("payments/", include("ewtp.payments.urls")),
+    path("customs/", include("ewtp.customs.urls")),
     path("", include("ewtp.web.urls")),
 ]
 

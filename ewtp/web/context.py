@@ -22,6 +22,7 @@ NAV = [
     ("payments:seller-balances", _("Balances"), (Role.SELLER,)),
     ("payments:operator-ledger", _("Ledger"), (Role.HUB_OPERATOR,)),
     ("payments:operator-reconciliation", _("Reconciliation"), (Role.HUB_OPERATOR,)),
+    ("customs:queue", _("Customs queue"), (Role.CUSTOMS_OFFICER, Role.HUB_OPERATOR)),
     ("accounts:operator-organisations", _("Organisations"), (Role.HUB_OPERATOR,)),
     ("accounts:operator-tokens", _("API tokens"), (Role.HUB_OPERATOR,)),
     ("admin:index", _("Back office"), (Role.HUB_OPERATOR,)),

@@ -1,0 +1,155 @@
+"""Declarations: built from a matched parcel, routed to a risk lane, acted on by officers.
+
+Status codes are the China receipt codes (CEB622 returnStatus). Every change goes through
+`_move`, which refuses a transition not in TRANSITIONS (409, nothing changes), writes a
+DeclarationEvent and an audit entry, and tells the order's process (signals) on release/reject.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from ewtp.core import audit
+from ewtp.core.actor import SYSTEM, Actor, Role
+from ewtp.core.errors import Conflict, Forbidden, ValidationFailed
+from ewtp.core.permissions import require_access
+from ewtp.customs import risk, signals
+from ewtp.customs.models import Declaration, DeclarationEvent, Parcel, RiskRule
+from ewtp.customs.taxes import declared_taxes
+
+DECLARING, ACCEPTED, REVIEW, CONCLUDED, INSPECTION, HELD, RELEASED, REJECTED = (
+    "2", "120", "300", "399", "500", "599", "800", "100")
+STATUS_LABELS = {DECLARING: "declaring", ACCEPTED: "accepted", REVIEW: "manual review",
+                 CONCLUDED: "examination concluded", INSPECTION: "inspection", HELD: "held",
+                 RELEASED: "released", REJECTED: "rejected"}
+TERMINAL = {RELEASED, REJECTED}
+LANE_STATUS = {risk.GREEN: RELEASED, risk.YELLOW: REVIEW, risk.RED: INSPECTION}
+# action -> (allowed from, to); the system actions come first, then the officer's
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "accept": (frozenset({DECLARING}), ACCEPTED),
+    "route_green": (frozenset({ACCEPTED}), RELEASED),
+    "route_yellow": (frozenset({ACCEPTED}), REVIEW),
+    "route_red": (frozenset({ACCEPTED}), INSPECTION),
+    "documents_changed": (frozenset({ACCEPTED, REVIEW, CONCLUDED, INSPECTION, HELD}), REVIEW),
+    "hold": (frozenset({ACCEPTED, REVIEW, CONCLUDED, INSPECTION}), HELD),
+    "request_documents": (frozenset({REVIEW, CONCLUDED, INSPECTION, HELD}), REVIEW),
+    "conclude": (frozenset({INSPECTION}), CONCLUDED),
+    "release": (frozenset({REVIEW, CONCLUDED, HELD}), RELEASED),
+    "reject": (frozenset({ACCEPTED, REVIEW, CONCLUDED, INSPECTION, HELD}), REJECTED),
+}
+OFFICER_ACTIONS = ("hold", "request_documents", "conclude", "release", "reject")
+NEEDS_REASON = {"reject", "request_documents"}
+
+
+def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "") -> None:
+    allowed, target = TRANSITIONS[action]
+    if decl.status not in allowed:
+        raise Conflict(f"cannot {action.replace('_', ' ')} a declaration in status {decl.status} "
+                       f"({STATUS_LABELS.get(decl.status, '?')})")
+    before = decl.status
+    decl.status = target
+    if action in NEEDS_REASON:
+        decl.reason = note
+    decl.save(update_fields=["status", "reason", "updated_at"])
+    who = actor if isinstance(actor, str) else actor.audit_name
+    DeclarationEvent.objects.create(declaration=decl, action=action, from_status=before, to_status=target,
+                                    actor=who, note=note)
+    audit.record(actor, f"customs.declaration.{action}", decl, before={"status": before},
+                 after={"status": target, "note": note})
+    if target == RELEASED:
+        transaction.on_commit(lambda: signals.declaration_released.send(Declaration, declaration=decl))
+    elif target == REJECTED:
+        transaction.on_commit(lambda: signals.declaration_rejected.send(Declaration, declaration=decl))
+
+
+def buyer_year_to_date(buyer_id: str, year: int, exclude_parcel: int | None = None) -> Decimal:
+    qs = Declaration.objects.filter(buyer_id_number=buyer_id, created_at__year=year).exclude(status=REJECTED)
+    if exclude_parcel is not None:
+        qs = qs.exclude(parcel_id=exclude_parcel)
+    return qs.aggregate(s=Sum("customs_value"))["s"] or Decimal(0)
+
+
+def _lines(order, inventory) -> list[dict]:
+    hs = {li.gnum: li.gcode for li in inventory.lines} if inventory is not None else {}
+    return [{"gnum": li.gnum, "hs_code": hs.get(li.gnum, ""), "name": li.item_name, "qty": str(li.qty),
+             "unit": li.unit, "unit_price": str(li.price), "value": str(li.total_price), "country": li.country}
+            for li in order.lines]
+
+
+def _apply_documents(decl: Declaration, docs: dict) -> None:
+    order, waybill, inventory = docs["order"], docs["waybill"], docs.get("inventory")
+    figures = declared_taxes(order, waybill, decl.regime)
+    decl.buyer_id_number = order.buyer_id_number
+    decl.goods_value, decl.freight = order.goods_value, order.freight
+    decl.insured_fee = waybill.insured_fee or Decimal(0)
+    decl.customs_value, decl.duty, decl.tax_total, decl.tax_source = (
+        figures.customs_value, figures.duty, figures.tax_total, figures.source)
+    decl.lines = _lines(order, inventory)
+    decl.declarant = (f"{inventory.agent_name} ({inventory.agent_code})" if inventory is not None
+                      else f"{order.ebp_name} ({order.ebp_code})")[:100]
+    decl.withholding_agent = (inventory.assure_code if inventory is not None
+                              else f"{order.ebc_name} ({order.ebc_code})")[:100]
+
+
+def active_rules(jurisdiction: str) -> list[risk.Rule]:
+    return [risk.Rule(kind=r.kind, lane=r.lane, params=r.params, id=r.pk)
+            for r in RiskRule.objects.filter(jurisdiction=jurisdiction, active=True).order_by("pk")]
+
+
+def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None) -> Declaration:
+    """Build, accept and route the declaration of a matched parcel (inside the caller's transaction)."""
+    now = now or timezone.now()
+    decl = Declaration(parcel=parcel, number=f"CN{parcel.pk:012d}", jurisdiction=parcel.jurisdiction,
+                       regime="9610", status=DECLARING)
+    _apply_documents(decl, docs)
+    decl.save()
+    DeclarationEvent.objects.create(declaration=decl, action="declare", to_status=DECLARING, actor="system")
+    audit.record(SYSTEM, "customs.declaration.declare", decl, after={"number": decl.number, "status": DECLARING})
+    _move(SYSTEM, decl, "accept")
+    route(decl, now=now)
+    return decl
+
+
+def route(decl: Declaration, *, now: datetime) -> None:
+    ytd = buyer_year_to_date(decl.buyer_id_number, now.year, exclude_parcel=decl.parcel_id)
+    facts = risk.Facts(number=decl.number, value=decl.customs_value, buyer_year_to_date=ytd, now=now,
+                       lines=[{**li, "unit_price": Decimal(li["unit_price"])} for li in decl.lines],
+                       seller_since=decl.parcel.seller.created_at if decl.parcel.seller_id else None)
+    lane, reasons = risk.assess(active_rules(decl.jurisdiction), facts)
+    decl.lane, decl.lane_reasons = lane, reasons
+    decl.save(update_fields=["lane", "lane_reasons", "updated_at"])
+    _move(SYSTEM, decl, f"route_{lane}", note="; ".join(r["why"] for r in reasons))
+
+
+def documents_changed(decl: Declaration, docs: dict | None) -> None:
+    """A document of a declared parcel changed: refresh the figures, and send it to manual review."""
+    if docs is not None:
+        _apply_documents(decl, docs)
+        decl.save()
+    _move(SYSTEM, decl, "documents_changed", note="matched again after a change" if docs else
+          "the documents no longer match")
+
+
+def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "") -> Declaration:
+    """hold / request_documents / conclude / release / reject, by an officer of the jurisdiction."""
+    if action not in OFFICER_ACTIONS:
+        raise ValidationFailed.field("action", f"one of {', '.join(OFFICER_ACTIONS)}")
+    reason = (reason or "").strip()
+    if action in NEEDS_REASON and not reason:
+        raise ValidationFailed.field("reason", f"a reason is required to {action.replace('_', ' ')}")
+    with transaction.atomic():
+        decl = Declaration.objects.select_for_update().filter(pk=decl_id).first()
+        if decl is None:
+            from ewtp.core.errors import NotFound
+
+            raise NotFound("Declaration not found")
+        require_access(actor, decl)  # officers of other jurisdictions: 404
+        if actor.role != Role.CUSTOMS_OFFICER:
+            raise Forbidden("only a customs officer of this jurisdiction may act on a declaration")
+        _move(actor, decl, action, note=reason)
+    return decl

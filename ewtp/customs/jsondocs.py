@@ -1,0 +1,101 @@
+"""Typed documents <-> JSON with the official camelCase field names (amounts as decimal strings).
+
+JSON pushes are turned into typed documents here, then serialised to CEB XML and checked against
+the same XSD as XML pushes, so both routes obey one set of rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ewtp.core.errors import ValidationFailed
+from ewtp.customs.xml.documents import Inventory, InventoryLine, Order, OrderLine, Payment, Waybill, spec
+from ewtp.customs.xml.produce import fmt_decimal
+
+CLASSES: dict[str, tuple[type, type | None]] = {
+    "order": (Order, OrderLine), "payment": (Payment, None), "waybill": (Waybill, None),
+    "inventory": (Inventory, InventoryLine),
+}
+MAX_LINES = 99
+# characters XML 1.0 cannot carry: lxml would refuse them, so refuse them here, naming the field
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _amount(d: Decimal) -> Decimal:
+    """decimal(19,5), never negative, never rounded behind the sender's back."""
+    if not d.is_finite():
+        raise ValueError("not a finite amount")
+    if d < 0:
+        raise ValueError("must not be negative")
+    if d.as_tuple().exponent < -5:
+        raise ValueError("at most 5 decimals")
+    if d != 0 and d.adjusted() >= 14:
+        raise ValueError("at most 14 digits before the decimal point")
+    return d
+
+
+def to_json(doc: Any) -> dict:
+    out: dict[str, Any] = {}
+    for attr, xml_name, scalar in spec(type(doc)):
+        value = getattr(doc, attr)
+        out[xml_name] = fmt_decimal(value) if scalar is Decimal and value is not None else value
+    if hasattr(doc, "lines"):
+        out["lines"] = [to_json(li) for li in doc.lines]
+    return out
+
+
+def _required(cls: type) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+
+
+def _convert(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ValidationFailed.field(where or "body", "must be an object")
+    known = {xml: (attr, scalar) for attr, xml, scalar in spec(cls)}
+    allowed = set(known) | ({"lines"} if "lines" in {f.name for f in dataclasses.fields(cls)} else set())
+    extra = sorted(set(data) - allowed)
+    errors: dict[str, list[str]] = {f"{where}{k}": ["unknown field"] for k in extra}
+    values: dict[str, Any] = {}
+    for xml_name, (attr, scalar) in known.items():
+        if xml_name not in data or data[xml_name] is None:
+            if attr in _required(cls):
+                errors[f"{where}{xml_name}"] = ["required"]
+            continue
+        raw = data[xml_name]
+        try:
+            if scalar is Decimal:
+                if isinstance(raw, bool) or not isinstance(raw, str | int):
+                    raise ValueError("an amount is a decimal string such as \"12.50\" (no floats)")
+                values[attr] = _amount(Decimal(str(raw)))
+            elif scalar is int:
+                if isinstance(raw, bool) or not isinstance(raw, int | str):
+                    raise ValueError("must be an integer")
+                values[attr] = int(raw)
+            else:
+                if not isinstance(raw, str | int) or isinstance(raw, bool):
+                    raise ValueError("must be a string")
+                if _NOT_XML.search(str(raw)):
+                    raise ValueError("contains control characters that XML cannot carry")
+                values[attr] = str(raw)
+        except (ValueError, InvalidOperation) as exc:
+            errors[f"{where}{xml_name}"] = [str(exc) if str(exc) else "invalid value"]
+    if errors:
+        raise ValidationFailed("the document has invalid fields", fields=errors)
+    return cls(**values)
+
+
+def from_json(kind: str, data: Any) -> Any:
+    """A JSON document (official camelCase names; order/inventory lines under "lines") -> typed."""
+    if kind not in CLASSES:
+        raise ValidationFailed.field("kind", f"one of {', '.join(CLASSES)}")
+    head_cls, line_cls = CLASSES[kind]
+    doc = _convert(head_cls, data, "")
+    if line_cls is not None:
+        lines = data.get("lines")
+        if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
+            raise ValidationFailed.field("lines", f"a list of 1 to {MAX_LINES} lines")
+        doc.lines = [_convert(line_cls, li, f"lines[{n}].") for n, li in enumerate(lines)]
+    return doc
