@@ -10,10 +10,10 @@ from ewtp.accounts.api import router as accounts_router
 from ewtp.accounts.api_auth import AUTH
 from ewtp.core.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ewtp.core.http import error_response
+from ewtp.customs.api import router as customs_router
 from ewtp.market.api import router as market_router
 from ewtp.market.api_orders import router as orders_router
 from ewtp.payments.api import router as payments_router
-from ewtp.customs.api import router as customs_router
 from ewtp.rules.api import router as rules_router
 from ewtp.rules.quote_api import router as quotes_router
 

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ewtp.customs.cli import app as customs_app
 from ewtp.market import cli as market_cli
 from ewtp.payments import cli as payments_cli
 from ewtp.rules import cli as rules_cli
-from ewtp.customs.cli import app as customs_app
 
 app = typer.Typer(help="eWTP hub: run, set up and inspect the hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
