@@ -230,7 +230,8 @@ def release_due(actor: Actor | str, now: datetime | None = None, *, rates: fx.Ra
                    .order_by("id")[:limit])
         if not due:
             return []
-        releases = [_release_entry(e, now.date(), rates) for e in due]
+        with accounts.memoised():
+            releases = [_release_entry(e, now.date(), rates) for e in due]
         tx_ids = ledger.post_batch([r.entry for r in releases])
         FxConversion.objects.bulk_create(
             [fx.record(t, r.conversion) for t, r in zip(tx_ids, releases, strict=True) if r.conversion])
