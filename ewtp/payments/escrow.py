@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -238,7 +238,12 @@ def release_due(actor: Actor | str, now: datetime | None = None, *, rates: fx.Ra
         for e in due:
             e.released_minor += e.remaining_minor
             e.state, e.resolved_at = _state(e), now
-        Escrow.objects.bulk_update(due, ["released_minor", "state", "resolved_at"], batch_size=500)
+        # one prepared UPDATE per row: Django's bulk_update builds CASE expressions that cost
+        # more than the whole ledger batch
+        with connection.cursor() as cur:
+            cur.executemany("UPDATE payments_escrow SET released_minor = %s, state = %s, resolved_at = %s "
+                            "WHERE id = %s", [(e.released_minor, e.state, connection.ops.adapt_datetimefield_value(now),
+                                               e.pk) for e in due])
         refs = [e.order_ref for e in due]
         audit.record(actor, "payments.escrow_auto_release", object_type="payments.escrow", object_id="batch",
                      after={"released": refs, "cutoff": cutoff})
