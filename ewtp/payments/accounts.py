@@ -32,7 +32,10 @@ def account(owner_type: str, owner_id: object, kind: str, currency: str) -> Acco
         return memo[key]
     get_currency(currency)  # refuses unknown codes
     acc, _ = Account.objects.get_or_create(
-        owner_type=owner_type, owner_id=str(owner_id), kind=kind, currency=currency,
+        owner_type=owner_type,
+        owner_id=str(owner_id),
+        kind=kind,
+        currency=currency,
         defaults={"allow_negative": kind in Kind.MAY_GO_NEGATIVE},
     )
     if memo is not None:

@@ -53,7 +53,9 @@ class Leg:
     def of(cls, account: Account, amount: Money | int) -> Leg:
         if isinstance(amount, Money):
             if amount.currency != account.currency:
-                raise Unbalanced(f"a {amount.currency} amount cannot be posted to {account} ({account.currency})")
+                raise Unbalanced(
+                    f"a {amount.currency} amount cannot be posted to {account} ({account.currency})"
+                )
             minor = amount.to_minor()  # refuses a fraction of a minor unit
         else:
             minor = int(amount)
@@ -104,23 +106,29 @@ def _lock(cur, ids: list[int]) -> None:
 def _single_sql(n_accounts: int, n_legs: int) -> tuple[str, str]:
     case = " ".join(["WHEN %s THEN %s"] * n_accounts)
     marks = ",".join(["%s"] * n_accounts)
-    update = (f"UPDATE {ACC} SET balance_minor = balance_minor + CASE id {case} ELSE 0 END, "  # noqa: S608
-              f"version = version + 1 WHERE id IN ({marks}) RETURNING id, balance_minor, allow_negative")
+    update = (
+        f"UPDATE {ACC} SET balance_minor = balance_minor + CASE id {case} ELSE 0 END, "  # noqa: S608
+        f"version = version + 1 WHERE id IN ({marks}) RETURNING id, balance_minor, allow_negative"
+    )
     values = ",".join(["(%s, %s, %s, %s)"] * n_legs)
     insert = f"INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) VALUES {values}"  # noqa: S608
     return update, insert
 
 
-_INSERT_TX = (f"INSERT INTO {TX} (kind, reference, corrects_id, created_at) "  # noqa: S608
-              "VALUES (%s, %s, %s, %s) RETURNING id")
+_INSERT_TX = (
+    f"INSERT INTO {TX} (kind, reference, corrects_id, created_at) "  # noqa: S608
+    "VALUES (%s, %s, %s, %s) RETURNING id"
+)
 
 
 @lru_cache(maxsize=64)
 def _pg_insert_sql(n_legs: int) -> str:
     """PostgreSQL: the transaction and its postings in one statement (one round trip fewer)."""
     values = ",".join(["(%s::bigint, %s::bigint, %s::varchar)"] * n_legs)
-    return (f"WITH t AS ({_INSERT_TX}) INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "  # noqa: S608
-            f"SELECT t.id, v.a, v.m, v.c FROM t, (VALUES {values}) AS v(a, m, c) RETURNING tx_id")
+    return (
+        f"WITH t AS ({_INSERT_TX}) INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "  # noqa: S608
+        f"SELECT t.id, v.a, v.m, v.c FROM t, (VALUES {values}) AS v(a, m, c) RETURNING tx_id"
+    )
 
 
 def post(entry: Entry) -> int:
@@ -144,15 +152,20 @@ def post(entry: Entry) -> int:
         for acc_id, balance, allow_negative in rows:
             if balance < 0 and not allow_negative:
                 raise InsufficientFunds(
-                    f"{entry.kind} {entry.reference}: account {acc_id} would go below zero")
+                    f"{entry.kind} {entry.reference}: account {acc_id} would go below zero"
+                )
         header = [entry.kind, entry.reference, entry.corrects_id, _now()]
         if connection.vendor == "postgresql":
-            cur.execute(_pg_insert_sql(len(entry.legs)),
-                        header + [x for leg in entry.legs for x in (leg.account_id, leg.amount_minor, leg.currency)])
+            cur.execute(
+                _pg_insert_sql(len(entry.legs)),
+                header + [x for leg in entry.legs for x in (leg.account_id, leg.amount_minor, leg.currency)],
+            )
             return cur.fetchall()[0][0]
         cur.execute(_INSERT_TX, header)
         tx_id = cur.fetchone()[0]
-        cur.execute(insert, [x for leg in entry.legs for x in (tx_id, leg.account_id, leg.amount_minor, leg.currency)])
+        cur.execute(
+            insert, [x for leg in entry.legs for x in (tx_id, leg.account_id, leg.amount_minor, leg.currency)]
+        )
     return tx_id
 
 
@@ -193,8 +206,11 @@ def post_batch(entries: Sequence[Entry]) -> list[int]:
             _lock(cur, list(chunk))
         tx_ids = _allocate_tx_ids(cur, len(entries))
         tx_rows = [(t, e.kind, e.reference, e.corrects_id, now) for t, e in zip(tx_ids, entries, strict=True)]
-        posting_rows = [(t, leg.account_id, leg.amount_minor, leg.currency)
-                        for t, e in zip(tx_ids, entries, strict=True) for leg in e.legs]
+        posting_rows = [
+            (t, leg.account_id, leg.amount_minor, leg.currency)
+            for t, e in zip(tx_ids, entries, strict=True)
+            for leg in e.legs
+        ]
         if connection.vendor == "postgresql":
             # COPY is PostgreSQL's bulk path: several times faster than row inserts
             raw = cur.cursor
@@ -205,12 +221,21 @@ def post_batch(entries: Sequence[Entry]) -> list[int]:
                 for row in posting_rows:
                     cp.write_row(row)
         else:
-            cur.executemany(f"INSERT INTO {TX} (id, kind, reference, corrects_id, created_at) "  # noqa: S608
-                            "VALUES (%s, %s, %s, %s, %s)", tx_rows)
-            cur.executemany(f"INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "  # noqa: S608
-                            "VALUES (%s, %s, %s, %s)", posting_rows)
-        cur.executemany(f"UPDATE {ACC} SET balance_minor = balance_minor + %s, version = version + 1 "  # noqa: S608
-                        "WHERE id = %s", [(deltas[i], i) for i in ids])
+            cur.executemany(
+                f"INSERT INTO {TX} (id, kind, reference, corrects_id, created_at) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s)",
+                tx_rows,
+            )
+            cur.executemany(
+                f"INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s)",
+                posting_rows,
+            )
+        cur.executemany(
+            f"UPDATE {ACC} SET balance_minor = balance_minor + %s, version = version + 1 "  # noqa: S608
+            "WHERE id = %s",
+            [(deltas[i], i) for i in ids],
+        )
         if cur.rowcount != len(ids):
             raise NotFound("batch refused: unknown ledger account")
         for chunk in _chunks(sorted(guarded)):

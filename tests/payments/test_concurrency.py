@@ -48,8 +48,13 @@ def test_parallel_writers_keep_balances_equal_to_postings():
     clearing = accounts.clearing("sandbox", "EUR")
     shared = [accounts.seller_escrow(i, "EUR") for i in range(3)]
     fees = accounts.hub_fees("EUR")
-    ledger.post(Entry("seed", "seed").add(clearing, -300_000).add(shared[0], 100_000).add(shared[1], 100_000)
-                .add(shared[2], 100_000))
+    ledger.post(
+        Entry("seed", "seed")
+        .add(clearing, -300_000)
+        .add(shared[0], 100_000)
+        .add(shared[1], 100_000)
+        .add(shared[2], 100_000)
+    )
     refused = []
 
     def writer(k: int) -> None:
@@ -96,8 +101,14 @@ def test_draining_a_guarded_account_in_parallel_never_overdraws():
 
 
 def test_an_escrow_released_by_many_at_once_is_released_once(rates):
-    escrow.hold("test", order_ref="C-1", seller_org_id=1, amount=Money("100.00", "MYR"), seller_currency="MYR",
-                provider="sandbox")
+    escrow.hold(
+        "test",
+        order_ref="C-1",
+        seller_org_id=1,
+        amount=Money("100.00", "MYR"),
+        seller_currency="MYR",
+        provider="sandbox",
+    )
     conflicts = []
 
     def releaser(k: int) -> None:

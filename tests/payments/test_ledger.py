@@ -17,7 +17,9 @@ def _pair():
 
 def test_post_moves_money_and_caches_balances():
     clearing, escrow = _pair()
-    tx = ledger.post(Entry("t", "r1").add(clearing, Money("-12.34", "EUR")).add(escrow, Money("12.34", "EUR")))
+    tx = ledger.post(
+        Entry("t", "r1").add(clearing, Money("-12.34", "EUR")).add(escrow, Money("12.34", "EUR"))
+    )
     clearing.refresh_from_db()
     escrow.refresh_from_db()
     assert clearing.balance == Money("-12.34", "EUR") and escrow.balance == Money("12.34", "EUR")
@@ -64,7 +66,10 @@ def test_batch_posts_all_or_nothing():
     assert len(ids) == 50 and len(set(ids)) == 50
     escrow.refresh_from_db()
     assert escrow.balance_minor == 500
-    bad = [Entry("t", "x").add(escrow, -400).add(clearing, 400), Entry("t", "y").add(escrow, -200).add(clearing, 200)]
+    bad = [
+        Entry("t", "x").add(escrow, -400).add(clearing, 400),
+        Entry("t", "y").add(escrow, -200).add(clearing, 200),
+    ]
     with pytest.raises(InsufficientFunds):
         ledger.post_batch(bad)
     escrow.refresh_from_db()
