@@ -2,7 +2,7 @@
 seller (posted), refunded (voided), or split between them — never more than was held.
 
 State follows the amounts (`held >= released + refunded` always): `pending` until anything
-is resolved, `partially_refunded` while part of it is still held, then `posted` (all
+is resolved, `partial` while part of it is still held, then `posted` (all
 released), `voided` (all refunded) or `split`. A refund that the provider reports as failed
 returns its amount to the escrow (a correction), which re-opens it.
 

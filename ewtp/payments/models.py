@@ -149,10 +149,10 @@ class Escrow(models.Model):
     """A buyer's money held for one seller order: a pending amount resolved (released and/or
     refunded) at most once in total, never more than was held."""
 
-    PENDING, PARTIAL, POSTED, VOIDED, SPLIT = "pending", "partially_refunded", "posted", "voided", "split"
+    PENDING, PARTIAL, POSTED, VOIDED, SPLIT = "pending", "partial", "posted", "voided", "split"
     STATES = [
         (PENDING, "Pending"),
-        (PARTIAL, "Partially refunded"),
+        (PARTIAL, "Partly resolved, the rest still held"),
         (POSTED, "Released"),
         (VOIDED, "Refunded"),
         (SPLIT, "Split (refunded and released)"),

@@ -229,6 +229,8 @@ def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
     )
     if r is None:
         raise NotFound("event for an unknown refund")
+    if (int(data.get("amount_minor", -1)), data.get("currency")) != (r.amount_minor, r.currency):
+        raise ValidationFailed.field("amount_minor", "does not match the refund")
     target = Refund.SUCCEEDED if succeeded else Refund.FAILED
     if r.state == target:
         return f"refund already {target}"
@@ -254,6 +256,11 @@ def _payout_event(actor: str, paid: bool, data: dict) -> str:
     ref = str(data.get("reference", ""))
     if not (ref.startswith("payout:") and ref[7:].isdigit()):
         raise NotFound("event for an unknown payout")
+    expected = Payout.objects.filter(pk=int(ref[7:])).values_list("amount_minor", "currency").first()
+    if expected is None:
+        raise NotFound("event for an unknown payout")
+    if (int(data.get("amount_minor", -1)), data.get("currency")) != expected:
+        raise ValidationFailed.field("amount_minor", "does not match the payout")
     p = payouts.settle(actor, int(ref[7:]), paid=paid, reason=str(data.get("reason", "")))
     return f"payout {p.pk} {p.state}"
 
