@@ -130,7 +130,11 @@ def operator_ledger(request: HttpRequest) -> HttpResponse:
     if currency:
         accounts = accounts.filter(currency=currency)
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
-    txs = LedgerTransaction.objects.order_by("-id")[:50]
+    ref = request.GET.get("ref", "").strip()[:120]
+    txs = LedgerTransaction.objects.order_by("-id")
+    if ref:
+        txs = txs.filter(reference=ref)
+    txs = txs[:50]
     totals = [
         {"currency": c, "kind": k, "balance": Money.from_minor(t, c).format(request.LANGUAGE_CODE)}
         for c, k, t in queries.totals()
@@ -138,7 +142,15 @@ def operator_ledger(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/operator_ledger.html",
-        {"page": page, "txs": txs, "totals": totals, "kinds": Kind.ALL, "kind": kind, "currency": currency},
+        {
+            "page": page,
+            "txs": txs,
+            "totals": totals,
+            "kinds": Kind.ALL,
+            "kind": kind,
+            "currency": currency,
+            "ref": ref,
+        },
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from ewtp.core.money import Money
 from ewtp.payments import accounts, ledger
@@ -116,3 +117,37 @@ def test_unknown_account_is_refused():
     with pytest.raises(NotFound):
         ledger.post_batch([Entry("t", "r", [Leg.of(clearing, -5), ghost])])
     assert not LedgerTransaction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_batch_and_single_posting_agree():
+    """Random balanced entries posted one by one or as one batch leave the same balances."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ewtp.payments.models import Account
+
+    legs = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 10_000)), min_size=1, max_size=4)
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.lists(legs, min_size=1, max_size=8))
+    def check(spec):
+        with transaction.atomic():
+            src = accounts.clearing("sandbox", "EUR")
+            sinks = [accounts.seller_escrow(i, "EUR") for i in range(4)]
+            entries = []
+            for n, parts in enumerate(spec):
+                e = Entry("t", f"e{n}").add(src, -sum(a for _, a in parts))
+                for i, a in parts:
+                    e.add(sinks[i], a)
+                entries.append(e)
+            for e in entries:
+                ledger.post(e)
+            one_by_one = {a.pk: a.balance_minor for a in Account.objects.all()}
+            ledger.post_batch(entries)
+            doubled = {a.pk: a.balance_minor for a in Account.objects.all()}
+            assert doubled == {k: 2 * v for k, v in one_by_one.items()}
+            assert verify().ok
+            transaction.set_rollback(True)
+
+    check()

@@ -93,6 +93,9 @@ def test_operator_pages_and_access(world):
     _settle(world)
     op = _client(world["op"])
     assert "MYR" in op.get("/payments/operator/ledger/").content.decode()
+    found = op.get("/payments/operator/ledger/?ref=V-1").content.decode()
+    assert "escrow_release" in found and "escrow_hold" in found
+    assert "escrow_hold" not in op.get("/payments/operator/ledger/?ref=nothing").content.decode()
     assert "The ledger is sound" in op.get("/payments/operator/ledger/verify/").content.decode()
     tx = LedgerTransaction.objects.filter(kind="escrow_release").get()
     assert "escrow_release" in op.get(f"/payments/operator/ledger/tx/{tx.pk}/").content.decode()
