@@ -198,7 +198,6 @@ def _payment_event(actor: str, target: str, data: dict) -> str:
     if target == Payment.DECLINED:
         p.decline_reason = str(data.get("reason", ""))[:120]
     p.save(update_fields=["state", "decline_reason", "updated_at"])
-    audit.record(actor, f"payments.payment_{target}", p, before={"state": before}, after={"state": target})
     if target == Payment.CAPTURED:
         escrow.hold(
             actor,
@@ -213,6 +212,9 @@ def _payment_event(actor: str, target: str, data: dict) -> str:
             tax=Money.from_minor(p.tax_minor, p.currency),
             fee=Money.from_minor(p.fee_minor, p.currency),
         )
+    # audited after the ledger: every transaction takes the audit chain's head lock last, after
+    # the account rows, so two services can never wait on each other in a cycle
+    audit.record(actor, f"payments.payment_{target}", p, before={"state": before}, after={"state": target})
     return f"payment {before} -> {target}"
 
 

@@ -169,6 +169,6 @@ def test_every_state_change_is_audited():
         "payments.authorise_requested",
         "payments.payment_authorised",
         "payments.capture_requested",
-        "payments.payment_captured",
         "payments.escrow_hold",
+        "payments.payment_captured",
     ]
