@@ -131,6 +131,26 @@ def _pg_insert_sql(n_legs: int) -> str:
     )
 
 
+@lru_cache(maxsize=64)
+def _pg_update_sql(n_accounts: int) -> str:
+    """PostgreSQL: lock the rows in ascending id order (the subquery's FOR UPDATE ... ORDER BY)
+    and move their balances, in one statement."""
+    case = " ".join(["WHEN %s THEN %s"] * n_accounts)
+    return (
+        f"UPDATE {ACC} a SET balance_minor = a.balance_minor + CASE a.id {case} ELSE 0 END, "  # noqa: S608
+        f"version = a.version + 1 FROM (SELECT id FROM {ACC} WHERE id = ANY(%s) ORDER BY id FOR UPDATE) l "
+        "WHERE a.id = l.id RETURNING a.id, a.balance_minor, a.allow_negative"
+    )
+
+
+def _check_rows(entry: Entry, rows: list, n_accounts: int) -> None:
+    if len(rows) != n_accounts:
+        raise NotFound(f"{entry.kind} {entry.reference}: unknown ledger account")
+    for acc_id, balance, allow_negative in rows:
+        if balance < 0 and not allow_negative:
+            raise InsufficientFunds(f"{entry.kind} {entry.reference}: account {acc_id} would go below zero")
+
+
 def post(entry: Entry) -> int:
     """Post one balanced transaction atomically; returns its id. Raises Unbalanced (nothing
     written) or InsufficientFunds if a guarded account would go below zero (rolled back)."""
@@ -139,28 +159,25 @@ def post(entry: Entry) -> int:
     for leg in entry.legs:
         deltas[leg.account_id] += leg.amount_minor
     ids = sorted(deltas)
-    update, insert = _single_sql(len(ids), len(entry.legs))
+    moves = [x for i in ids for x in (i, deltas[i])]
+    header = [entry.kind, entry.reference, entry.corrects_id, _now()]
     with transaction.atomic():
         cur = connection.cursor()
-        _lock(cur, ids)
-        # one statement moves every balance and reports the new ones; a guarded account below
-        # zero raises, and the atomic block rolls the whole transaction back
-        cur.execute(update, [x for i in ids for x in (i, deltas[i])] + ids)
-        rows = cur.fetchall()
-        if len(rows) != len(ids):
-            raise NotFound(f"{entry.kind} {entry.reference}: unknown ledger account")
-        for acc_id, balance, allow_negative in rows:
-            if balance < 0 and not allow_negative:
-                raise InsufficientFunds(
-                    f"{entry.kind} {entry.reference}: account {acc_id} would go below zero"
-                )
-        header = [entry.kind, entry.reference, entry.corrects_id, _now()]
         if connection.vendor == "postgresql":
+            # the rows first, the account locks last: hot accounts (hub fees, clearing) stay
+            # locked only for one statement and the commit
             cur.execute(
                 _pg_insert_sql(len(entry.legs)),
                 header + [x for leg in entry.legs for x in (leg.account_id, leg.amount_minor, leg.currency)],
             )
-            return cur.fetchall()[0][0]
+            tx_id = cur.fetchall()[0][0]
+            cur.execute(_pg_update_sql(len(ids)), [*moves, ids])
+            _check_rows(entry, cur.fetchall(), len(ids))  # raising rolls the whole transaction back
+            return tx_id
+        # SQLite: BEGIN IMMEDIATE already holds the database's write lock
+        update, insert = _single_sql(len(ids), len(entry.legs))
+        cur.execute(update, moves + ids)
+        _check_rows(entry, cur.fetchall(), len(ids))
         cur.execute(_INSERT_TX, header)
         tx_id = cur.fetchone()[0]
         cur.execute(
