@@ -116,3 +116,11 @@ def test_pages_in_other_languages(world, lang, text):
 
     compile_all()
     assert text in _client(world["seller"], lang).get("/payments/seller/").content.decode()
+
+
+def test_back_office_shows_the_books_read_only(world):
+    _settle(world)
+    op = _client(world["op"])
+    page = op.get("/admin/payments/escrow/")
+    assert page.status_code == 200 and "V-1" in page.content.decode()
+    assert op.get("/admin/payments/account/add/").status_code == 403
