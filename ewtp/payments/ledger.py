@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
@@ -115,7 +115,7 @@ def _single_sql(n_accounts: int, n_legs: int) -> tuple[str, str]:
     marks = ",".join(["%s"] * n_accounts)
     update = (
         f"UPDATE {ACC} SET balance_minor = balance_minor + CASE id {case} ELSE 0 END, "  # noqa: S608
-        f"version = version + 1 WHERE id IN ({marks}) RETURNING id, balance_minor, allow_negative"
+        f"version = version + 1 WHERE id IN ({marks}) RETURNING id"
     )
     values = ",".join(["(%s, %s, %s, %s)"] * n_legs)
     insert = f"INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) VALUES {values}"  # noqa: S608
@@ -129,38 +129,65 @@ _INSERT_TX = (
 
 
 @lru_cache(maxsize=64)
-def _pg_insert_sql(n_legs: int) -> str:
-    """PostgreSQL: the transaction and its postings in one statement (one round trip fewer)."""
+def _pg_post_sql(n_accounts: int, n_legs: int) -> str:
+    """PostgreSQL: the whole transaction as ONE statement — lock the accounts in ascending id
+    order, move their balances, insert the transaction and its postings. One statement is
+    atomic by itself, so outside a service's transaction it needs no BEGIN/COMMIT round trips.
+    The CHECK constraint refuses a guarded balance below zero and the (deferred) foreign keys
+    an unknown account; either aborts the statement as a whole."""
+    case = " ".join(["WHEN %s THEN %s"] * n_accounts)
     values = ",".join(["(%s::bigint, %s::bigint, %s::varchar)"] * n_legs)
     return (
-        f"WITH t AS ({_INSERT_TX}) INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "  # noqa: S608
-        f"SELECT t.id, v.a, v.m, v.c FROM t, (VALUES {values}) AS v(a, m, c) RETURNING tx_id"
+        f"WITH l AS (SELECT id FROM {ACC} WHERE id = ANY(%s) ORDER BY id FOR UPDATE), "  # noqa: S608
+        f"u AS (UPDATE {ACC} a SET balance_minor = a.balance_minor + CASE a.id {case} ELSE 0 END, "
+        "version = a.version + 1 FROM l WHERE a.id = l.id RETURNING a.id), "
+        f"t AS ({_INSERT_TX}), "
+        f"p AS (INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "
+        f"SELECT t.id, v.a, v.m, v.c FROM t, (VALUES {values}) AS v(a, m, c) RETURNING 1) "
+        "SELECT (SELECT id FROM t), (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM p)"
     )
 
 
-@lru_cache(maxsize=64)
-def _pg_update_sql(n_accounts: int) -> str:
-    """PostgreSQL: lock the rows in ascending id order (the subquery's FOR UPDATE ... ORDER BY)
-    and move their balances, in one statement."""
-    case = " ".join(["WHEN %s THEN %s"] * n_accounts)
-    return (
-        f"UPDATE {ACC} a SET balance_minor = a.balance_minor + CASE a.id {case} ELSE 0 END, "  # noqa: S608
-        f"version = a.version + 1 FROM (SELECT id FROM {ACC} WHERE id = ANY(%s) ORDER BY id FOR UPDATE) l "
-        "WHERE a.id = l.id RETURNING a.id, a.balance_minor, a.allow_negative"
-    )
+def _refused(entry: Entry, exc: IntegrityError) -> Exception:
+    """Turn the database's refusal into the ledger's own error."""
+    text = str(exc)
+    if "payments_account_guarded" in text:
+        return InsufficientFunds(f"{entry.kind} {entry.reference}: a guarded account would go below zero")
+    if "account_id" in text or "payments_account" in text:
+        return NotFound(f"{entry.kind} {entry.reference}: unknown ledger account")
+    return exc
 
 
-def _check_rows(entry: Entry, rows: list, n_accounts: int) -> None:
-    if len(rows) != n_accounts:
-        raise NotFound(f"{entry.kind} {entry.reference}: unknown ledger account")
-    for acc_id, balance, allow_negative in rows:
-        if balance < 0 and not allow_negative:
-            raise InsufficientFunds(f"{entry.kind} {entry.reference}: account {acc_id} would go below zero")
+def _pg_post(entry: Entry, ids: list[int], moves: list[int], header: list) -> int:
+    sql = _pg_post_sql(len(ids), len(entry.legs))
+    params = [
+        ids,
+        *moves,
+        *header,
+        *(x for leg in entry.legs for x in (leg.account_id, leg.amount_minor, leg.currency)),
+    ]
+
+    def run() -> int:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            tx_id, updated, posted = cur.fetchone()
+        if updated != len(ids) or posted != len(entry.legs):
+            raise NotFound(f"{entry.kind} {entry.reference}: unknown ledger account")
+        return tx_id
+
+    try:
+        if connection.in_atomic_block:  # inside a service: a savepoint keeps its transaction usable
+            with transaction.atomic():
+                return run()
+        return run()
+    except IntegrityError as exc:
+        raise _refused(entry, exc) from None
 
 
 def post(entry: Entry) -> int:
     """Post one balanced transaction atomically; returns its id. Raises Unbalanced (nothing
-    written) or InsufficientFunds if a guarded account would go below zero (rolled back)."""
+    written), InsufficientFunds if a guarded account would go below zero, or NotFound for an
+    unknown account (both rolled back)."""
     check_balanced(entry)
     deltas: dict[int, int] = defaultdict(int)
     for leg in entry.legs:
@@ -168,28 +195,24 @@ def post(entry: Entry) -> int:
     ids = sorted(deltas)
     moves = [x for i in ids for x in (i, deltas[i])]
     header = [entry.kind, entry.reference, entry.corrects_id, _now()]
-    with transaction.atomic():
-        cur = connection.cursor()
-        if connection.vendor == "postgresql":
-            # the rows first, the account locks last: hot accounts (hub fees, clearing) stay
-            # locked only for one statement and the commit
+    if connection.vendor == "postgresql":
+        return _pg_post(entry, ids, moves, header)
+    # SQLite: BEGIN IMMEDIATE holds the database's write lock for the three statements
+    update, insert = _single_sql(len(ids), len(entry.legs))
+    try:
+        with transaction.atomic():
+            cur = connection.cursor()
+            cur.execute(update, moves + ids)
+            if len(cur.fetchall()) != len(ids):
+                raise NotFound(f"{entry.kind} {entry.reference}: unknown ledger account")
+            cur.execute(_INSERT_TX, header)
+            tx_id = cur.fetchone()[0]
             cur.execute(
-                _pg_insert_sql(len(entry.legs)),
-                header + [x for leg in entry.legs for x in (leg.account_id, leg.amount_minor, leg.currency)],
+                insert,
+                [x for leg in entry.legs for x in (tx_id, leg.account_id, leg.amount_minor, leg.currency)],
             )
-            tx_id = cur.fetchall()[0][0]
-            cur.execute(_pg_update_sql(len(ids)), [*moves, ids])
-            _check_rows(entry, cur.fetchall(), len(ids))  # raising rolls the whole transaction back
-            return tx_id
-        # SQLite: BEGIN IMMEDIATE already holds the database's write lock
-        update, insert = _single_sql(len(ids), len(entry.legs))
-        cur.execute(update, moves + ids)
-        _check_rows(entry, cur.fetchall(), len(ids))
-        cur.execute(_INSERT_TX, header)
-        tx_id = cur.fetchone()[0]
-        cur.execute(
-            insert, [x for leg in entry.legs for x in (tx_id, leg.account_id, leg.amount_minor, leg.currency)]
-        )
+    except IntegrityError as exc:
+        raise _refused(entry, exc) from None
     return tx_id
 
 
@@ -211,18 +234,22 @@ def _allocate_tx_ids(cur, n: int) -> list[int]:
 def post_batch(entries: Sequence[Entry]) -> list[int]:
     """Post many balanced transactions as one atomic unit (e.g. a day's escrow releases): bulk
     inserts and one balance update per account. Guarded balances are checked at the end of the
-    batch; if any is negative, or any entry unbalanced, nothing is written."""
+    batch (each account is updated once, by its net change, under the database's CHECK
+    constraint); if any would be negative, or any entry is unbalanced, nothing is written."""
     if not entries:
         return []
     deltas: dict[int, int] = defaultdict(int)
-    guarded: set[int] = set()
     for entry in entries:
         check_balanced(entry)
         for leg in entry.legs:
             deltas[leg.account_id] += leg.amount_minor
-            if not leg.allow_negative:
-                guarded.add(leg.account_id)
-    ids = sorted(deltas)
+    try:
+        return _post_batch(entries, sorted(deltas), deltas)
+    except IntegrityError as exc:
+        raise _refused(Entry("batch", "refused"), exc) from None
+
+
+def _post_batch(entries: Sequence[Entry], ids: list[int], deltas: dict[int, int]) -> list[int]:
     now = _now()
     with transaction.atomic():
         cur = connection.cursor()
@@ -262,12 +289,6 @@ def post_batch(entries: Sequence[Entry]) -> list[int]:
         )
         if cur.rowcount != len(ids):
             raise NotFound("batch refused: unknown ledger account")
-        for chunk in _chunks(sorted(guarded)):
-            marks = ",".join(["%s"] * len(chunk))
-            cur.execute(f"SELECT id FROM {ACC} WHERE id IN ({marks}) AND balance_minor < 0", list(chunk))  # noqa: S608
-            negative = [r[0] for r in cur.fetchall()]
-            if negative:
-                raise InsufficientFunds(f"batch refused: account(s) {negative[:5]} would go below zero")
     return tx_ids
 
 

@@ -75,7 +75,12 @@ class Account(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["owner_type", "owner_id", "kind", "currency"], name="payments_account_unique"
-            )
+            ),
+            # the database itself refuses a guarded balance below zero, whoever writes
+            models.CheckConstraint(
+                condition=models.Q(allow_negative=True) | models.Q(balance_minor__gte=0),
+                name="payments_account_guarded",
+            ),
         ]
         indexes = [models.Index(fields=["kind", "currency"])]
 
