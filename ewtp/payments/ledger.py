@@ -8,13 +8,15 @@ same database transaction as the postings, so `verify` can prove cache == sum(po
 Concurrency: on PostgreSQL the touched account rows are locked with SELECT ... FOR UPDATE in
 ascending id order (a fixed order, so two writers can never wait on each other in a cycle);
 on SQLite the hub opens write transactions with BEGIN IMMEDIATE, which serialises writers.
+A guarded account (allow_negative=False) below zero is refused by the database itself (CHECK
+constraint `payments_account_guarded`) and turned into InsufficientFunds; nothing is written.
 
 The hot path uses the connection's cursor directly because the ORM's per-object overhead
 would cost several times the database's own work. SQLite: three statements (update the
-balances with RETURNING, insert the transaction, insert its postings). PostgreSQL: two (insert
-the transaction with its postings in one statement, then lock-and-update the accounts), so the
-row locks on hot accounts are held only for the last statement and the commit. A guarded
-balance below zero raises after the update and the whole transaction rolls back.
+balances, insert the transaction, insert its postings). PostgreSQL: one statement with
+data-modifying CTEs (lock, update, insert the transaction and its postings), which is atomic
+by itself — outside a service's transaction it needs no BEGIN/COMMIT round trips, and the
+locks on hot accounts (hub fees, clearing) are held for that one statement only.
 
 Cost on SQLite is dominated by pages written per commit (about 14 WAL pages for a 4-posting
 transaction: four account rows, the (account, tx) index, the transaction and its reference
