@@ -151,3 +151,14 @@ def test_batch_and_single_posting_agree():
             transaction.set_rollback(True)
 
     check()
+
+
+def test_the_database_refuses_a_guarded_balance_below_zero():
+    from django.db import IntegrityError
+
+    from ewtp.payments.models import Account
+
+    clearing, escrow = _pair()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.filter(pk=escrow.pk).update(balance_minor=-1)
+    Account.objects.filter(pk=clearing.pk).update(balance_minor=-1)  # a boundary account may
