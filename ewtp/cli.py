@@ -17,7 +17,8 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 refdata_app = typer.Typer(help="Reference data (countries, currencies, HS codes).", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(refdata_app, name="refdata")
-app.add_typer(payments_cli.ledger_app, name="ledger"); app.add_typer(payments_cli.payments_app, name="payments")  # noqa: E702
+app.add_typer(payments_cli.ledger_app, name="ledger")
+app.add_typer(payments_cli.payments_app, name="payments")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
