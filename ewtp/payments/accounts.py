@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from ewtp.core.currencies import get_currency
 from ewtp.payments.models import Account, Kind, Owner
 
 HUB = "hub"
+_memo: ContextVar[dict | None] = ContextVar("payments_account_memo", default=None)
+
+
+@contextmanager
+def memoised() -> Iterator[None]:
+    """Within the block, each account is looked up once (batch jobs touch the same few hub and
+    seller accounts thousands of times). Safe because what the ledger reads from an Account —
+    id, currency, allow_negative — never changes; balances are always read from the database."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
 
 
 def account(owner_type: str, owner_id: object, kind: str, currency: str) -> Account:
+    memo = _memo.get()
+    key = (owner_type, str(owner_id), kind, currency)
+    if memo is not None and key in memo:
+        return memo[key]
     get_currency(currency)  # refuses unknown codes
     acc, _ = Account.objects.get_or_create(
-        owner_type=owner_type, owner_id=str(owner_id), kind=kind, currency=currency,
+        owner_type=owner_type,
+        owner_id=str(owner_id),
+        kind=kind,
+        currency=currency,
         defaults={"allow_negative": kind in Kind.MAY_GO_NEGATIVE},
     )
+    if memo is not None:
+        memo[key] = acc
     return acc
 
 

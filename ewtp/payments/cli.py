@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
-payments_app = typer.Typer(help="Payments: escrow release, payouts, provider webhooks, reconciliation.",
-                           no_args_is_help=True)
+payments_app = typer.Typer(
+    help="Payments: escrow release, payouts, provider webhooks, reconciliation.", no_args_is_help=True
+)
 console = Console(soft_wrap=True)
 
 
@@ -34,8 +35,10 @@ def verify() -> None:
         for problem in rep.problems:
             console.print(f"[red]FAIL[/red] {problem}")
         raise typer.Exit(1)
-    console.print(f"ledger sound: {rep.transactions} transactions, {rep.postings} postings, {rep.accounts} accounts, "
-                  f"{rep.escrows} escrows verified")
+    console.print(
+        f"ledger sound: {rep.transactions} transactions, {rep.postings} postings, {rep.accounts} accounts, "
+        f"{rep.escrows} escrows verified"
+    )
 
 
 @payments_app.command("release-due")
@@ -77,8 +80,10 @@ def reconcile(provider: Annotated[str, typer.Option(help="payment provider")] = 
 
     rep = run(provider)
     for d in rep.differences:
-        console.print(f"[red]DIFF[/red] {d.kind} {d.reference} {d.currency}: provider {d.provider_minor}, "
-                      f"ledger {d.ledger_minor} ({d.problem})")
+        console.print(
+            f"[red]DIFF[/red] {d.kind} {d.reference} {d.currency}: provider {d.provider_minor}, "
+            f"ledger {d.ledger_minor} ({d.problem})"
+        )
     console.print(f"{rep.matched} matched, {len(rep.differences)} difference(s)")
     if not rep.ok:
         raise typer.Exit(1)

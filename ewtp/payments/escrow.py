@@ -2,7 +2,7 @@
 seller (posted), refunded (voided), or split between them — never more than was held.
 
 State follows the amounts (`held >= released + refunded` always): `pending` until anything
-is resolved, `partially_refunded` while part of it is still held, then `posted` (all
+is resolved, `partial` while part of it is still held, then `posted` (all
 released), `voided` (all refunded) or `split`. A refund that the provider reports as failed
 returns its amount to the escrow (a correction), which re-opens it.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -38,8 +38,13 @@ def _state(e: Escrow) -> str:
 
 
 def _snapshot(e: Escrow) -> dict:
-    return {"state": e.state, "held": e.held_minor, "released": e.released_minor, "refunded": e.refunded_minor,
-            "hold_reason": e.hold_reason}
+    return {
+        "state": e.state,
+        "held": e.held_minor,
+        "released": e.released_minor,
+        "refunded": e.refunded_minor,
+        "hold_reason": e.hold_reason,
+    }
 
 
 def locked(order_ref: str) -> Escrow:
@@ -66,9 +71,20 @@ def _minor(name: str, value: Money | None, currency: str) -> int:
     return value.to_minor()
 
 
-def hold(actor: Actor | str, *, order_ref: str, seller_org_id: int, amount: Money, seller_currency: str,
-         provider: str, buyer_user_id: int | None = None, jurisdiction: str = "", duty: Money | None = None,
-         tax: Money | None = None, fee: Money | None = None) -> Escrow:
+def hold(
+    actor: Actor | str,
+    *,
+    order_ref: str,
+    seller_org_id: int,
+    amount: Money,
+    seller_currency: str,
+    provider: str,
+    buyer_user_id: int | None = None,
+    jurisdiction: str = "",
+    duty: Money | None = None,
+    tax: Money | None = None,
+    fee: Money | None = None,
+) -> Escrow:
     """Move a captured payment from the provider's clearing account into escrow. Idempotent per
     order reference: holding the same order again returns the existing escrow."""
     if not order_ref or len(order_ref) > 120:
@@ -83,15 +99,28 @@ def hold(actor: Actor | str, *, order_ref: str, seller_org_id: int, amount: Mone
         existing = Escrow.objects.select_for_update().filter(order_ref=order_ref).first()
         if existing is not None:
             if existing.held_minor != amount.to_minor() or existing.currency != cur:
-                raise Conflict(f"order {order_ref} already holds {existing.money(existing.held_minor)} in escrow")
+                raise Conflict(
+                    f"order {order_ref} already holds {existing.money(existing.held_minor)} in escrow"
+                )
             return existing
-        e = Escrow.objects.create(order_ref=order_ref, seller_org_id=seller_org_id, buyer_user_id=buyer_user_id,
-                                  currency=cur, seller_currency=seller_currency, jurisdiction=jurisdiction,
-                                  provider=provider, held_minor=amount.to_minor(), duty_minor=duty_m, tax_minor=tax_m,
-                                  fee_minor=fee_m)
-        ledger.post(Entry("escrow_hold", order_ref)
-                    .add(accounts.clearing(provider, cur), -amount.to_minor())
-                    .add(accounts.seller_escrow(seller_org_id, cur), amount.to_minor()))
+        e = Escrow.objects.create(
+            order_ref=order_ref,
+            seller_org_id=seller_org_id,
+            buyer_user_id=buyer_user_id,
+            currency=cur,
+            seller_currency=seller_currency,
+            jurisdiction=jurisdiction,
+            provider=provider,
+            held_minor=amount.to_minor(),
+            duty_minor=duty_m,
+            tax_minor=tax_m,
+            fee_minor=fee_m,
+        )
+        ledger.post(
+            Entry("escrow_hold", order_ref)
+            .add(accounts.clearing(provider, cur), -amount.to_minor())
+            .add(accounts.seller_escrow(seller_org_id, cur), amount.to_minor())
+        )
         audit.record(actor, "payments.escrow_hold", e, after=_snapshot(e))
     return e
 
@@ -120,7 +149,9 @@ def _release_entry(e: Escrow, on: date, rates: fx.RateSource) -> _Release:
         conversion = fx.convert(e.money(seller), e.seller_currency, on, rates)
         fx.add_legs(entry, accounts.fx_liquidity(e.seller_currency), -conversion.gross.to_minor())
         fx.add_legs(entry, accounts.fx_margin(e.seller_currency), conversion.margin.to_minor())
-        fx.add_legs(entry, accounts.seller_available(e.seller_org_id, e.seller_currency), conversion.net.to_minor())
+        fx.add_legs(
+            entry, accounts.seller_available(e.seller_org_id, e.seller_currency), conversion.net.to_minor()
+        )
     else:
         fx.add_legs(entry, accounts.seller_available(e.seller_org_id, e.currency), seller)
     return _Release(entry, conversion)
@@ -133,8 +164,9 @@ def _check_releasable(e: Escrow) -> None:
         raise Conflict(f"escrow {e.order_ref} is on hold ({e.hold_reason}): resolve that first")
 
 
-def release(actor: Actor | str, order_ref: str, *, rates: fx.RateSource | None = None,
-            on: date | None = None) -> Escrow:
+def release(
+    actor: Actor | str, order_ref: str, *, rates: fx.RateSource | None = None, on: date | None = None
+) -> Escrow:
     """Release what is left in escrow: duty and tax to the jurisdiction, the fee to the hub,
     the rest to the seller's available balance in its currency."""
     with transaction.atomic():
@@ -162,18 +194,24 @@ def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = ""):
         if amount.currency != e.currency:
             raise ValidationFailed.field("amount", f"must be in the escrow's currency {e.currency}")
         if amount.amount <= 0 or not amount.is_rounded():
-            raise ValidationFailed.field("amount", "must be positive and rounded to the currency's minor unit")
+            raise ValidationFailed.field(
+                "amount", "must be positive and rounded to the currency's minor unit"
+            )
         if amount.to_minor() > e.remaining_minor:
             raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left to refund")
         before = _snapshot(e)
-        tx_id = ledger.post(Entry("escrow_refund", order_ref)
-                    .add(accounts.seller_escrow(e.seller_org_id, e.currency), -amount.to_minor())
-                    .add(accounts.refunds_out(e.provider, e.currency), amount.to_minor()))
+        tx_id = ledger.post(
+            Entry("escrow_refund", order_ref)
+            .add(accounts.seller_escrow(e.seller_org_id, e.currency), -amount.to_minor())
+            .add(accounts.refunds_out(e.provider, e.currency), amount.to_minor())
+        )
         e.refunded_minor += amount.to_minor()
         e.state = _state(e)
         e.resolved_at = timezone.now() if e.remaining_minor == 0 else None
         e.save(update_fields=["refunded_minor", "state", "resolved_at"])
-        r = Refund.objects.create(escrow=e, tx_id=tx_id, amount_minor=amount.to_minor(), currency=e.currency, reason=reason[:200])
+        r = Refund.objects.create(
+            escrow=e, tx_id=tx_id, amount_minor=amount.to_minor(), currency=e.currency, reason=reason[:200]
+        )
         audit.record(actor, "payments.escrow_refund", e, before=before, after=_snapshot(e) | {"refund": r.pk})
     return r
 
@@ -184,9 +222,11 @@ def refund_failed(actor: Actor | str, refund_obj) -> Escrow:
         e = locked(refund_obj.escrow.order_ref)
         before = _snapshot(e)
         # reverses the refund's own transaction, and says so
-        ledger.post(Entry("refund_failed", e.order_ref, corrects_id=refund_obj.tx_id)
-                    .add(accounts.refunds_out(e.provider, e.currency), -refund_obj.amount_minor)
-                    .add(accounts.seller_escrow(e.seller_org_id, e.currency), refund_obj.amount_minor))
+        ledger.post(
+            Entry("refund_failed", e.order_ref, corrects_id=refund_obj.tx_id)
+            .add(accounts.refunds_out(e.provider, e.currency), -refund_obj.amount_minor)
+            .add(accounts.seller_escrow(e.seller_org_id, e.currency), refund_obj.amount_minor)
+        )
         e.refunded_minor -= refund_obj.amount_minor
         e.state, e.resolved_at = _state(e), None
         e.save(update_fields=["refunded_minor", "state", "resolved_at"])
@@ -217,28 +257,51 @@ def mark_delivered(actor: Actor | str, order_ref: str, at: datetime | None = Non
     return e
 
 
-def release_due(actor: Actor | str, now: datetime | None = None, *, rates: fx.RateSource | None = None,
-                limit: int = 10_000) -> list[str]:
+def release_due(
+    actor: Actor | str,
+    now: datetime | None = None,
+    *,
+    rates: fx.RateSource | None = None,
+    limit: int = 10_000,
+) -> list[str]:
     """The scheduled auto-release: every open escrow delivered at least N days ago (hub setting)
     with no open hold, released in one batch. Running it twice releases nothing twice."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.EWTP_PAYMENTS_ESCROW_HOLD_DAYS)
     rates = rates or fx.default_rates()
     with transaction.atomic():
-        due = list(Escrow.objects.select_for_update()
-                   .filter(state__in=Escrow.OPEN, hold_reason="", delivered_at__lte=cutoff)
-                   .order_by("id")[:limit])
+        due = list(
+            Escrow.objects.select_for_update()
+            .filter(state__in=Escrow.OPEN, hold_reason="", delivered_at__lte=cutoff)
+            .order_by("id")[:limit]
+        )
         if not due:
             return []
-        releases = [_release_entry(e, now.date(), rates) for e in due]
+        with accounts.memoised():
+            releases = [_release_entry(e, now.date(), rates) for e in due]
         tx_ids = ledger.post_batch([r.entry for r in releases])
         FxConversion.objects.bulk_create(
-            [fx.record(t, r.conversion) for t, r in zip(tx_ids, releases, strict=True) if r.conversion])
+            [fx.record(t, r.conversion) for t, r in zip(tx_ids, releases, strict=True) if r.conversion]
+        )
         for e in due:
             e.released_minor += e.remaining_minor
             e.state, e.resolved_at = _state(e), now
-        Escrow.objects.bulk_update(due, ["released_minor", "state", "resolved_at"], batch_size=500)
+        # one prepared UPDATE per row: Django's bulk_update builds CASE expressions that cost
+        # more than the whole ledger batch
+        with connection.cursor() as cur:
+            cur.executemany(
+                "UPDATE payments_escrow SET released_minor = %s, state = %s, resolved_at = %s WHERE id = %s",
+                [
+                    (e.released_minor, e.state, connection.ops.adapt_datetimefield_value(now), e.pk)
+                    for e in due
+                ],
+            )
         refs = [e.order_ref for e in due]
-        audit.record(actor, "payments.escrow_auto_release", object_type="payments.escrow", object_id="batch",
-                     after={"released": refs, "cutoff": cutoff})
+        audit.record(
+            actor,
+            "payments.escrow_auto_release",
+            object_type="payments.escrow",
+            object_id="batch",
+            after={"released": refs, "cutoff": cutoff},
+        )
     return refs

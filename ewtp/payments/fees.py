@@ -21,6 +21,8 @@ def fee_for(seller_amount: Money) -> Money:
     if seller_amount.is_negative():
         raise ValueError("a fee is computed on a non-negative amount")
     percent, fixed_table = fee_settings()
-    fixed = Money(fixed_table.get(seller_amount.currency, fixed_table.get("default", "0")), seller_amount.currency)
+    fixed = Money(
+        fixed_table.get(seller_amount.currency, fixed_table.get("default", "0")), seller_amount.currency
+    )
     fee = (seller_amount * percent / 100 + fixed).rounded()
     return min(fee, seller_amount.rounded())

@@ -36,7 +36,9 @@ class FixedRates:
     """Rates from a fixed table of units per 1 EUR (the ECB's quotation), crossed through EUR.
     For tests and for running without the ECB feed; `name` says so on every conversion."""
 
-    def __init__(self, per_eur: dict[str, Decimal | str], name: str = "fixed-table", as_of: date | None = None):
+    def __init__(
+        self, per_eur: dict[str, Decimal | str], name: str = "fixed-table", as_of: date | None = None
+    ):
         self.per_eur = {c: Decimal(str(v)) for c, v in per_eur.items()} | {"EUR": Decimal(1)}
         self.name = name
         self.as_of = as_of
@@ -52,11 +54,28 @@ class FixedRates:
 
 # Sample table so the hub runs before the ECB feed is wired in (NOT live rates: ECB reference
 # rates of 2025-01-02, rounded). Conversions record the source name "sample-ecb-2025-01-02".
-SAMPLE_RATES = FixedRates({
-    "USD": "1.0321", "JPY": "162.88", "GBP": "0.82750", "CNY": "7.5484", "MYR": "4.6190", "SGD": "1.4110",
-    "AUD": "1.6630", "IDR": "16747", "THB": "35.528", "KRW": "1516.5", "HKD": "8.0199", "INR": "88.40",
-    "CAD": "1.4878", "CHF": "0.9380", "NZD": "1.8413", "PHP": "59.932",
-}, name="sample-ecb-2025-01-02", as_of=date(2025, 1, 2))
+SAMPLE_RATES = FixedRates(
+    {
+        "USD": "1.0321",
+        "JPY": "162.88",
+        "GBP": "0.82750",
+        "CNY": "7.5484",
+        "MYR": "4.6190",
+        "SGD": "1.4110",
+        "AUD": "1.6630",
+        "IDR": "16747",
+        "THB": "35.528",
+        "KRW": "1516.5",
+        "HKD": "8.0199",
+        "INR": "88.40",
+        "CAD": "1.4878",
+        "CHF": "0.9380",
+        "NZD": "1.8413",
+        "PHP": "59.932",
+    },
+    name="sample-ecb-2025-01-02",
+    as_of=date(2025, 1, 2),
+)
 
 
 def default_rates() -> RateSource:
@@ -79,7 +98,9 @@ class Conversion:
     margin_rate: Decimal
 
 
-def convert(amount: Money, to_currency: str, on: date, rates: RateSource, margin_rate: Decimal | None = None) -> Conversion:
+def convert(
+    amount: Money, to_currency: str, on: date, rates: RateSource, margin_rate: Decimal | None = None
+) -> Conversion:
     m = margin() if margin_rate is None else margin_rate
     rate = rates.rate(amount.currency, to_currency, on)
     gross = Money(amount.amount * rate, to_currency).rounded(ROUND_HALF_UP)
@@ -96,7 +117,15 @@ def add_legs(entry: Entry, account: Account, minor: int) -> None:
 def record(tx_id: int, conv: Conversion):
     from ewtp.payments.models import FxConversion
 
-    return FxConversion(tx_id=tx_id, from_currency=conv.source.currency, to_currency=conv.gross.currency,
-                        rate=conv.rate, rate_date=conv.rate_date, rate_source=conv.rate_source[:40],
-                        margin=conv.margin_rate, from_minor=conv.source.to_minor(), gross_minor=conv.gross.to_minor(),
-                        margin_minor=conv.margin.to_minor())
+    return FxConversion(
+        tx_id=tx_id,
+        from_currency=conv.source.currency,
+        to_currency=conv.gross.currency,
+        rate=conv.rate,
+        rate_date=conv.rate_date,
+        rate_source=conv.rate_source[:40],
+        margin=conv.margin_rate,
+        from_minor=conv.source.to_minor(),
+        gross_minor=conv.gross.to_minor(),
+        margin_minor=conv.margin.to_minor(),
+    )

@@ -24,8 +24,14 @@ from ewtp.core.permissions import AccessScope
 
 class Owner:
     BUYER, SELLER, HUB, AUTHORITY, PROVIDER, FX = "buyer", "seller", "hub", "authority", "provider", "fx"
-    CHOICES = [(BUYER, "Buyer"), (SELLER, "Seller organisation"), (HUB, "Hub"), (AUTHORITY, "Tax authority"),
-               (PROVIDER, "Payment provider"), (FX, "FX liquidity")]
+    CHOICES = [
+        (BUYER, "Buyer"),
+        (SELLER, "Seller organisation"),
+        (HUB, "Hub"),
+        (AUTHORITY, "Tax authority"),
+        (PROVIDER, "Payment provider"),
+        (FX, "FX liquidity"),
+    ]
 
 
 class Kind:
@@ -39,8 +45,18 @@ class Kind:
     DUTY_PAYABLE = "duty_payable"
     FX_LIQUIDITY = "fx_liquidity"
     REFUNDS = "refunds"
-    ALL = [PROVIDER_CLEARING, ESCROW, SELLER_AVAILABLE, SELLER_PAYABLE_OUT, HUB_FEES, FX_MARGIN, TAX_PAYABLE,
-           DUTY_PAYABLE, FX_LIQUIDITY, REFUNDS]
+    ALL = [
+        PROVIDER_CLEARING,
+        ESCROW,
+        SELLER_AVAILABLE,
+        SELLER_PAYABLE_OUT,
+        HUB_FEES,
+        FX_MARGIN,
+        TAX_PAYABLE,
+        DUTY_PAYABLE,
+        FX_LIQUIDITY,
+        REFUNDS,
+    ]
     # boundary accounts: money enters or leaves the hub's books through them
     MAY_GO_NEGATIVE = {PROVIDER_CLEARING, FX_LIQUIDITY}
 
@@ -56,8 +72,16 @@ class Account(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["owner_type", "owner_id", "kind", "currency"],
-                                               name="payments_account_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_type", "owner_id", "kind", "currency"], name="payments_account_unique"
+            ),
+            # the database itself refuses a guarded balance below zero, whoever writes
+            models.CheckConstraint(
+                condition=models.Q(allow_negative=True) | models.Q(balance_minor__gte=0),
+                name="payments_account_guarded",
+            ),
+        ]
         indexes = [models.Index(fields=["kind", "currency"])]
 
     def __str__(self) -> str:
@@ -81,8 +105,9 @@ class LedgerTransaction(AppendOnly):
     # are rare and looked up from the correcting side.
     kind = models.CharField(max_length=32)
     reference = models.CharField(max_length=120, db_index=True)
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections",
-                                 db_index=False)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections", db_index=False
+    )
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -129,9 +154,14 @@ class Escrow(models.Model):
     """A buyer's money held for one seller order: a pending amount resolved (released and/or
     refunded) at most once in total, never more than was held."""
 
-    PENDING, PARTIAL, POSTED, VOIDED, SPLIT = "pending", "partially_refunded", "posted", "voided", "split"
-    STATES = [(PENDING, "Pending"), (PARTIAL, "Partially refunded"), (POSTED, "Released"),
-              (VOIDED, "Refunded"), (SPLIT, "Split (refunded and released)")]
+    PENDING, PARTIAL, POSTED, VOIDED, SPLIT = "pending", "partial", "posted", "voided", "split"
+    STATES = [
+        (PENDING, "Pending"),
+        (PARTIAL, "Partly resolved, the rest still held"),
+        (POSTED, "Released"),
+        (VOIDED, "Refunded"),
+        (SPLIT, "Split (refunded and released)"),
+    ]
     OPEN = (PENDING, PARTIAL)
 
     order_ref = models.CharField(max_length=120, unique=True)
@@ -171,9 +201,20 @@ class Escrow(models.Model):
 
 
 class Payment(models.Model):
-    CREATED, AUTHORISED, CAPTURED, DECLINED, VOIDED = "created", "authorised", "captured", "declined", "voided"
-    STATES = [(CREATED, "Created"), (AUTHORISED, "Authorised"), (CAPTURED, "Captured"), (DECLINED, "Declined"),
-              (VOIDED, "Voided")]
+    CREATED, AUTHORISED, CAPTURED, DECLINED, VOIDED = (
+        "created",
+        "authorised",
+        "captured",
+        "declined",
+        "voided",
+    )
+    STATES = [
+        (CREATED, "Created"),
+        (AUTHORISED, "Authorised"),
+        (CAPTURED, "Captured"),
+        (DECLINED, "Declined"),
+        (VOIDED, "Voided"),
+    ]
 
     order_ref = models.CharField(max_length=120, unique=True)
     provider = models.CharField(max_length=32)

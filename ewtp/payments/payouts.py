@@ -36,18 +36,31 @@ def create_batch(actor: Actor | str, provider: str, *, seller_org_id: int | None
             acc = locked[cand.pk]
             if acc.balance_minor <= 0:  # paid out by a concurrent run meanwhile
                 continue
-            p = Payout(seller_org_id=int(acc.owner_id), currency=acc.currency, amount_minor=acc.balance_minor,
-                       provider=provider, batch=batch)
+            p = Payout(
+                seller_org_id=int(acc.owner_id),
+                currency=acc.currency,
+                amount_minor=acc.balance_minor,
+                provider=provider,
+                batch=batch,
+            )
             payouts.append(p)
-            entries.append(Entry("payout", f"payout-batch:{batch}")
-                           .add(acc, -acc.balance_minor).add(outs[acc.pk], acc.balance_minor))
+            entries.append(
+                Entry("payout", f"payout-batch:{batch}")
+                .add(acc, -acc.balance_minor)
+                .add(outs[acc.pk], acc.balance_minor)
+            )
         if not entries:
             return []
         ledger.post_batch(entries)
         Payout.objects.bulk_create(payouts)
         payouts = list(Payout.objects.filter(batch=batch).order_by("id"))
-        audit.record(actor, "payments.payout_batch", object_type="payments.payout", object_id=batch,
-                     after={"payouts": [[p.pk, p.seller_org_id, p.currency, p.amount_minor] for p in payouts]})
+        audit.record(
+            actor,
+            "payments.payout_batch",
+            object_type="payments.payout",
+            object_id=batch,
+            after={"payouts": [[p.pk, p.seller_org_id, p.currency, p.amount_minor] for p in payouts]},
+        )
     return payouts
 
 
@@ -70,14 +83,25 @@ def settle(actor: Actor | str, payout_id: int, *, paid: bool, reason: str = "") 
             raise Conflict(f"payout {p.pk} is already {p.state}")
         out = accounts.seller_payable_out(p.seller_org_id, p.currency)
         if paid:
-            entry = Entry("payout_out", f"payout:{p.pk}").add(out, -p.amount_minor).add(
-                accounts.clearing(p.provider, p.currency), p.amount_minor)
+            entry = (
+                Entry("payout_out", f"payout:{p.pk}")
+                .add(out, -p.amount_minor)
+                .add(accounts.clearing(p.provider, p.currency), p.amount_minor)
+            )
         else:
-            entry = Entry("payout_failed", f"payout:{p.pk}").add(out, -p.amount_minor).add(
-                accounts.seller_available(p.seller_org_id, p.currency), p.amount_minor)
+            entry = (
+                Entry("payout_failed", f"payout:{p.pk}")
+                .add(out, -p.amount_minor)
+                .add(accounts.seller_available(p.seller_org_id, p.currency), p.amount_minor)
+            )
         ledger.post(entry)
         p.state, p.settled_at, p.failure_reason = target, timezone.now(), reason[:200]
         p.save(update_fields=["state", "settled_at", "failure_reason"])
-        audit.record(actor, f"payments.payout_{target}", p, before={"state": Payout.PENDING},
-                     after={"state": target, "reason": p.failure_reason})
+        audit.record(
+            actor,
+            f"payments.payout_{target}",
+            p,
+            before={"state": Payout.PENDING},
+            after={"state": target, "reason": p.failure_reason},
+        )
     return p

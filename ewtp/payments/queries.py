@@ -14,7 +14,9 @@ SELLER_KINDS = [Kind.ESCROW, Kind.SELLER_AVAILABLE, Kind.SELLER_PAYABLE_OUT]
 
 
 def seller_accounts(org_id: int) -> list[Account]:
-    return list(Account.objects.filter(owner_type=Owner.SELLER, owner_id=str(org_id)).order_by("kind", "currency"))
+    return list(
+        Account.objects.filter(owner_type=Owner.SELLER, owner_id=str(org_id)).order_by("kind", "currency")
+    )
 
 
 def postings(account: Account, *, before_tx: int | None = None, limit: int = 100) -> list[Posting]:
@@ -26,15 +28,26 @@ def postings(account: Account, *, before_tx: int | None = None, limit: int = 100
 
 def paid_out(org_id: int) -> dict[str, int]:
     """What each currency's payouts have moved out of the hub to the seller (from the ledger)."""
-    rows = (Posting.objects.filter(account__owner_type=Owner.SELLER, account__owner_id=str(org_id),
-                                   account__kind=Kind.SELLER_PAYABLE_OUT, tx__kind="payout_out")
-            .values("currency").annotate(total=Sum("amount_minor")))
+    rows = (
+        Posting.objects.filter(
+            account__owner_type=Owner.SELLER,
+            account__owner_id=str(org_id),
+            account__kind=Kind.SELLER_PAYABLE_OUT,
+            tx__kind="payout_out",
+        )
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+    )
     return {r["currency"]: -r["total"] for r in rows}
 
 
 def totals() -> list[tuple[str, str, int]]:
     """Balance per currency and account kind, across all owners."""
-    rows = Account.objects.values("currency", "kind").annotate(total=Sum("balance_minor")).order_by("currency", "kind")
+    rows = (
+        Account.objects.values("currency", "kind")
+        .annotate(total=Sum("balance_minor"))
+        .order_by("currency", "kind")
+    )
     return [(r["currency"], r["kind"], r["total"]) for r in rows]
 
 
@@ -52,7 +65,16 @@ def statement_csv(org_id: int, currency: str | None = None) -> str:
         ref = p.tx.reference
         if ref[:1] in "=+-@":  # keep spreadsheet software from running a reference as a formula
             ref = "'" + ref
-        w.writerow([p.tx_id, p.tx.created_at.date().isoformat(), a.kind, a.currency, p.tx.kind, ref,
-                    Money.from_minor(p.amount_minor, a.currency).amount,
-                    Money.from_minor(running[p.account_id], a.currency).amount])
+        w.writerow(
+            [
+                p.tx_id,
+                p.tx.created_at.date().isoformat(),
+                a.kind,
+                a.currency,
+                p.tx.kind,
+                ref,
+                Money.from_minor(p.amount_minor, a.currency).amount,
+                Money.from_minor(running[p.account_id], a.currency).amount,
+            ]
+        )
     return out.getvalue()

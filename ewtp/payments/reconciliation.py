@@ -54,11 +54,20 @@ def reconcile(provider: str) -> ReconciliationReport:
     for r in adapter.records():
         theirs[(r.kind, r.reference, r.currency)] += r.amount_minor
     ours: dict[tuple[str, str, str], int] = defaultdict(int)
-    rows = (Posting.objects.filter(account__kind=Kind.PROVIDER_CLEARING, account__owner_type=Owner.PROVIDER,
-                                   account__owner_id=provider, tx__kind__in=list(KINDS))
-            .values("tx__kind", "tx__reference", "currency").annotate(total=Sum("amount_minor")))
+    rows = (
+        Posting.objects.filter(
+            account__kind=Kind.PROVIDER_CLEARING,
+            account__owner_type=Owner.PROVIDER,
+            account__owner_id=provider,
+            tx__kind__in=list(KINDS),
+        )
+        .values("tx__kind", "tx__reference", "currency")
+        .annotate(total=Sum("amount_minor"))
+    )
     for row in rows:
-        ours[(row["tx__kind"], row["tx__reference"], row["currency"])] += KINDS[row["tx__kind"]] * row["total"]
+        ours[(row["tx__kind"], row["tx__reference"], row["currency"])] += (
+            KINDS[row["tx__kind"]] * row["total"]
+        )
     rep = ReconciliationReport(provider)
     for key in sorted(set(theirs) | set(ours)):
         a, b = theirs.get(key), ours.get(key)

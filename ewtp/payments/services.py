@@ -31,15 +31,27 @@ def _check_amount(name: str, value: Money | None, currency: str, *, positive: bo
     if value.currency != currency:
         raise ValidationFailed.field(name, f"must be in {currency}")
     if value.is_negative() or (positive and not value.amount) or not value.is_rounded():
-        raise ValidationFailed.field(name, f"must be {'positive' if positive else '>= 0'} and rounded to "
-                                           f"{currency} minor units")
+        raise ValidationFailed.field(
+            name, f"must be {'positive' if positive else '>= 0'} and rounded to {currency} minor units"
+        )
     return value.to_minor()
 
 
-def start_payment(actor: Actor | str, *, order_ref: str, amount: Money, seller_org_id: int, seller_currency: str,
-                  card_number: str | None = None, buyer_user_id: int | None = None, jurisdiction: str = "",
-                  duty: Money | None = None, tax: Money | None = None, fee: Money | None = None,
-                  provider: str = "sandbox") -> Payment:
+def start_payment(
+    actor: Actor | str,
+    *,
+    order_ref: str,
+    amount: Money,
+    seller_org_id: int,
+    seller_currency: str,
+    card_number: str | None = None,
+    buyer_user_id: int | None = None,
+    jurisdiction: str = "",
+    duty: Money | None = None,
+    tax: Money | None = None,
+    fee: Money | None = None,
+    provider: str = "sandbox",
+) -> Payment:
     """Open the payment of one seller order (and authorise it if a card is given). `amount` is everything the buyer
     pays for it (goods, shipping, duty and tax collected now); the fee, unless frozen by the
     caller, is computed now on amount - duty - tax and frozen. Same order again -> same payment."""
@@ -54,8 +66,11 @@ def start_payment(actor: Actor | str, *, order_ref: str, amount: Money, seller_o
     duty_m, tax_m = _check_amount("duty", duty, cur), _check_amount("tax", tax, cur)
     if duty_m + tax_m > total:
         raise ValidationFailed.field("amount", "is less than duty + tax")
-    fee_m = (_check_amount("fee", fee, cur) if fee is not None
-             else fees.fee_for(Money.from_minor(total - duty_m - tax_m, cur)).to_minor())
+    fee_m = (
+        _check_amount("fee", fee, cur)
+        if fee is not None
+        else fees.fee_for(Money.from_minor(total - duty_m - tax_m, cur)).to_minor()
+    )
     if duty_m + tax_m + fee_m > total:
         raise ValidationFailed.field("fee", "duty + tax + fee exceed the amount")
     adapter = get_provider(provider)
@@ -67,16 +82,29 @@ def start_payment(actor: Actor | str, *, order_ref: str, amount: Money, seller_o
             return existing
         try:
             with transaction.atomic():  # a savepoint: a racing twin's insert must not spoil our transaction
-                p = Payment.objects.create(order_ref=order_ref, provider=provider, buyer_user_id=buyer_user_id,
-                                           seller_org_id=seller_org_id, currency=cur, amount_minor=total,
-                                           seller_currency=seller_currency, jurisdiction=jurisdiction,
-                                           duty_minor=duty_m, tax_minor=tax_m, fee_minor=fee_m)
+                p = Payment.objects.create(
+                    order_ref=order_ref,
+                    provider=provider,
+                    buyer_user_id=buyer_user_id,
+                    seller_org_id=seller_org_id,
+                    currency=cur,
+                    amount_minor=total,
+                    seller_currency=seller_currency,
+                    jurisdiction=jurisdiction,
+                    duty_minor=duty_m,
+                    tax_minor=tax_m,
+                    fee_minor=fee_m,
+                )
         except IntegrityError:
             raise Conflict(f"order {order_ref} is being paid by a concurrent request; retry") from None
         p.provider_ref = adapter.create_payment(p)
         p.save(update_fields=["provider_ref"])
-        audit.record(actor, "payments.payment_start", p,
-                     after={"amount": str(p.amount), "fee": fee_m, "duty": duty_m, "tax": tax_m})
+        audit.record(
+            actor,
+            "payments.payment_start",
+            p,
+            after={"amount": str(p.amount), "fee": fee_m, "duty": duty_m, "tax": tax_m},
+        )
         if card_number is not None:
             authorise_payment(actor, order_ref, card_number)
     return p
@@ -130,7 +158,9 @@ def request_refund(actor: Actor | str, order_ref: str, amount: Money, reason: st
     return r
 
 
-def run_payouts(actor: Actor | str, provider: str = "sandbox", *, seller_org_id: int | None = None) -> list[Payout]:
+def run_payouts(
+    actor: Actor | str, provider: str = "sandbox", *, seller_org_id: int | None = None
+) -> list[Payout]:
     """The scheduled payout run: one payout per seller and currency, then ask the provider."""
     adapter = get_provider(provider)
     with transaction.atomic():
@@ -143,7 +173,13 @@ def run_payouts(actor: Actor | str, provider: str = "sandbox", *, seller_org_id:
 
 # ---- provider events (called by webhooks.receive inside its transaction) -------------------
 
-RANK = {Payment.CREATED: 0, Payment.AUTHORISED: 1, Payment.CAPTURED: 2, Payment.DECLINED: 2, Payment.VOIDED: 2}
+RANK = {
+    Payment.CREATED: 0,
+    Payment.AUTHORISED: 1,
+    Payment.CAPTURED: 2,
+    Payment.DECLINED: 2,
+    Payment.VOIDED: 2,
+}
 
 
 def _payment_event(actor: str, target: str, data: dict) -> str:
@@ -162,12 +198,23 @@ def _payment_event(actor: str, target: str, data: dict) -> str:
     if target == Payment.DECLINED:
         p.decline_reason = str(data.get("reason", ""))[:120]
     p.save(update_fields=["state", "decline_reason", "updated_at"])
-    audit.record(actor, f"payments.payment_{target}", p, before={"state": before}, after={"state": target})
     if target == Payment.CAPTURED:
-        escrow.hold(actor, order_ref=p.order_ref, seller_org_id=p.seller_org_id, amount=p.amount,
-                    seller_currency=p.seller_currency, provider=p.provider, buyer_user_id=p.buyer_user_id,
-                    jurisdiction=p.jurisdiction, duty=Money.from_minor(p.duty_minor, p.currency),
-                    tax=Money.from_minor(p.tax_minor, p.currency), fee=Money.from_minor(p.fee_minor, p.currency))
+        escrow.hold(
+            actor,
+            order_ref=p.order_ref,
+            seller_org_id=p.seller_org_id,
+            amount=p.amount,
+            seller_currency=p.seller_currency,
+            provider=p.provider,
+            buyer_user_id=p.buyer_user_id,
+            jurisdiction=p.jurisdiction,
+            duty=Money.from_minor(p.duty_minor, p.currency),
+            tax=Money.from_minor(p.tax_minor, p.currency),
+            fee=Money.from_minor(p.fee_minor, p.currency),
+        )
+    # audited after the ledger: every transaction takes the audit chain's head lock last, after
+    # the account rows, so two services can never wait on each other in a cycle
+    audit.record(actor, f"payments.payment_{target}", p, before={"state": before}, after={"state": target})
     return f"payment {before} -> {target}"
 
 
@@ -176,24 +223,34 @@ def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
     from ewtp.payments.ledger import Entry
 
     ref = str(data.get("reference", ""))
-    r = Refund.objects.select_for_update().select_related("escrow").filter(
-        pk=int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1).first()
+    r = (
+        Refund.objects.select_for_update()
+        .select_related("escrow")
+        .filter(pk=int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1)
+        .first()
+    )
     if r is None:
         raise NotFound("event for an unknown refund")
+    if (int(data.get("amount_minor", -1)), data.get("currency")) != (r.amount_minor, r.currency):
+        raise ValidationFailed.field("amount_minor", "does not match the refund")
     target = Refund.SUCCEEDED if succeeded else Refund.FAILED
     if r.state == target:
         return f"refund already {target}"
     if r.state != Refund.REQUESTED:
         raise Conflict(f"refund {r.pk} is already {r.state}")
     if succeeded:
-        ledger.post(Entry("refund_out", f"refund:{r.pk}")
-                    .add(accounts.refunds_out(r.escrow.provider, r.currency), -r.amount_minor)
-                    .add(accounts.clearing(r.escrow.provider, r.currency), r.amount_minor))
+        ledger.post(
+            Entry("refund_out", f"refund:{r.pk}")
+            .add(accounts.refunds_out(r.escrow.provider, r.currency), -r.amount_minor)
+            .add(accounts.clearing(r.escrow.provider, r.currency), r.amount_minor)
+        )
     else:
         escrow.refund_failed(actor, r)
     r.state = target
     r.save(update_fields=["state"])
-    audit.record(actor, f"payments.refund_{target}", r, before={"state": Refund.REQUESTED}, after={"state": target})
+    audit.record(
+        actor, f"payments.refund_{target}", r, before={"state": Refund.REQUESTED}, after={"state": target}
+    )
     return f"refund {r.pk} {target}"
 
 
@@ -201,6 +258,11 @@ def _payout_event(actor: str, paid: bool, data: dict) -> str:
     ref = str(data.get("reference", ""))
     if not (ref.startswith("payout:") and ref[7:].isdigit()):
         raise NotFound("event for an unknown payout")
+    expected = Payout.objects.filter(pk=int(ref[7:])).values_list("amount_minor", "currency").first()
+    if expected is None:
+        raise NotFound("event for an unknown payout")
+    if (int(data.get("amount_minor", -1)), data.get("currency")) != expected:
+        raise ValidationFailed.field("amount_minor", "does not match the payout")
     p = payouts.settle(actor, int(ref[7:]), paid=paid, reason=str(data.get("reason", "")))
     return f"payout {p.pk} {p.state}"
 
@@ -223,5 +285,13 @@ def handle_event(provider: str, event_type: str, data: dict) -> str:
     return handler()
 
 
-__all__ = ["Escrow", "start_payment", "authorise_payment", "capture_payment", "void_payment", "request_refund", "run_payouts",
-           "handle_event"]
+__all__ = [
+    "Escrow",
+    "start_payment",
+    "authorise_payment",
+    "capture_payment",
+    "void_payment",
+    "request_refund",
+    "run_payouts",
+    "handle_event",
+]

@@ -32,30 +32,46 @@ def verify(max_problems: int = 50) -> LedgerReport:
     rep = LedgerReport()
     with transaction.atomic(), connection.cursor() as cur:
         # one consistent snapshot (a single transaction) for all four checks
-        cur.execute("SELECT COUNT(*), (SELECT COUNT(*) FROM payments_posting), (SELECT COUNT(*) FROM payments_account) "
-                    "FROM payments_ledgertransaction")
+        cur.execute(
+            "SELECT COUNT(*), (SELECT COUNT(*) FROM payments_posting), (SELECT COUNT(*) FROM payments_account) "
+            "FROM payments_ledgertransaction"
+        )
         rep.transactions, rep.postings, rep.accounts = cur.fetchone()
-        cur.execute("SELECT tx_id, currency, SUM(amount_minor) FROM payments_posting GROUP BY tx_id, currency "
-                    "HAVING SUM(amount_minor) <> 0 ORDER BY tx_id LIMIT %s", [max_problems])
+        cur.execute(
+            "SELECT tx_id, currency, SUM(amount_minor) FROM payments_posting GROUP BY tx_id, currency "
+            "HAVING SUM(amount_minor) <> 0 ORDER BY tx_id LIMIT %s",
+            [max_problems],
+        )
         for tx_id, currency, total in cur.fetchall():
-            rep.problems.append(f"transaction {tx_id} does not balance in {currency}: off by {total} minor units")
-        cur.execute("SELECT currency, SUM(amount_minor) FROM payments_posting GROUP BY currency "
-                    "HAVING SUM(amount_minor) <> 0")
+            rep.problems.append(
+                f"transaction {tx_id} does not balance in {currency}: off by {total} minor units"
+            )
+        cur.execute(
+            "SELECT currency, SUM(amount_minor) FROM payments_posting GROUP BY currency "
+            "HAVING SUM(amount_minor) <> 0"
+        )
         for currency, total in cur.fetchall():
             rep.problems.append(f"the ledger does not sum to zero in {currency}: off by {total} minor units")
-        cur.execute("SELECT a.id, a.balance_minor, COALESCE(s.total, 0), s.bad_currency FROM payments_account a "
-                    "LEFT JOIN (SELECT p.account_id, SUM(p.amount_minor) AS total, "
-                    "MAX(CASE WHEN p.currency <> a2.currency THEN p.currency END) AS bad_currency "
-                    "FROM payments_posting p JOIN payments_account a2 ON a2.id = p.account_id GROUP BY p.account_id) s "
-                    "ON s.account_id = a.id WHERE a.balance_minor <> COALESCE(s.total, 0) OR s.bad_currency IS NOT NULL "
-                    "ORDER BY a.id LIMIT %s", [max_problems])
+        cur.execute(
+            "SELECT a.id, a.balance_minor, COALESCE(s.total, 0), s.bad_currency FROM payments_account a "
+            "LEFT JOIN (SELECT p.account_id, SUM(p.amount_minor) AS total, "
+            "MAX(CASE WHEN p.currency <> a2.currency THEN p.currency END) AS bad_currency "
+            "FROM payments_posting p JOIN payments_account a2 ON a2.id = p.account_id GROUP BY p.account_id) s "
+            "ON s.account_id = a.id WHERE a.balance_minor <> COALESCE(s.total, 0) OR s.bad_currency IS NOT NULL "
+            "ORDER BY a.id LIMIT %s",
+            [max_problems],
+        )
         for acc_id, cached, total, bad in cur.fetchall():
             if bad:
                 rep.problems.append(f"account {acc_id} has a posting in {bad}, not its own currency")
             else:
-                rep.problems.append(f"account {acc_id}: cached balance {cached} but its postings sum to {total}")
-        cur.execute("SELECT id FROM payments_account WHERE balance_minor < 0 AND NOT allow_negative ORDER BY id LIMIT %s",
-                    [max_problems])
+                rep.problems.append(
+                    f"account {acc_id}: cached balance {cached} but its postings sum to {total}"
+                )
+        cur.execute(
+            "SELECT id FROM payments_account WHERE balance_minor < 0 AND NOT allow_negative ORDER BY id LIMIT %s",
+            [max_problems],
+        )
         for (acc_id,) in cur.fetchall():
             rep.problems.append(f"guarded account {acc_id} is below zero")
         _verify_escrows(cur, rep, max_problems)
@@ -64,16 +80,22 @@ def verify(max_problems: int = 50) -> LedgerReport:
 
 def _verify_escrows(cur, rep: LedgerReport, max_problems: int) -> None:
     rep.escrows = Escrow.objects.count()
-    cur.execute("SELECT order_ref, held_minor, released_minor, refunded_minor FROM payments_escrow "
-                "WHERE released_minor < 0 OR refunded_minor < 0 OR released_minor + refunded_minor > held_minor "
-                "ORDER BY id LIMIT %s", [max_problems])
+    cur.execute(
+        "SELECT order_ref, held_minor, released_minor, refunded_minor FROM payments_escrow "
+        "WHERE released_minor < 0 OR refunded_minor < 0 OR released_minor + refunded_minor > held_minor "
+        "ORDER BY id LIMIT %s",
+        [max_problems],
+    )
     for ref, held, released, refunded in cur.fetchall():
         rep.problems.append(f"escrow {ref} resolved {released + refunded} of {held} held")
     # what the ledger itself says went through each order's escrow: held in, released and refunded out
-    cur.execute("SELECT t.reference, t.kind, SUM(p.amount_minor) FROM payments_posting p "
-                "JOIN payments_ledgertransaction t ON t.id = p.tx_id JOIN payments_account a ON a.id = p.account_id "
-                "WHERE a.kind = %s AND t.kind IN ('escrow_hold', 'escrow_release', 'escrow_refund', 'refund_failed') "
-                "GROUP BY t.reference, t.kind", [Kind.ESCROW])
+    cur.execute(
+        "SELECT t.reference, t.kind, SUM(p.amount_minor) FROM payments_posting p "
+        "JOIN payments_ledgertransaction t ON t.id = p.tx_id JOIN payments_account a ON a.id = p.account_id "
+        "WHERE a.kind = %s AND t.kind IN ('escrow_hold', 'escrow_release', 'escrow_refund', 'refund_failed') "
+        "GROUP BY t.reference, t.kind",
+        [Kind.ESCROW],
+    )
     flows: dict[str, dict[str, int]] = {}
     for ref, kind, total in cur.fetchall():
         flows.setdefault(ref, {})[kind] = total
@@ -81,6 +103,8 @@ def _verify_escrows(cur, rep: LedgerReport, max_problems: int) -> None:
         held = f.get("escrow_hold", 0)
         out = -f.get("escrow_release", 0) - f.get("escrow_refund", 0) - f.get("refund_failed", 0)
         if out > held:
-            rep.problems.append(f"escrow {ref}: the ledger moved {out} out of escrow but only {held} was held")
+            rep.problems.append(
+                f"escrow {ref}: the ledger moved {out} out of escrow but only {held} was held"
+            )
         if len(rep.problems) >= max_problems:
             return

@@ -23,7 +23,9 @@ from ewtp.web.access import page_actor, role_required
 
 def _own_payment(actor: Actor, order_ref: str) -> Payment:
     p = Payment.objects.filter(order_ref=order_ref).first()
-    if p is None or not (actor.is_operator or (p.buyer_user_id is not None and p.buyer_user_id == actor.user_id)):
+    if p is None or not (
+        actor.is_operator or (p.buyer_user_id is not None and p.buyer_user_id == actor.user_id)
+    ):
         raise Http404("payment not found")
     return p
 
@@ -47,10 +49,18 @@ def pay(request: HttpRequest, order_ref: str) -> HttpResponse:
         else:
             return redirect("payments:receipt", order_ref=order_ref)
     p._lang = request.LANGUAGE_CODE
-    return render(request, "payments/pay.html", {"payment": p, "amounts": _amounts(p), "error": error,
-                                                 "test_cards": [("4242424242424242", _("succeeds"))]
-                                                 + [(c, r) for c, r in DECLINED.items()]
-                                                 + [(REFUND_FAILS, _("succeeds; its refunds fail"))]})
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "payment": p,
+            "amounts": _amounts(p),
+            "error": error,
+            "test_cards": [("4242424242424242", _("succeeds"))]
+            + [(c, r) for c, r in DECLINED.items()]
+            + [(REFUND_FAILS, _("succeeds; its refunds fail"))],
+        },
+    )
 
 
 @role_required(Role.BUYER)
@@ -58,7 +68,9 @@ def receipt(request: HttpRequest, order_ref: str) -> HttpResponse:
     p = _own_payment(page_actor(request), order_ref)
     p._lang = request.LANGUAGE_CODE
     e = Escrow.objects.filter(order_ref=order_ref).first()
-    template = "payments/receipt_status.html" if request.headers.get("HX-Request") else "payments/receipt.html"
+    template = (
+        "payments/receipt_status.html" if request.headers.get("HX-Request") else "payments/receipt.html"
+    )
     return render(request, template, {"payment": p, "amounts": _amounts(p), "escrow": e})
 
 
@@ -81,10 +93,20 @@ def seller_balances(request: HttpRequest) -> HttpResponse:
         rows.setdefault(a.currency, {})[a.kind] = a.balance.format(lang)
     for currency, minor in queries.paid_out(org).items():
         rows.setdefault(currency, {})["paid_out"] = Money.from_minor(minor, currency).format(lang)
-    table = [{"currency": c, "escrow": r.get(Kind.ESCROW, "—"), "available": r.get(Kind.SELLER_AVAILABLE, "—"),
-              "on_the_way": r.get(Kind.SELLER_PAYABLE_OUT, "—"), "paid_out": r.get("paid_out", "—")}
-             for c, r in sorted(rows.items())]
-    payouts = [{"p": p, "amount": p.amount.format(lang)} for p in Payout.objects.filter(seller_org_id=org).order_by("-id")[:100]]
+    table = [
+        {
+            "currency": c,
+            "escrow": r.get(Kind.ESCROW, "—"),
+            "available": r.get(Kind.SELLER_AVAILABLE, "—"),
+            "on_the_way": r.get(Kind.SELLER_PAYABLE_OUT, "—"),
+            "paid_out": r.get("paid_out", "—"),
+        }
+        for c, r in sorted(rows.items())
+    ]
+    payouts = [
+        {"p": p, "amount": p.amount.format(lang)}
+        for p in Payout.objects.filter(seller_org_id=org).order_by("-id")[:100]
+    ]
     return render(request, "payments/seller_balances.html", {"org": org, "rows": table, "payouts": payouts})
 
 
@@ -93,7 +115,9 @@ def seller_statement(request: HttpRequest) -> HttpResponse:
     org = _seller_org(request)
     currency = request.GET.get("currency", "").upper()[:3] or None
     resp = HttpResponse(queries.statement_csv(org, currency), content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="statement-{org}{"-" + currency if currency else ""}.csv"'
+    resp["Content-Disposition"] = (
+        f'attachment; filename="statement-{org}{"-" + currency if currency else ""}.csv"'
+    )
     return resp
 
 
@@ -106,11 +130,28 @@ def operator_ledger(request: HttpRequest) -> HttpResponse:
     if currency:
         accounts = accounts.filter(currency=currency)
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
-    txs = LedgerTransaction.objects.order_by("-id")[:50]
-    totals = [{"currency": c, "kind": k, "balance": Money.from_minor(t, c).format(request.LANGUAGE_CODE)}
-              for c, k, t in queries.totals()]
-    return render(request, "payments/operator_ledger.html", {"page": page, "txs": txs, "totals": totals,
-                                                             "kinds": Kind.ALL, "kind": kind, "currency": currency})
+    ref = request.GET.get("ref", "").strip()[:120]
+    txs = LedgerTransaction.objects.order_by("-id")
+    if ref:
+        txs = txs.filter(reference=ref)
+    txs = txs[:50]
+    totals = [
+        {"currency": c, "kind": k, "balance": Money.from_minor(t, c).format(request.LANGUAGE_CODE)}
+        for c, k, t in queries.totals()
+    ]
+    return render(
+        request,
+        "payments/operator_ledger.html",
+        {
+            "page": page,
+            "txs": txs,
+            "totals": totals,
+            "kinds": Kind.ALL,
+            "kind": kind,
+            "currency": currency,
+            "ref": ref,
+        },
+    )
 
 
 @role_required(Role.HUB_OPERATOR)
@@ -121,18 +162,29 @@ def operator_verify(request: HttpRequest) -> HttpResponse:
 @role_required(Role.HUB_OPERATOR)
 def operator_transaction(request: HttpRequest, tx_id: int) -> HttpResponse:
     tx = get_object_or_404(LedgerTransaction, pk=tx_id)
-    postings = [{"p": p, "amount": p.amount.format(request.LANGUAGE_CODE)}
-                for p in tx.postings.select_related("account").order_by("id")]
-    return render(request, "payments/operator_transaction.html", {"tx": tx, "postings": postings,
-                                                                  "conversions": tx.conversions.all()})
+    postings = [
+        {"p": p, "amount": p.amount.format(request.LANGUAGE_CODE)}
+        for p in tx.postings.select_related("account").order_by("id")
+    ]
+    return render(
+        request,
+        "payments/operator_transaction.html",
+        {"tx": tx, "postings": postings, "conversions": tx.conversions.all()},
+    )
 
 
 @role_required(Role.HUB_OPERATOR)
 def operator_account(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_object_or_404(Account, pk=account_id)
-    postings = [{"p": p, "amount": p.amount.format(request.LANGUAGE_CODE)} for p in queries.postings(account, limit=200)]
-    return render(request, "payments/operator_account.html", {"account": account, "postings": postings,
-                                                              "balance": account.balance.format(request.LANGUAGE_CODE)})
+    postings = [
+        {"p": p, "amount": p.amount.format(request.LANGUAGE_CODE)}
+        for p in queries.postings(account, limit=200)
+    ]
+    return render(
+        request,
+        "payments/operator_account.html",
+        {"account": account, "postings": postings, "balance": account.balance.format(request.LANGUAGE_CODE)},
+    )
 
 
 @role_required(Role.HUB_OPERATOR)

@@ -27,8 +27,9 @@ def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetim
         return {"status": "duplicate", "event": event.id}
     try:
         with transaction.atomic():
-            rec = WebhookEvent.objects.create(provider=provider, event_id=event.id[:80], type=event.type[:40],
-                                              payload=event.data)
+            rec = WebhookEvent.objects.create(
+                provider=provider, event_id=event.id[:80], type=event.type[:40], payload=event.data
+            )
             rec.outcome = handle_event(provider, event.type, event.data)[:200]
             rec.save(update_fields=["outcome"])
     except IntegrityError:

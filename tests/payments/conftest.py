@@ -6,8 +6,16 @@ import pytest
 
 from ewtp.payments.fx import FixedRates
 
-RATES = FixedRates({"USD": Decimal("1.10"), "MYR": Decimal("4.80"), "AUD": Decimal("1.65"), "JPY": Decimal("160"),
-                    "CNY": Decimal("7.80")}, name="test-table")
+RATES = FixedRates(
+    {
+        "USD": Decimal("1.10"),
+        "MYR": Decimal("4.80"),
+        "AUD": Decimal("1.65"),
+        "JPY": Decimal("160"),
+        "CNY": Decimal("7.80"),
+    },
+    name="test-table",
+)
 
 
 @pytest.fixture

@@ -20,14 +20,28 @@ def world(make_user, rates):
     org_a = seller_a.memberships.get().organisation_id
     org_b = seller_b.memberships.get().organisation_id
     for ref, org in (("A-1", org_a), ("B-1", org_b)):
-        services.start_payment("test", order_ref=ref, amount=Money("40.00", "MYR"), seller_org_id=org,
-                               seller_currency="MYR", buyer_user_id=buyer.pk, card_number="4242424242424242")
+        services.start_payment(
+            "test",
+            order_ref=ref,
+            amount=Money("40.00", "MYR"),
+            seller_org_id=org,
+            seller_currency="MYR",
+            buyer_user_id=buyer.pk,
+            card_number="4242424242424242",
+        )
         flush_webhooks()
         services.capture_payment("test", ref)
         flush_webhooks()
         escrow.release("test", ref, rates=rates)
-    return {"a": seller_a, "b": seller_b, "buyer": buyer, "other_buyer": other_buyer, "op": operator,
-            "org_a": org_a, "org_b": org_b}
+    return {
+        "a": seller_a,
+        "b": seller_b,
+        "buyer": buyer,
+        "other_buyer": other_buyer,
+        "op": operator,
+        "org_a": org_a,
+        "org_b": org_b,
+    }
 
 
 def test_seller_sees_own_balances_only(world, api_as):
@@ -64,41 +78,80 @@ def test_operator_only_endpoints(world, api_as):
     assert op.get("/payments/ledger/verify").json()["ok"] is True
     assert op.get("/payments/reconciliation/sandbox").json()["ok"] is True
     run = op.post("/payments/payouts/run")
-    assert run.status_code == 200 and {p["seller_org_id"] for p in run.json()} == {world["org_a"], world["org_b"]}
+    assert run.status_code == 200 and {p["seller_org_id"] for p in run.json()} == {
+        world["org_a"],
+        world["org_b"],
+    }
     assert [p["seller_org_id"] for p in a.get("/payments/payouts").json()] == [world["org_a"]]
 
 
 def test_operator_creates_payment_buyer_authorises(world, api_as):
     op, buyer = api_as(world["op"]), api_as(world["buyer"])
-    body = {"order_ref": "C-1", "amount": "12.50", "currency": "SGD", "seller_org_id": world["org_a"],
-            "seller_currency": "MYR", "buyer_user_id": world["buyer"].pk}
+    body = {
+        "order_ref": "C-1",
+        "amount": "12.50",
+        "currency": "SGD",
+        "seller_org_id": world["org_a"],
+        "seller_currency": "MYR",
+        "buyer_user_id": world["buyer"].pk,
+    }
     r = op.post("/payments/payments", body)
     assert r.status_code == 200 and r.json()["state"] == "created" and r.json()["fee"]["amount"] == "0.55"
-    assert api_as(world["other_buyer"]).post("/payments/payments/C-1/authorise",
-                                             {"card_number": "4242424242424242"}).status_code == 404
+    assert (
+        api_as(world["other_buyer"])
+        .post("/payments/payments/C-1/authorise", {"card_number": "4242424242424242"})
+        .status_code
+        == 404
+    )
     r = buyer.post("/payments/payments/C-1/authorise", {"card_number": "4000000000009995"})
     assert r.status_code == 200
     flush_webhooks()
     assert buyer.get("/payments/payments/C-1").json()["decline_reason"] == "insufficient_funds"
-    assert buyer.post("/payments/payments/C-1/authorise", {"card_number": "4242424242424242"}).status_code == 409
+    assert (
+        buyer.post("/payments/payments/C-1/authorise", {"card_number": "4242424242424242"}).status_code == 409
+    )
 
 
 def test_bad_input_names_the_field(world, api_as):
     op = api_as(world["op"])
-    r = op.post("/payments/payments", {"order_ref": "D-1", "amount": "1.234", "currency": "MYR",
-                                       "seller_org_id": 1, "seller_currency": "MYR"})
+    r = op.post(
+        "/payments/payments",
+        {
+            "order_ref": "D-1",
+            "amount": "1.234",
+            "currency": "MYR",
+            "seller_org_id": 1,
+            "seller_currency": "MYR",
+        },
+    )
     assert r.status_code == 422 and "amount" in r.json()["error"]["fields"]
-    r = op.post("/payments/payments", {"order_ref": "D-1", "amount": "abc", "currency": "MYR",
-                                       "seller_org_id": 1, "seller_currency": "MYR"})
+    r = op.post(
+        "/payments/payments",
+        {
+            "order_ref": "D-1",
+            "amount": "abc",
+            "currency": "MYR",
+            "seller_org_id": 1,
+            "seller_currency": "MYR",
+        },
+    )
     assert r.status_code == 422 and "amount" in r.json()["error"]["fields"]
-    r = op.post("/payments/payments", {"order_ref": "D-1", "amount": "5", "currency": "XXX1",
-                                       "seller_org_id": 1, "seller_currency": "MYR"})
+    r = op.post(
+        "/payments/payments",
+        {"order_ref": "D-1", "amount": "5", "currency": "XXX1", "seller_org_id": 1, "seller_currency": "MYR"},
+    )
     assert r.status_code == 422
 
 
 def test_seller_refunds_own_order_not_others(world, api_as, make_user, rates):
-    services.start_payment("test", order_ref="R-1", amount=Money("20.00", "MYR"), seller_org_id=world["org_a"],
-                           seller_currency="MYR", card_number="4242424242424242")
+    services.start_payment(
+        "test",
+        order_ref="R-1",
+        amount=Money("20.00", "MYR"),
+        seller_org_id=world["org_a"],
+        seller_currency="MYR",
+        card_number="4242424242424242",
+    )
     flush_webhooks()
     services.capture_payment("test", "R-1")
     flush_webhooks()

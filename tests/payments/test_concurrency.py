@@ -48,8 +48,13 @@ def test_parallel_writers_keep_balances_equal_to_postings():
     clearing = accounts.clearing("sandbox", "EUR")
     shared = [accounts.seller_escrow(i, "EUR") for i in range(3)]
     fees = accounts.hub_fees("EUR")
-    ledger.post(Entry("seed", "seed").add(clearing, -300_000).add(shared[0], 100_000).add(shared[1], 100_000)
-                .add(shared[2], 100_000))
+    ledger.post(
+        Entry("seed", "seed")
+        .add(clearing, -300_000)
+        .add(shared[0], 100_000)
+        .add(shared[1], 100_000)
+        .add(shared[2], 100_000)
+    )
     refused = []
 
     def writer(k: int) -> None:
@@ -96,8 +101,14 @@ def test_draining_a_guarded_account_in_parallel_never_overdraws():
 
 
 def test_an_escrow_released_by_many_at_once_is_released_once(rates):
-    escrow.hold("test", order_ref="C-1", seller_org_id=1, amount=Money("100.00", "MYR"), seller_currency="MYR",
-                provider="sandbox")
+    escrow.hold(
+        "test",
+        order_ref="C-1",
+        seller_org_id=1,
+        amount=Money("100.00", "MYR"),
+        seller_currency="MYR",
+        provider="sandbox",
+    )
     conflicts = []
 
     def releaser(k: int) -> None:
@@ -112,3 +123,59 @@ def test_an_escrow_released_by_many_at_once_is_released_once(rates):
     assert e.released_minor == 10000 and e.state == Escrow.POSTED
     assert accounts.seller_available(1, "MYR").balance_minor == 10000
     assert verify().ok
+
+
+def test_services_racing_on_one_seller_neither_deadlock_nor_lose_money(rates):
+    """Captures (webhooks), refunds, releases and a payout run for one seller at once."""
+    from ewtp.payments import services
+    from ewtp.payments.models import Payment, SandboxOutbox
+    from ewtp.payments.providers.sandbox import SandboxProvider
+    from ewtp.payments.webhooks import receive
+
+    for i in range(12):
+        services.start_payment(
+            "test",
+            order_ref=f"K-{i}",
+            amount=Money("30.00", "MYR"),
+            seller_org_id=5,
+            seller_currency="MYR",
+            card_number="4242424242424242",
+        )
+    Payment.objects.update(state=Payment.AUTHORISED)
+    for i in range(12):
+        services.capture_payment("test", f"K-{i}")
+    for i in range(6):  # half of them captured before the race
+        escrow.hold(
+            "test",
+            order_ref=f"K-{i}",
+            seller_org_id=5,
+            amount=Money("30.00", "MYR"),
+            seller_currency="MYR",
+            provider="sandbox",
+        )
+        Payment.objects.filter(order_ref=f"K-{i}").update(state=Payment.CAPTURED)
+    provider = SandboxProvider.from_settings()
+    captured_events = [
+        row.body.encode()
+        for row in SandboxOutbox.objects.filter(body__contains="payment.captured").order_by("id")
+        if any(f'"K-{i}"' in row.body for i in range(6, 12))
+    ]
+
+    def actor(k: int) -> None:
+        if k == 0:
+            for body in captured_events:
+                receive("sandbox", provider.signed_headers(body), body)
+        elif k == 1:
+            for i in range(3):
+                services.request_refund("test", f"K-{i}", Money("10.00", "MYR"))
+        elif k == 2:
+            for i in range(3, 6):
+                escrow.release("test", f"K-{i}", rates=rates)
+        else:
+            services.run_payouts("test")
+
+    assert _run(4, actor) == []
+    rep = verify()
+    assert rep.ok, rep.problems
+    held = sum(e.held_minor for e in Escrow.objects.all())
+    assert held == 12 * 3000

@@ -21,8 +21,16 @@ CARD = "4242424242424242"
 
 
 def _pay(ref="ORD-1", amount="110.00", cur="AUD", seller=7, seller_cur="MYR", card=CARD, **kw):
-    p = services.start_payment("test", order_ref=ref, amount=Money(amount, cur), seller_org_id=seller,
-                               seller_currency=seller_cur, card_number=card, jurisdiction="AU", **kw)
+    p = services.start_payment(
+        "test",
+        order_ref=ref,
+        amount=Money(amount, cur),
+        seller_org_id=seller,
+        seller_currency=seller_cur,
+        card_number=card,
+        jurisdiction="AU",
+        **kw,
+    )
     flush_webhooks()
     return Payment.objects.get(pk=p.pk)
 
@@ -139,12 +147,14 @@ def test_void_an_authorisation():
 
 def test_same_order_twice_is_the_same_payment_and_a_different_amount_conflicts():
     first = _pay(ref="I-1", amount="15.00", cur="MYR")
-    again = services.start_payment("test", order_ref="I-1", amount=Money("15.00", "MYR"), seller_org_id=7,
-                                   seller_currency="MYR")
+    again = services.start_payment(
+        "test", order_ref="I-1", amount=Money("15.00", "MYR"), seller_org_id=7, seller_currency="MYR"
+    )
     assert again.pk == first.pk
     with pytest.raises(Conflict):
-        services.start_payment("test", order_ref="I-1", amount=Money("16.00", "MYR"), seller_org_id=7,
-                               seller_currency="MYR")
+        services.start_payment(
+            "test", order_ref="I-1", amount=Money("16.00", "MYR"), seller_org_id=7, seller_currency="MYR"
+        )
 
 
 def test_every_state_change_is_audited():
@@ -154,5 +164,11 @@ def test_every_state_change_is_audited():
     services.capture_payment("test", "AU-1")
     flush_webhooks()
     actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
-    assert actions == ["payments.payment_start", "payments.authorise_requested", "payments.payment_authorised",
-                       "payments.capture_requested", "payments.payment_captured", "payments.escrow_hold"]
+    assert actions == [
+        "payments.payment_start",
+        "payments.authorise_requested",
+        "payments.payment_authorised",
+        "payments.capture_requested",
+        "payments.escrow_hold",
+        "payments.payment_captured",
+    ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from ewtp.core.money import Money
 from ewtp.payments import accounts, ledger
@@ -17,7 +18,9 @@ def _pair():
 
 def test_post_moves_money_and_caches_balances():
     clearing, escrow = _pair()
-    tx = ledger.post(Entry("t", "r1").add(clearing, Money("-12.34", "EUR")).add(escrow, Money("12.34", "EUR")))
+    tx = ledger.post(
+        Entry("t", "r1").add(clearing, Money("-12.34", "EUR")).add(escrow, Money("12.34", "EUR"))
+    )
     clearing.refresh_from_db()
     escrow.refresh_from_db()
     assert clearing.balance == Money("-12.34", "EUR") and escrow.balance == Money("12.34", "EUR")
@@ -64,7 +67,10 @@ def test_batch_posts_all_or_nothing():
     assert len(ids) == 50 and len(set(ids)) == 50
     escrow.refresh_from_db()
     assert escrow.balance_minor == 500
-    bad = [Entry("t", "x").add(escrow, -400).add(clearing, 400), Entry("t", "y").add(escrow, -200).add(clearing, 200)]
+    bad = [
+        Entry("t", "x").add(escrow, -400).add(clearing, 400),
+        Entry("t", "y").add(escrow, -200).add(clearing, 200),
+    ]
     with pytest.raises(InsufficientFunds):
         ledger.post_batch(bad)
     escrow.refresh_from_db()
@@ -111,3 +117,48 @@ def test_unknown_account_is_refused():
     with pytest.raises(NotFound):
         ledger.post_batch([Entry("t", "r", [Leg.of(clearing, -5), ghost])])
     assert not LedgerTransaction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_batch_and_single_posting_agree():
+    """Random balanced entries posted one by one or as one batch leave the same balances."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ewtp.payments.models import Account
+
+    legs = st.lists(st.tuples(st.integers(0, 3), st.integers(1, 10_000)), min_size=1, max_size=4)
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.lists(legs, min_size=1, max_size=8))
+    def check(spec):
+        with transaction.atomic():
+            src = accounts.clearing("sandbox", "EUR")
+            sinks = [accounts.seller_escrow(i, "EUR") for i in range(4)]
+            entries = []
+            for n, parts in enumerate(spec):
+                e = Entry("t", f"e{n}").add(src, -sum(a for _, a in parts))
+                for i, a in parts:
+                    e.add(sinks[i], a)
+                entries.append(e)
+            for e in entries:
+                ledger.post(e)
+            one_by_one = {a.pk: a.balance_minor for a in Account.objects.all()}
+            ledger.post_batch(entries)
+            doubled = {a.pk: a.balance_minor for a in Account.objects.all()}
+            assert doubled == {k: 2 * v for k, v in one_by_one.items()}
+            assert verify().ok
+            transaction.set_rollback(True)
+
+    check()
+
+
+def test_the_database_refuses_a_guarded_balance_below_zero():
+    from django.db import IntegrityError
+
+    from ewtp.payments.models import Account
+
+    clearing, escrow = _pair()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.filter(pk=escrow.pk).update(balance_minor=-1)
+    Account.objects.filter(pk=clearing.pk).update(balance_minor=-1)  # a boundary account may

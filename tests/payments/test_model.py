@@ -41,7 +41,7 @@ MARGIN = Decimal("0.005")
 def q(amount: Decimal, currency: str) -> int:
     """Decimal major units -> minor units, half-up (the model's own rounding)."""
     mu = get_currency(currency).minor_unit
-    return int((amount * (10 ** mu)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int((amount * (10**mu)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def major(minor: int, currency: str) -> Decimal:
@@ -80,9 +80,15 @@ class LedgerMachine(RuleBasedStateMachine):
         self.bal[(kind, str(owner), cur)] += minor
 
     # ---- rules --------------------------------------------------------------------------
-    @rule(target=orders, seller=st.sampled_from(sorted(SELLERS)), cur=st.sampled_from(BUYER_CURRENCIES),
-          units=st.integers(1, 2_000_000), duty_pct=st.integers(0, 20), tax_pct=st.integers(0, 20),
-          card=st.sampled_from(sorted(CARDS)))
+    @rule(
+        target=orders,
+        seller=st.sampled_from(sorted(SELLERS)),
+        cur=st.sampled_from(BUYER_CURRENCIES),
+        units=st.integers(1, 2_000_000),
+        duty_pct=st.integers(0, 20),
+        tax_pct=st.integers(0, 20),
+        card=st.sampled_from(sorted(CARDS)),
+    )
     def pay(self, seller, cur, units, duty_pct, tax_pct, card):
         self.n += 1
         ref = f"ORD-{self.n}"
@@ -92,9 +98,17 @@ class LedgerMachine(RuleBasedStateMachine):
         base = major(total - duty - tax, cur)
         fixed = Decimal("40") if cur == "JPY" else Decimal("0.30")
         fee = min(q(base * 2 / 100 + fixed, cur), total - duty - tax)
-        p = services.start_payment("model", order_ref=ref, amount=Money.from_minor(total, cur), seller_org_id=seller,
-                                   seller_currency=SELLERS[seller], card_number=CARDS[card], jurisdiction="AU",
-                                   duty=Money.from_minor(duty, cur), tax=Money.from_minor(tax, cur))
+        p = services.start_payment(
+            "model",
+            order_ref=ref,
+            amount=Money.from_minor(total, cur),
+            seller_org_id=seller,
+            seller_currency=SELLERS[seller],
+            card_number=CARDS[card],
+            jurisdiction="AU",
+            duty=Money.from_minor(duty, cur),
+            tax=Money.from_minor(tax, cur),
+        )
         assert p.fee_minor == fee
         flush_webhooks()
         o = Order(ref, seller, cur, total, duty, tax, fee, card)
@@ -174,7 +188,11 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule()
     def auto_release(self):
         released = escrow.release_due("model", rates=RATES)
-        due = [o for o in self.all_orders if o.state == "captured" and o.delivered and not o.on_hold and o.remaining]
+        due = [
+            o
+            for o in self.all_orders
+            if o.state == "captured" and o.delivered and not o.on_hold and o.remaining
+        ]
         assert sorted(released) == sorted(o.ref for o in due)
         for o in due:
             self._expect_release(o)
@@ -183,8 +201,11 @@ class LedgerMachine(RuleBasedStateMachine):
     def payouts(self):
         batch = services.run_payouts("model")
         flush_webhooks()
-        expected = {(int(owner), cur): v for (kind, owner, cur), v in self.bal.items()
-                    if kind == "seller_available" and v > 0}
+        expected = {
+            (int(owner), cur): v
+            for (kind, owner, cur), v in self.bal.items()
+            if kind == "seller_available" and v > 0
+        }
         assert {(p.seller_org_id, p.currency): p.amount_minor for p in batch} == expected
         for (seller, cur), amount in expected.items():
             if amount % 100 != 13:  # the sandbox fails payouts ending in 13: the money stays available
@@ -199,7 +220,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def ledger_agrees_with_model(self):
-        actual = {(a.kind, a.owner_id, a.currency): a.balance_minor for a in Account.objects.all() if a.balance_minor}
+        actual = {
+            (a.kind, a.owner_id, a.currency): a.balance_minor
+            for a in Account.objects.all()
+            if a.balance_minor
+        }
         expected = {k: v for k, v in self.bal.items() if v}
         assert actual == expected
 
@@ -213,8 +238,17 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_ledger_state_machine():
     from django.test import override_settings
 
-    with override_settings(EWTP_PAYMENTS_FEE_PERCENT="2", EWTP_PAYMENTS_FX_MARGIN=str(MARGIN),
-                           EWTP_PAYMENTS_FEE_FIXED={"default": "0.30", "JPY": "40"}):
-        run_state_machine_as_test(LedgerMachine, settings=settings(
-            max_examples=25, stateful_step_count=25, deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
+    with override_settings(
+        EWTP_PAYMENTS_FEE_PERCENT="2",
+        EWTP_PAYMENTS_FX_MARGIN=str(MARGIN),
+        EWTP_PAYMENTS_FEE_FIXED={"default": "0.30", "JPY": "40"},
+    ):
+        run_state_machine_as_test(
+            LedgerMachine,
+            settings=settings(
+                max_examples=25,
+                stateful_step_count=25,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+            ),
+        )

@@ -18,8 +18,14 @@ URL = "/api/v1/payments/webhooks/sandbox"
 
 
 def _authorised_and_captured_event():
-    services.start_payment("test", order_ref="W-1", amount=Money("25.00", "MYR"), seller_org_id=3,
-                           seller_currency="MYR", card_number="4242424242424242")
+    services.start_payment(
+        "test",
+        order_ref="W-1",
+        amount=Money("25.00", "MYR"),
+        seller_org_id=3,
+        seller_currency="MYR",
+        card_number="4242424242424242",
+    )
     Payment.objects.filter(order_ref="W-1").update(state=Payment.AUTHORISED)
     services.capture_payment("test", "W-1")
     row = SandboxOutbox.objects.filter(body__contains="payment.captured").first()
@@ -97,8 +103,14 @@ def test_an_event_whose_handling_fails_is_not_recorded_so_a_retry_works():
 
 def test_sandbox_is_deterministic_with_a_seed_and_sometimes_late_or_repeated():
     for i in range(30):
-        services.start_payment("test", order_ref=f"S-{i}", amount=Money("5.00", "MYR"), seller_org_id=3,
-                               seller_currency="MYR", card_number="4242424242424242")
+        services.start_payment(
+            "test",
+            order_ref=f"S-{i}",
+            amount=Money("5.00", "MYR"),
+            seller_org_id=3,
+            seller_currency="MYR",
+            card_number="4242424242424242",
+        )
     rows = list(SandboxOutbox.objects.order_by("id").values_list("event_id", "deliver_after"))
     ids = [e for e, _ in rows]
     assert len(ids) > len(set(ids)), "some webhooks are sent twice"
@@ -113,4 +125,3 @@ def test_sandbox_is_deterministic_with_a_seed_and_sometimes_late_or_repeated():
     for rec in SandboxRecord.objects.order_by("id"):
         provider._emit("payment.authorised", rec)
     assert [(e, SandboxOutbox.objects.filter(event_id=e).count()) for e in sorted(set(ids))] == plan
-

@@ -77,7 +77,9 @@ class PaymentProvider(ABC):
         """Pay a seller; answered by payout.paid or payout.failed."""
 
     @abstractmethod
-    def verify_and_parse(self, headers: Mapping[str, str], body: bytes, now: datetime | None = None) -> ProviderEvent:
+    def verify_and_parse(
+        self, headers: Mapping[str, str], body: bytes, now: datetime | None = None
+    ) -> ProviderEvent:
         """Check the webhook's signature and freshness; raise BadSignature otherwise."""
 
     @abstractmethod

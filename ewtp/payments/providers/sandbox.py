@@ -37,8 +37,11 @@ from ewtp.payments.providers.base import (
 )
 
 HEADER = "Sandbox-Signature"
-DECLINED = {"4000000000000002": "card_declined", "4000000000009995": "insufficient_funds",
-            "4000000000000069": "expired_card"}
+DECLINED = {
+    "4000000000000002": "card_declined",
+    "4000000000009995": "insufficient_funds",
+    "4000000000000069": "expired_card",
+}
 REFUND_FAILS = "4000000000005126"
 DELAY_SHARE, REPEAT_SHARE = 0.3, 0.2  # how often a webhook is late / sent twice
 
@@ -55,8 +58,11 @@ class SandboxProvider(PaymentProvider):
 
     @classmethod
     def from_settings(cls) -> SandboxProvider:
-        return cls(settings.EWTP_PAYMENTS_SANDBOX_SECRET, settings.EWTP_PAYMENTS_SANDBOX_SEED,
-                   settings.EWTP_PAYMENTS_WEBHOOK_TOLERANCE_S)
+        return cls(
+            settings.EWTP_PAYMENTS_SANDBOX_SECRET,
+            settings.EWTP_PAYMENTS_SANDBOX_SEED,
+            settings.EWTP_PAYMENTS_WEBHOOK_TOLERANCE_S,
+        )
 
     # ---- operations ------------------------------------------------------------------------
     def _record(self, ref: str) -> SandboxRecord:
@@ -67,9 +73,16 @@ class SandboxProvider(PaymentProvider):
 
     def create_payment(self, payment: Payment) -> str:
         ref = f"sbx_pay_{payment.pk}"
-        SandboxRecord.objects.get_or_create(ref=ref, defaults={
-            "kind": "payment", "reference": payment.order_ref, "currency": payment.currency,
-            "amount_minor": payment.amount_minor, "status": "created"})
+        SandboxRecord.objects.get_or_create(
+            ref=ref,
+            defaults={
+                "kind": "payment",
+                "reference": payment.order_ref,
+                "currency": payment.currency,
+                "amount_minor": payment.amount_minor,
+                "status": "created",
+            },
+        )
         return ref
 
     def authorise(self, payment: Payment, card_number: str) -> None:
@@ -106,26 +119,48 @@ class SandboxProvider(PaymentProvider):
         if pay is None or pay.status != "captured":
             raise ProviderError("sandbox: refunds need a captured payment")
         fails = pay.flags == "refund_fails"
-        rec, created = SandboxRecord.objects.get_or_create(ref=f"sbx_ref_{refund.pk}", defaults={
-            "kind": "refund", "reference": f"refund:{refund.pk}", "currency": refund.currency,
-            "amount_minor": refund.amount_minor, "status": "failed" if fails else "succeeded"})
+        rec, created = SandboxRecord.objects.get_or_create(
+            ref=f"sbx_ref_{refund.pk}",
+            defaults={
+                "kind": "refund",
+                "reference": f"refund:{refund.pk}",
+                "currency": refund.currency,
+                "amount_minor": refund.amount_minor,
+                "status": "failed" if fails else "succeeded",
+            },
+        )
         if created:
-            self._emit("refund.failed" if fails else "refund.succeeded", rec,
-                       reason="sandbox: refund_fails card" if fails else "")
+            self._emit(
+                "refund.failed" if fails else "refund.succeeded",
+                rec,
+                reason="sandbox: refund_fails card" if fails else "",
+            )
         return rec.ref
 
     def payout(self, payout: Payout) -> str:
         fails = payout.amount_minor % 100 == 13
-        rec, created = SandboxRecord.objects.get_or_create(ref=f"sbx_po_{payout.pk}", defaults={
-            "kind": "payout", "reference": f"payout:{payout.pk}", "currency": payout.currency,
-            "amount_minor": payout.amount_minor, "status": "failed" if fails else "paid"})
+        rec, created = SandboxRecord.objects.get_or_create(
+            ref=f"sbx_po_{payout.pk}",
+            defaults={
+                "kind": "payout",
+                "reference": f"payout:{payout.pk}",
+                "currency": payout.currency,
+                "amount_minor": payout.amount_minor,
+                "status": "failed" if fails else "paid",
+            },
+        )
         if created:
-            self._emit("payout.failed" if fails else "payout.paid", rec, reason="account_closed" if fails else "")
+            self._emit(
+                "payout.failed" if fails else "payout.paid", rec, reason="account_closed" if fails else ""
+            )
         return rec.ref
 
     def records(self) -> Iterable[ProviderRecord]:
-        kinds = {("payment", "captured"): "escrow_hold", ("refund", "succeeded"): "refund_out",
-                 ("payout", "paid"): "payout_out"}
+        kinds = {
+            ("payment", "captured"): "escrow_hold",
+            ("refund", "succeeded"): "refund_out",
+            ("payout", "paid"): "payout_out",
+        }
         for r in SandboxRecord.objects.order_by("id").iterator():
             kind = kinds.get((r.kind, r.status))
             if kind:
@@ -134,17 +169,29 @@ class SandboxProvider(PaymentProvider):
     # ---- webhooks --------------------------------------------------------------------------
     def _emit(self, type_: str, rec: SandboxRecord, reason: str = "") -> None:
         event_id = "evt_" + hashlib.sha256(f"{type_}:{rec.ref}".encode()).hexdigest()[:24]
-        body = json.dumps({"id": event_id, "type": type_, "data": {
-            "provider_ref": rec.ref, "reference": rec.reference, "amount_minor": rec.amount_minor,
-            "currency": rec.currency, "reason": reason}}, sort_keys=True)
+        body = json.dumps(
+            {
+                "id": event_id,
+                "type": type_,
+                "data": {
+                    "provider_ref": rec.ref,
+                    "reference": rec.reference,
+                    "amount_minor": rec.amount_minor,
+                    "currency": rec.currency,
+                    "reason": reason,
+                },
+            },
+            sort_keys=True,
+        )
         rng = random.Random(f"{self.seed}:{event_id}")
         now = timezone.now()
         late = rng.random() < DELAY_SHARE
         first = now + timedelta(seconds=rng.randint(5, 120) if late else 0)
         SandboxOutbox.objects.create(event_id=event_id, body=body, deliver_after=first)
         if rng.random() < REPEAT_SHARE:
-            SandboxOutbox.objects.create(event_id=event_id, body=body,
-                                         deliver_after=first + timedelta(seconds=rng.randint(1, 60)))
+            SandboxOutbox.objects.create(
+                event_id=event_id, body=body, deliver_after=first + timedelta(seconds=rng.randint(1, 60))
+            )
 
     def signed_headers(self, body: bytes, at: datetime | None = None) -> dict[str, str]:
         ts = int((at or timezone.now()).timestamp())
@@ -155,7 +202,9 @@ class SandboxProvider(PaymentProvider):
         (exponential back-off). Returns how many were delivered."""
         now = now or timezone.now()
         delivered = 0
-        for row in SandboxOutbox.objects.filter(delivered_at=None, deliver_after__lte=now).order_by("deliver_after", "id"):
+        for row in SandboxOutbox.objects.filter(delivered_at=None, deliver_after__lte=now).order_by(
+            "deliver_after", "id"
+        ):
             body = row.body.encode()
             status = send(self.signed_headers(body, now), body)
             if 200 <= status < 300:
@@ -167,7 +216,9 @@ class SandboxProvider(PaymentProvider):
             row.save(update_fields=["delivered_at", "attempts", "deliver_after"])
         return delivered
 
-    def verify_and_parse(self, headers: Mapping[str, str], body: bytes, now: datetime | None = None) -> ProviderEvent:
+    def verify_and_parse(
+        self, headers: Mapping[str, str], body: bytes, now: datetime | None = None
+    ) -> ProviderEvent:
         header = next((v for k, v in headers.items() if k.lower() == HEADER.lower()), "")
         parts = [p.split("=", 1) for p in header.split(",") if "=" in p]
         ts_values = [v for k, v in parts if k.strip() == "t"]
