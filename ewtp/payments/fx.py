@@ -22,6 +22,7 @@ from ewtp.core.errors import ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Account
+from ewtp.rules.fx import ecb_rate
 
 
 class RateSource(Protocol):
@@ -78,8 +79,22 @@ SAMPLE_RATES = FixedRates(
 )
 
 
+class EcbRates:
+    """The ECB euro reference rates shipped with the rules layer (ewtp/rules/fx.py): the rate of
+    the day or the last one published before it, crossed through EUR."""
+
+    name = "ECB"
+
+    def rate(self, from_currency: str, to_currency: str, on: date) -> Decimal:
+        return ecb_rate(from_currency, to_currency, on).rate
+
+
+ECB_RATES = EcbRates()
+
+
 def default_rates() -> RateSource:
-    return SAMPLE_RATES
+    """The hub converts at ECB reference rates; SAMPLE_RATES stays for tests and offline use."""
+    return ECB_RATES
 
 
 def margin() -> Decimal:
