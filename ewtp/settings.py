@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import dj_database_url
@@ -124,7 +125,10 @@ EWTP_PAYMENTS_FEE_PERCENT = os.environ.get("EWTP_PAYMENTS_FEE_PERCENT", "2.0")
 EWTP_PAYMENTS_FEE_FIXED = {"default": "0.30", "JPY": "40", "KRW": "400", "IDR": "5000", "VND": "7500"}
 EWTP_PAYMENTS_ESCROW_HOLD_DAYS = int(os.environ.get("EWTP_PAYMENTS_ESCROW_HOLD_DAYS", "10"))
 EWTP_PAYMENTS_FX_MARGIN = os.environ.get("EWTP_PAYMENTS_FX_MARGIN", "0.005")
-EWTP_PAYMENTS_SANDBOX_SECRET = os.environ.get("EWTP_PAYMENTS_SANDBOX_SECRET", "whsec_sandbox_not_a_real_secret")
+# The sandbox provider's webhook signing secret: from the environment, else derived from the
+# hub's own secret key (itself generated into var/), so no secret lives in the repo.
+EWTP_PAYMENTS_SANDBOX_SECRET = os.environ.get("EWTP_PAYMENTS_SANDBOX_SECRET") or "whsec_" + hashlib.sha256(
+    f"sandbox-webhooks:{SECRET_KEY}".encode()).hexdigest()
 EWTP_PAYMENTS_SANDBOX_SEED = int(os.environ.get("EWTP_PAYMENTS_SANDBOX_SEED", "7"))
 EWTP_PAYMENTS_WEBHOOK_TOLERANCE_S = 300
 # signed provider webhooks carry their own replay protection instead of an Idempotency-Key
