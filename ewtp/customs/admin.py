@@ -6,38 +6,28 @@ from django import forms
 from django.contrib import admin
 
 from ewtp.accounts.services import actor_for_user
+from ewtp.core.admin import ReadOnlyAdmin
 from ewtp.core.errors import ValidationFailed
 from ewtp.customs import risk, services
 from ewtp.customs.models import Declaration, Parcel, RiskRule, TradeDocument
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(TradeDocument)
-class TradeDocumentAdmin(ReadOnly):
+class TradeDocumentAdmin(ReadOnlyAdmin):
     list_display = ("order_no", "kind", "version", "current", "app_type", "body_format", "pushed_by", "received_at")
     list_filter = ("kind", "current", "body_format")
     search_fields = ("order_no",)
 
 
 @admin.register(Parcel)
-class ParcelAdmin(ReadOnly):
+class ParcelAdmin(ReadOnlyAdmin):
     list_display = ("order_no", "jurisdiction", "status", "checks", "checked_at")
     list_filter = ("status", "jurisdiction")
     search_fields = ("order_no", "buyer_id_number")
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(ReadOnly):
+class DeclarationAdmin(ReadOnlyAdmin):
     list_display = ("number", "jurisdiction", "regime", "status", "lane", "customs_value", "tax_total", "created_at")
     list_filter = ("status", "lane", "jurisdiction")
     search_fields = ("number", "parcel__order_no")

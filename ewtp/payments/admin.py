@@ -5,36 +5,26 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from ewtp.core.admin import ReadOnlyAdmin
 from ewtp.payments.models import Account, Escrow, LedgerTransaction, Payment, Payout, Refund, WebhookEvent
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Account)
-class AccountAdmin(ReadOnly):
+class AccountAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "owner_type", "owner_id", "currency", "balance_minor", "allow_negative")
     list_filter = ("kind", "currency", "owner_type")
     search_fields = ("owner_id",)
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnly):
+class LedgerTransactionAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "reference", "corrects", "created_at")
     list_filter = ("kind",)
     search_fields = ("=reference",)
 
 
 @admin.register(Escrow)
-class EscrowAdmin(ReadOnly):
+class EscrowAdmin(ReadOnlyAdmin):
     list_display = (
         "order_ref",
         "state",
@@ -49,25 +39,25 @@ class EscrowAdmin(ReadOnly):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("order_ref", "state", "provider", "currency", "amount_minor", "created_at")
     list_filter = ("state", "provider")
     search_fields = ("=order_ref", "=provider_ref")
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnly):
+class RefundAdmin(ReadOnlyAdmin):
     list_display = ("id", "escrow", "state", "currency", "amount_minor", "created_at")
     list_filter = ("state",)
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnly):
+class PayoutAdmin(ReadOnlyAdmin):
     list_display = ("id", "seller_org_id", "state", "currency", "amount_minor", "batch", "created_at")
     list_filter = ("state", "currency")
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnly):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("provider", "event_id", "type", "received_at", "outcome")
     list_filter = ("provider", "type")
