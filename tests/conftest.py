@@ -15,9 +15,18 @@ from django.test import Client
 
 from ewtp.core.actor import Role
 
+pytest_plugins = ["tests.browser.fixtures"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 PASSWORD = "correct-horse-battery-9"
 _seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests create many users; the production hasher's cost only slows them down."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ import pytest
 from django.test import Client
 
 from ewtp.core.actor import Role
-from tests.browser.conftest import browser, page  # noqa: F401 (the Playwright fixtures, for test_browser.py)
 from tests.customs.factories import parcel
 
 

@@ -1,0 +1,29 @@
+"""After a small demo, each demo account signs in and opens every page its navigation offers."""
+
+import pytest
+
+from ewtp.accounts.models import User
+from ewtp.accounts.services import actor_for_user
+from ewtp.demo import simulate, world
+from ewtp.demo.setup import prepare_demo
+from tests.browser.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_every_role_opens_its_pages(page, refdata):
+    report = prepare_demo(progress=lambda m: None)
+    operator = actor_for_user(User.objects.get(username="operator"))
+    w = world.build(operator, seed=5, buyers=20, products_per_seller=1)
+    simulate.run_day(w, 8, seed=5)
+    for username, role, password in report.created:
+        page.context.clear_cookies()
+        sign_in(page, username, password)
+        links = page.eval_on_selector_all("header nav a", "els => els.map(e => e.getAttribute('href'))")
+        assert links, role
+        for href in links:
+            if href.startswith("/admin") or href.startswith("/api"):
+                continue
+            response = page.goto(href)
+            assert response.status < 400, (role, href, response.status)
+            assert "Server Error" not in page.content()
