@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -74,6 +75,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     # Backstop: a number too large for the database's integers cannot name an existing object.
     return error_response(NotFound("not found: a number in the request is out of range"))
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # Backstop: input the database cannot store (a NUL byte in a path, say) is the caller's error.
+    return error_response(ValidationFailed("the request contains a value the database cannot store",
+                                           code="unstorable_value"))
 
 
 @api.exception_handler(Http404)

@@ -12,10 +12,17 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from ewtp.core.actor import Role
 
 pytest_plugins = ["tests.browser.fixtures"]
+
+# In CI (CI=true) property tests run derandomized: the same cases every run, so a red build is a
+# code change, never luck. Locally they keep exploring new cases.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 PASSWORD = "correct-horse-battery-9"
 _seq = itertools.count(1)

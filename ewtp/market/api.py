@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ewtp.accounts.api_auth import actor_of
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import NotFound, ValidationFailed
-from ewtp.core.schemas import ERRORS, Input, ObjectId
+from ewtp.core.schemas import ERRORS, Input, ObjectId, QueryInput
 from ewtp.market import catalogue, sellers
 from ewtp.market.browse import SORTS, BrowseQuery, browse
 from ewtp.market.catalogue import ProductSpec, VariantSpec
@@ -21,7 +21,7 @@ router = Router(tags=["marketplace"])
 Decimal_ = Field(..., max_length=32, pattern=r"^\d{1,12}(\.\d{1,6})?$", description="decimal string")
 
 
-class BrowseIn(Schema):
+class BrowseIn(QueryInput):
     q: str = Field("", max_length=200)
     chapter: str = Field("", max_length=2, pattern=r"^(\d{2})?$")
     origin: str = Field("", max_length=2, pattern=r"^([A-Z]{2})?$")

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from ewtp.core.errors import NotFound
-from ewtp.core.schemas import ERRORS
+from ewtp.core.schemas import ERRORS, QueryInput
 from ewtp.rules.models import Country, Currency, HSCode
 from ewtp.rules.refdata import search_hs
 
@@ -38,7 +38,7 @@ class HSOut(Schema):
     description: str
 
 
-class HSQuery(Schema):
+class HSQuery(QueryInput):
     q: str = Field("", max_length=100, description="code prefix (digits) or words")
     level: int | None = Field(None, description="2, 4 or 6")
     limit: int = Field(50, ge=1, le=500)

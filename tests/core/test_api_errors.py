@@ -85,3 +85,13 @@ def test_429_rate_limit_per_caller(api_as, api, make_user):
     _shape(client.get("/accounts/me"), 429)
     assert api.get("/reference/currencies").status_code == 200  # another caller is unaffected
     cache.clear()
+
+
+@pytest.mark.parametrize("bad", ["nul\u0000byte", "lone \udb7f surrogate"])
+def test_unstorable_text_is_422_not_500(api, bad):
+    """Found by schemathesis on PostgreSQL: a NUL character reached the database."""
+    body = {"username": bad, "email": "a@b.co", "password": "long-enough-pass-1", "country": "MY"}
+    err = _shape(api.post("/accounts/buyers", raw=__import__("json").dumps(body)), 422)
+    assert "username" in err["fields"]
+    if "\x00" in bad:  # (a lone surrogate cannot even be put into a URL)
+        assert api.get("/market/products", q=bad).status_code == 422
