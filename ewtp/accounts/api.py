@@ -12,7 +12,7 @@ from ewtp.accounts.api_auth import actor_of
 from ewtp.accounts.models import ApiToken, Organisation
 from ewtp.core.actor import Role
 from ewtp.core.errors import NotFound
-from ewtp.core.permissions import require_access, require_role
+from ewtp.core.permissions import get_accessible, require_role
 from ewtp.core.schemas import ERRORS, Input, ObjectId
 
 router = Router(tags=["accounts"])
@@ -100,11 +100,7 @@ def list_organisations(request: HttpRequest):
 
 @router.get("/organisations/{org_id}", response={200: OrganisationOut, **ERRORS})
 def get_organisation(request: HttpRequest, org_id: ObjectId):
-    org = Organisation.objects.filter(pk=org_id).first()
-    if org is None:
-        raise NotFound("organisation not found")
-    require_access(actor_of(request), org)
-    return org
+    return get_accessible(actor_of(request), Organisation, "organisation", pk=org_id)
 
 
 @router.post("/organisations", response={201: OrganisationOut, **ERRORS})

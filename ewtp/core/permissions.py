@@ -54,3 +54,13 @@ def require_role(actor: Actor, roles: Iterable[str]) -> None:
     allowed = set(roles)
     if actor.role not in allowed and not actor.is_operator:
         raise Forbidden(f"this needs the role {' or '.join(sorted(allowed))}")
+
+
+def get_accessible(actor: Actor, queryset, what: str, **lookup):
+    """The object matching `lookup` that `actor` may access; 404 when it does not exist or belongs
+    to someone else (the two are indistinguishable on purpose). `queryset` may be a model."""
+    manager = getattr(queryset, "objects", queryset)
+    obj = manager.filter(**lookup).first()
+    if obj is None or not can_access(actor, obj):
+        raise NotFound(f"{what} not found")
+    return obj

@@ -7,8 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from ewtp.accounts.api_auth import actor_of
-from ewtp.core.errors import NotFound
-from ewtp.core.permissions import require_access
+from ewtp.core.permissions import get_accessible
 from ewtp.core.schemas import ERRORS, Input, ObjectId
 from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
@@ -129,11 +128,7 @@ def place(request: HttpRequest, payload: PlaceIn):
 
 @router.get("/orders/{order_id}", response={200: OrderOut, **ERRORS})
 def get_order(request: HttpRequest, order_id: ObjectId):
-    o = Order.objects.filter(pk=order_id).first()
-    if o is None:
-        raise NotFound("order not found")
-    require_access(actor_of(request), o)
-    return _order_out(o)
+    return _order_out(get_accessible(actor_of(request), Order, "order", pk=order_id))
 
 
 @router.post("/orders/{order_id}/transitions", response={200: OrderOut, **ERRORS})
@@ -143,9 +138,6 @@ def transition(request: HttpRequest, order_id: ObjectId, payload: TransitionIn):
 
 @router.get("/quotes/{quote_id}", response={200: QuoteOut, **ERRORS})
 def get_quote(request: HttpRequest, quote_id: ObjectId):
-    q = CheckoutQuote.objects.filter(pk=quote_id).first()
-    if q is None:
-        raise NotFound("quote not found")
-    require_access(actor_of(request), q)
+    q = get_accessible(actor_of(request), CheckoutQuote, "quote", pk=quote_id)
     return {"id": q.pk, "currency": q.currency, "total": str(q.total), "expires_at": q.expires_at.isoformat(),
             "consignments": q.payload["consignments"]}

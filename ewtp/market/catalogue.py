@@ -14,7 +14,7 @@ from PIL import Image, UnidentifiedImageError
 from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
-from ewtp.core.permissions import require_access
+from ewtp.core.permissions import get_accessible, require_access
 from ewtp.market.models import Product, ProductImage, SellerProfile, StockLevel, Variant, Warehouse
 from ewtp.market.search import build_document, index_product
 from ewtp.market.sellers import profile_for
@@ -115,11 +115,7 @@ def create_product(actor: Actor, org_id: int, spec: ProductSpec) -> Product:
 
 
 def get_product(actor: Actor, product_id: int) -> Product:
-    p = Product.objects.filter(pk=product_id).first()
-    if p is None:
-        raise NotFound("product not found")
-    require_access(actor, p)
-    return p
+    return get_accessible(actor, Product, "product", pk=product_id)
 
 
 def publish(actor: Actor, product_id: int) -> Product:

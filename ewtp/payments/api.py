@@ -14,7 +14,7 @@ from ewtp.accounts.api_auth import actor_of
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import NotFound, ValidationFailed
 from ewtp.core.money import Money
-from ewtp.core.permissions import require_access, require_role
+from ewtp.core.permissions import get_accessible, require_access, require_role
 from ewtp.core.schemas import ERRORS
 from ewtp.payments import escrow, queries, services, webhooks
 from ewtp.payments.models import Account, Escrow, LedgerTransaction, Payment, Payout
@@ -128,11 +128,7 @@ def payout_list(request: HttpRequest, seller_org_id: int | None = None):
 
 @router.get("/payments/{order_ref}", response={200: PaymentOut, **ERRORS})
 def payment(request: HttpRequest, order_ref: str):
-    p = Payment.objects.filter(order_ref=order_ref).first()
-    if p is None:
-        raise NotFound("Payment not found")
-    require_access(actor_of(request), p)
-    return payment_out(p)
+    return payment_out(get_accessible(actor_of(request), Payment, "payment", order_ref=order_ref))
 
 
 @router.post("/payments/{order_ref}/authorise", response={200: PaymentOut, **ERRORS})
@@ -150,11 +146,7 @@ def authorise(request: HttpRequest, order_ref: str, payload: CardIn):
 
 @router.get("/escrows/{order_ref}", response={200: EscrowOut, **ERRORS})
 def escrow_detail(request: HttpRequest, order_ref: str):
-    e = Escrow.objects.filter(order_ref=order_ref).first()
-    if e is None:
-        raise NotFound("Escrow not found")
-    require_access(actor_of(request), e)
-    return escrow_out(e)
+    return escrow_out(get_accessible(actor_of(request), Escrow, "escrow", order_ref=order_ref))
 
 
 # ---- hub operator (the marketplace calls the services in-process) ----------------------------

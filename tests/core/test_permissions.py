@@ -56,3 +56,17 @@ def test_require_role():
     require_role(operator, [Role.ANALYST])  # operators may do everything
     with pytest.raises(Forbidden):
         require_role(buyer, [Role.HUB_OPERATOR])
+
+
+def test_get_accessible_hides_others_objects(make_user):
+    from ewtp.accounts.models import Organisation
+    from ewtp.accounts.services import actor_for_user
+    from ewtp.core.permissions import get_accessible
+
+    a, b = make_user(Role.SELLER), make_user(Role.SELLER)
+    org_b = b.memberships.get().organisation_id
+    assert get_accessible(actor_for_user(b), Organisation, "organisation", pk=org_b).pk == org_b
+    with pytest.raises(NotFound):
+        get_accessible(actor_for_user(a), Organisation, "organisation", pk=org_b)
+    with pytest.raises(NotFound):
+        get_accessible(actor_for_user(a), Organisation.objects.all(), "organisation", pk=10**9)
