@@ -78,7 +78,7 @@ def create_simulated_buyers(actor: Actor | str, specs: list[tuple[str, str]]) ->
     for u in users:
         u.set_unusable_password()
     with transaction.atomic():
-        created = User.objects.bulk_create(users, batch_size=500)
+        User.objects.bulk_create(users, batch_size=500)  # ids are not returned on every database: re-read
         created = list(User.objects.filter(username__in=[u for u, _ in specs]).order_by("pk"))
         audit.record(actor, "accounts.create_simulated_buyers", object_type="accounts.user",
                      object_id=f"{created[0].pk}..{created[-1].pk}" if created else "",

@@ -17,11 +17,13 @@ from ewtp.core.errors import AppError
 from ewtp.demo.world import World
 from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
+from ewtp.market.identity import check_character
 from ewtp.market.models import Order
 from ewtp.market.payment_start import start_order_payment
 from ewtp.market.placement import place_order
 from ewtp.market.process import sync_payments
 from ewtp.payments import services as payments
+from ewtp.payments.models import Payment
 from ewtp.payments.webhooks import deliver_sandbox
 
 GOOD_CARD, DECLINED_CARD = "4242424242424242", "4000000000000002"
@@ -41,9 +43,8 @@ class DayResult:
     group_ids: list[int] = field(default_factory=list)
 
 
-def _address(buyer, rng: random.Random) -> dict:
-    country = buyer_country(buyer)
-    addr = {"name": f"Buyer {buyer.user_id}", "phone": f"+00 {rng.randint(1000000, 9999999)}",
+def _address(country: str, buyer_id: int, rng: random.Random) -> dict:
+    addr = {"name": f"Buyer {buyer_id}", "phone": f"+00 {rng.randint(1000000, 9999999)}",
             "line1": f"{rng.randint(1, 200)} Market Street", "city": CITY.get(country, "Capital"),
             "postcode": str(rng.randint(10000, 99999)), "country": country}
     if country == "CN":
@@ -51,25 +52,16 @@ def _address(buyer, rng: random.Random) -> dict:
     return addr
 
 
-_COUNTRY: dict[int, str] = {}
-
-
-def buyer_country(buyer) -> str:
-    return _COUNTRY[buyer.user_id]
-
-
 def _prc_id(rng: random.Random) -> str:
-    from ewtp.market.identity import _CHECK, _WEIGHTS
-
     body = f"330106{rng.randint(1960, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
-    return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+    return body + check_character(body)
 
 
 def run_day(world: World, n_orders: int, seed: int = 7, progress=lambda n: None) -> DayResult:
     from ewtp.accounts.models import User
 
     rng = random.Random(seed * 7919)
-    _COUNTRY.update(dict(User.objects.filter(pk__in=[b.user_id for b in world.buyers]).values_list("pk", "country")))
+    country = dict(User.objects.filter(pk__in=[b.user_id for b in world.buyers]).values_list("pk", "country"))
     result = DayResult()
     later = timezone.now() + timedelta(minutes=10)
     for _ in range(n_orders):
@@ -78,7 +70,7 @@ def run_day(world: World, n_orders: int, seed: int = 7, progress=lambda n: None)
         try:
             for v in rng.sample(world.variants, rng.choice([1, 1, 2, 2, 3])):
                 cart.set_quantity(buyer, v, rng.choice([1, 1, 1, 2]))
-            q = quote_checkout(buyer, _address(buyer, rng))
+            q = quote_checkout(buyer, _address(country[buyer.user_id], buyer.user_id, rng))
             group = place_order(buyer, q.pk)
         except AppError as err:
             result.refused[f"{err.code}:{next(iter(err.fields), '-')}"] += 1
@@ -94,12 +86,10 @@ def run_day(world: World, n_orders: int, seed: int = 7, progress=lambda n: None)
             payments.authorise_payment(buyer, order.reference, card)
         progress(1)
     deliver_sandbox(later)  # the provider's asynchronous answers: authorised / declined
-    for order in Order.objects.filter(group_id__in=result.group_ids).select_related("group"):
-        from ewtp.payments.models import Payment
-
-        state = Payment.objects.filter(order_ref=order.reference).values_list("state", flat=True).first()
+    refs = Order.objects.filter(group_id__in=result.group_ids).values("reference")
+    for ref, state in Payment.objects.filter(order_ref__in=refs).order_by("pk").values_list("order_ref", "state"):
         if state == Payment.AUTHORISED:
-            payments.capture_payment(SYSTEM, order.reference)
+            payments.capture_payment(SYSTEM, ref)
         elif state == Payment.DECLINED:
             result.declined += 1
     deliver_sandbox(later + timedelta(minutes=10))  # captured -> escrow

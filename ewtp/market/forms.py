@@ -34,3 +34,14 @@ class ProductForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class AddressForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=100)
+    phone = forms.CharField(label=_("Telephone"), max_length=30)
+    line1 = forms.CharField(label=_("Address"), max_length=200)
+    city = forms.CharField(label=_("City"), max_length=100)
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices)
+    id_name = forms.CharField(label=_("Name on ID (China only)"), max_length=100, required=False)
+    id_number = forms.CharField(label=_("ID number (China only)"), max_length=18, required=False)

@@ -11,11 +11,14 @@ _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"
 
 
+def check_character(body: str) -> str:
+    """The 18th character for a 17-digit body."""
+    return _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
 def is_prc_id_number(value: str) -> bool:
     v = (value or "").strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", v):
-        return False
-    return _CHECK[sum(int(d) * w for d, w in zip(v[:17], _WEIGHTS, strict=True)) % 11] == v[17]
+    return re.fullmatch(r"\d{17}[\dX]", v) is not None and check_character(v[:17]) == v[17]
 
 
 def mask(value: str) -> str:

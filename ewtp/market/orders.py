@@ -3,6 +3,8 @@ with 409 and changes nothing; each allowed one is one transaction with an audit 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import F
 
@@ -60,8 +62,6 @@ def _refund_payment(actor: Actor, order: Order) -> None:
 
 def _cbec_value(order: Order):
     """The CNY this order counts against the buyer's annual CBEC limit (the engine's threshold value)."""
-    from decimal import Decimal
-
     engine = order.snapshot.get("engine", {})
     if engine.get("destination") != "CN" or not str(engine.get("regime", {}).get("code", "")).startswith("CN-CBEC"):
         return None

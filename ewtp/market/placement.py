@@ -54,7 +54,8 @@ def _reserve(needed: dict[int, int]) -> tuple[list[StockLevel], list[tuple[int, 
     if short:
         raise Conflict("not enough stock for some items: " + ", ".join(f"variant {v}" for v in short),
                        code="out_of_stock", fields={"cart": [f"variant {v} is out of stock" for v in short]})
-    return [lv for lv in levels if any(p[1] is lv for p in picks)], picks
+    picked = {id(lv) for _, lv, _ in picks}
+    return [lv for lv in levels if id(lv) in picked], picks
 
 
 def place_order(actor: Actor, quote_id: int) -> OrderGroup:

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
+from ewtp.payments.fx import margin as fx_margin  # the hub's one published margin
 from ewtp.rules.fx import ecb_rate
 
-
-def fx_margin() -> Decimal:
-    return Decimal(str(getattr(settings, "EWTP_PAYMENTS_FX_MARGIN", "0.005")))
+__all__ = ["BuyerRate", "buyer_rate", "fx_margin", "rate_lookup"]
 
 
 @dataclass(frozen=True)

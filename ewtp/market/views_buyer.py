@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from ewtp.accounts.forms import country_choices
 from ewtp.core.actor import Role
 from ewtp.core.errors import AppError
 from ewtp.core.permissions import require_access
 from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
+from ewtp.market.forms import AddressForm
 from ewtp.market.models import CheckoutQuote, Order, OrderGroup
 from ewtp.market.payment_start import start_order_payment
 from ewtp.market.placement import place_order
 from ewtp.web.access import page_actor, role_required
 from ewtp.web.forms import apply_errors
-
-
-class AddressForm(forms.Form):
-    name = forms.CharField(label=_lazy("Full name"), max_length=100)
-    phone = forms.CharField(label=_lazy("Telephone"), max_length=30)
-    line1 = forms.CharField(label=_lazy("Address"), max_length=200)
-    city = forms.CharField(label=_lazy("City"), max_length=100)
-    postcode = forms.CharField(label=_lazy("Postcode"), max_length=20, required=False)
-    country = forms.ChoiceField(label=_lazy("Country"), choices=country_choices)
-    id_name = forms.CharField(label=_lazy("Name on ID (China only)"), max_length=100, required=False)
-    id_number = forms.CharField(label=_lazy("ID number (China only)"), max_length=18, required=False)
 
 
 @require_POST
