@@ -32,7 +32,19 @@ def actor_for_user(user: User) -> Actor:
                  label=user.username)
 
 
-def _check_new_user(username: str, email: str, password: str, country: str) -> None:
+def generate_password(username: str, email: str) -> str:
+    """A random password that passes the validators: a random string can still be "too similar"
+    to a long username by character overlap, so draw again until it is not."""
+    while True:
+        password = secrets.token_urlsafe(16)
+        try:
+            validate_password(password, User(username=username, email=email))
+            return password
+        except DjangoValidationError:
+            continue
+
+
+def _check_new_user(username: str, email: str, password: str | None, country: str) -> None:
     errors: dict[str, list[str]] = {}
     if not username or len(username) > 150:
         errors["username"] = ["required, at most 150 characters"]
@@ -42,17 +54,18 @@ def _check_new_user(username: str, email: str, password: str, country: str) -> N
         validate_email(email)
     except DjangoValidationError:
         errors["email"] = ["not a valid e-mail address"]
-    try:
-        validate_password(password, User(username=username, email=email))
-    except DjangoValidationError as exc:
-        errors["password"] = list(exc.messages)
+    if password is not None:  # None: an account that never signs in (unusable password)
+        try:
+            validate_password(password, User(username=username, email=email))
+        except DjangoValidationError as exc:
+            errors["password"] = list(exc.messages)
     if country and not is_country(country):
         errors["country"] = [f"unknown country code {country!r}"]
     if errors:
         raise ValidationFailed("the account details are not valid", fields=errors)
 
 
-def create_user(actor: Actor | str, *, username: str, email: str, password: str, role: str,
+def create_user(actor: Actor | str, *, username: str, email: str, password: str | None, role: str,
                 country: str = "", jurisdiction: str = "", organisation: Organisation | None = None,
                 org_role: str = Membership.STAFF) -> User:
     if role not in Role.ALL:

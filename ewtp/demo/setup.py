@@ -6,7 +6,6 @@ accounts (and says so) unless asked to reset their passwords.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -14,8 +13,9 @@ from django.core.management import call_command
 from django.db import transaction
 
 from ewtp.accounts.models import Organisation, User
-from ewtp.accounts.services import actor_for_user, create_user, issue_token
+from ewtp.accounts.services import actor_for_user, create_user, generate_password, issue_token
 from ewtp.core.actor import Role
+from ewtp.logistics.network import load_network
 from ewtp.rules.models import HSCode
 from ewtp.rules.refdata import load_reference_data
 
@@ -56,11 +56,13 @@ def prepare_demo(*, reset_passwords: bool = False, progress: Callable[[str], Non
     if not HSCode.objects.exists():
         progress("loading reference data …")
         load_reference_data()
+    progress("loading the hub network and rates …")
+    load_network()  # idempotent: a second `ewtp demo` changes nothing
     report = DemoReport()
     with transaction.atomic():
         for username, role, jurisdiction, org_spec in DEMO_ACCOUNTS:
             existing = User.objects.filter(username=username).first()
-            password = secrets.token_urlsafe(12)
+            password = generate_password(username, f"{username}@demo.ewtp.invalid")
             if existing is not None:
                 if reset_passwords:
                     existing.set_password(password)
