@@ -7,7 +7,6 @@ Errors are AppErrors, which ewtp.cli.main prints as one line with exit status 1.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ewtp.config import setup_django
 from ewtp.core.errors import BadRequest, ValidationFailed
 
 app = typer.Typer(add_completion=False)
@@ -23,12 +23,6 @@ app.add_typer(rules_app, name="rules")
 console = Console(soft_wrap=True)
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings")
-    import django
-
-    django.setup()
-
 
 @app.command("quote")
 def quote_cmd(
@@ -36,7 +30,7 @@ def quote_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print the engine's JSON answer")] = False,
 ) -> None:
     """Quote duty and import tax for the basket in FILE."""
-    _django()
+    setup_django()
     from ewtp.rules.engine import quote
 
     try:
@@ -74,7 +68,7 @@ def quote_cmd(
 @rules_app.command("validate")
 def validate() -> None:
     """Check every rule pack and tariff file: schema, overlapping dates, missing sources."""
-    _django()
+    setup_django()
     from ewtp.rules.packs import validate_all
     from ewtp.rules.tariffs.check import check_tariffs
 

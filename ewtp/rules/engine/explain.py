@@ -33,30 +33,42 @@ def overrides(f, duty_lines: np.ndarray) -> list[str]:
     """Where each ad valorem duty rate came from (lines that pay it), and every rate given on a line."""
     out = []
     raw = f.raw
+    has = (raw.duty_has.tolist(), raw.vat_has.tolist(), raw.exc_has.tolist())
+    given_any = [True in h for h in has]
+    paying = duty_lines.tolist()
     for i in range(f.n):
-        given = [(n, v) for n, has, v in (("duty", raw.duty_has[i], raw.duty_over[i]),
-                                          ("VAT/GST", raw.vat_has[i], raw.vat_over[i]),
-                                          ("excise/consumption tax", raw.exc_has[i], raw.exc_over[i])) if has]
-        for name, v in given:
-            out.append(f"Line {i + 1}: the {name} rate {pct(v)} given on the line (binding ruling or the operator's "
-                       f"classification) overrides the rule pack.")
+        for name, h, v, any_given in (("duty", has[0], raw.duty_over, given_any[0]),
+                                      ("VAT/GST", has[1], raw.vat_over, given_any[1]),
+                                      ("excise/consumption tax", has[2], raw.exc_over, given_any[2])):
+            if any_given and h[i]:
+                out.append(f"Line {i + 1}: the {name} rate {pct(v[i])} given on the line (binding ruling or the "
+                           f"operator's classification) overrides the rule pack.")
         t = f.tariff[i] if f.tariff else None
-        if t is not None and not raw.duty_has[i] and duty_lines[i]:
+        if t is not None and not has[0][i] and paying[i]:
             out.append(f"Line {i + 1}: HS {raw.hs[i]} duty rate {pct(f.dr[i])} from {t.source}"
                        f"{' (' + t.note + ')' if t.note else ''}.")
     return out
 
 
 def closing(f) -> list[str]:
-    return [statement(f.pack)]
+    k = ("closing",)
+    said = f.pack.memo.get(k)
+    if said is None:  # the same sentence for every quote of the pack
+        said = f.pack.remember(k, statement(f.pack))
+    return [said]
 
 
 def refuse_restricted(pack, on: date, hs: list[str], origins: list[str]) -> None:
     """A prohibited or restricted good for this destination: refuse, naming the rule."""
-    for r in pack.restrictions_at(on):
+    tests = pack.memo.get(("restriction tests", on))
+    if tests is None:  # (rule, HS prefixes, origins) per restriction in force, once per pack and date
+        tests = pack.remember(("restriction tests", on), tuple(
+            (r, tuple(r.params.get("hs") or ()), frozenset(r.params.get("origins") or ()))
+            for r in pack.restrictions_at(on)))
+    for r, prefixes, banned in tests:
         for i, (code, origin) in enumerate(zip(hs, origins, strict=True)):
-            hit_hs = any(code.startswith(p) for p in r.params.get("hs", [])) if r.params.get("hs") else None
-            hit_origin = origin in r.params.get("origins", []) if r.params.get("origins") else None
+            hit_hs = code.startswith(prefixes) if prefixes else None
+            hit_origin = origin in banned if banned else None
             if (hit_hs is None or hit_hs) and (hit_origin is None or hit_origin) and (
                     hit_hs is not None or hit_origin is not None):
                 field = f"lines.{i}.hs_code" if hit_hs else f"lines.{i}.origin"

@@ -16,8 +16,10 @@ from decimal import Decimal
 import numpy as np
 
 from ewtp.rules import fx as ecb
+from ewtp.rules.engine.ops import any_
+from ewtp.rules.engine.plan import plan_for
 from ewtp.rules.packs import Pack, Rule
-from ewtp.rules.tariffs import TariffLine, lookup
+from ewtp.rules.tariffs import TariffLine
 
 
 @dataclass
@@ -90,15 +92,7 @@ class Frame:
     tariff: list[TariffLine | None]  # scalar engine only: where each duty rate came from
     fx_used: list[ecb.Rate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def dest_currency(pack: Pack, country: str, on: date) -> str:
-    if pack.currency:
-        return pack.currency
-    from ewtp.rules.refdata import country_table
-
-    r = pack.at(f"currency.{country}", on)
-    return r.params["currency"] if r else country_table()[country]["currency"]
+    any_excise: bool = False  # excise.any(), asked by several kernels
 
 
 def rate_of(base: str, quote: str, on: date, given: dict[tuple[str, str], Decimal], used: list) -> Decimal:
@@ -116,25 +110,10 @@ def rate_of(base: str, quote: str, on: date, given: dict[tuple[str, str], Decima
     return r.rate
 
 
-def by_hs(params: dict, hs: str, default: Decimal) -> Decimal:
-    table = params.get("by_hs") or {}
-    for k in (hs[:6], hs[:4], hs[:2]):
-        if k in table:
-            return Decimal(table[k])
-    return default
-
-
-def tax_rule(pack: Pack, country: str, on: date, key: str | None) -> Rule | None:
-    if key is None:
-        return None
-    return pack.need(key.replace("{country}", country), on)
-
-
 def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None, threshold_ccy: str | None,
             ct_rule: Rule | None = None, want_tariff: bool = False) -> Frame:
-    from ewtp.core.currencies import get_currency, is_currency
-
-    dest = dest_currency(pack, country, on)
+    plan = plan_for(pack, country, on, tax_key)
+    dest = plan.dest
     nq, n = len(raw.currency), len(raw.q)
     used: list[ecb.Rate] = []
     cache: dict[tuple[str, str], Decimal] = {}
@@ -148,84 +127,63 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
             if k not in cache:
                 cache[k] = rate_of(str(c), target, on, raw.fx_given, used)
             vals.append(x.c(cache[k]))
-        return np.array(vals, dtype=object if x.exact else float)[ccy_inv]
+        return x.col(vals)[ccy_inv]
 
     rate_d = per_quote(dest)
     rate_t = per_quote(threshold_ccy) if threshold_ccy and threshold_ccy != dest else rate_d
-    eur_d = np.array([x.c(rate_of("EUR", dest, on, raw.fx_given, used))] * nq, dtype=object if x.exact else float) \
-        if threshold_ccy == "EUR" else rate_d
-    # per-line rates: look up each distinct HS code once
-    if raw.hs_int is not None:
+    eur_d = x.col([x.c(rate_of("EUR", dest, on, raw.fx_given, used))] * nq) if threshold_ccy == "EUR" else rate_d
+    if plan.tax_key and plan.trule is None:
+        pack.need(plan.tax_key, on)  # raises: no VAT/GST rule in force on the date
+    base_v = plan.base_v
+    if x.exact:  # one quote of a few lines: each line straight from the plan's memo
+        hs_l = raw.hs.tolist()
+        vr = x.col([plan.vat_rate(c) for c in hs_l])
+        duties = [plan.duty_rate(h + o, on) for h, o in zip(hs_l, raw.origin.tolist(), strict=True)]
+        dr = x.col([x.c(d[0]) for d in duties])
+        dr_known = np.array([d[1] for d in duties], dtype=bool)
+        tariff = [d[2] for d in duties] if want_tariff else []
+    else:  # many lines: look up each distinct HS code, and (code, origin) for duty, once
         icodes, inv = np.unique(raw.hs_int, return_inverse=True)
-        codes = [f"{c:06d}" for c in icodes.tolist()]
-    else:
-        codes, inv = x.uniq(raw.hs)
-    trule = tax_rule(pack, country, on, tax_key)
-    base_v = Decimal(trule.params.get("rate", "0")) if trule else Decimal(0)
-    v_by_code = [by_hs(trule.params, c, base_v) if trule else Decimal(0) for c in codes]
-    sub = (trule.params.get("by_subdivision") or {}) if trule else {}
-    vr = np.array([x.c(v) for v in v_by_code], dtype=object if x.exact else float)[inv]
-    if sub:
-        qrate = np.array([x.c(sub.get(s, base_v)) for s in raw.subdivision], dtype=object if x.exact else float)
-        vr = qrate[raw.q]
-    if raw.vat_has.any():
-        vr = np.where(raw.vat_has, raw.vat_over, vr)
-    # tariff: the origin matters only for preferences, so look up per distinct (code, origin)
-    duty_rule = pack.at("duty", on)
-    pref_origins = set(duty_rule.params.get("preferential_origins", [])) if duty_rule else set()
-    if raw.hs_int is not None and raw.origin_int is not None:
+        vr = x.col([plan.vat_rate(f"{c:06d}") for c in icodes.tolist()])[inv]
         ikeys, kinv = np.unique(raw.hs_int * 16384 + raw.origin_int, return_inverse=True)
         ukeys = [f"{k // 16384:06d}{chr((k % 16384) // 128)}{chr(k % 128)}" for k in ikeys.tolist()]
-    else:
-        ukeys, kinv = x.uniq(np.array([h + o for h, o in zip(raw.hs.tolist(), raw.origin.tolist(), strict=True)]))
-    lines_by_key = [lookup(pack.code, k[:6], on) for k in ukeys]
-    rates, known = [], []
-    for k, ln in zip(ukeys, lines_by_key, strict=True):
-        origin = k[6:]
-        if origin in pref_origins:
-            rates.append(x.c(0))
-            known.append(True)
-        elif ln is not None and ln.rate is not None:
-            rates.append(x.c(ln.pref.get(origin, ln.rate)))
-            known.append(True)
-        else:
-            rates.append(x.c(0))
-            known.append(False)
-    dr = np.array(rates, dtype=object if x.exact else float)[kinv]
-    dr_known = np.array(known, dtype=bool)[kinv] | raw.duty_has
-    if raw.duty_has.any():
+        duties = [plan.duty_rate(k, on) for k in ukeys]
+        dr = x.col([x.c(d[0]) for d in duties])[kinv]
+        dr_known = np.array([d[1] for d in duties], dtype=bool)[kinv]
+        tariff = [duties[i][2] for i in kinv] if want_tariff else []
+    if plan.sub:
+        qrate = x.col([x.c(plan.sub.get(s, base_v)) for s in raw.subdivision])
+        vr = qrate[raw.q]
+    if any_(raw.vat_has):
+        vr = np.where(raw.vat_has, raw.vat_over, vr)
+    dr_known |= raw.duty_has
+    if any_(raw.duty_has):
         dr = np.where(raw.duty_has, raw.duty_over, dr)
-    tariff = [lines_by_key[i] for i in kinv] if want_tariff else []
     # values: strip included tax, convert, spread shipping by value (multiply before dividing)
     one = x.c(1)
     gross = raw.qty * raw.price
-    any_pit = raw.pit.any()
+    any_pit = any_(raw.pit)
     g_src = np.where(raw.pit[raw.q], gross / (one + vr), gross) if any_pit else gross
     ship_src = raw.shipping + raw.insurance
     if any_pit:
         ship_src = np.where(raw.pit, ship_src / (one + x.c(base_v)), ship_src)
-    rd_line = rate_d[raw.q]
-    g = g_src * rd_line
+    # per quote -> per line: one quote's values broadcast, many are gathered
+    per_line = (lambda a: a) if nq == 1 else (lambda a: a[raw.q])
+    g = g_src * per_line(rate_d)
     ship = ship_src * rate_d
     gsum = x.qsum(g)
-    s = ship[raw.q] * g / gsum[raw.q]
+    s = per_line(ship) * g / per_line(gsum)
     unit = g / raw.qty
-    cr = np.where(raw.exc_has, raw.exc_over, x.full(n, 0)) if raw.exc_has.any() else x.full(n, 0)
+    any_exc = any_(raw.exc_has)
+    cr = np.where(raw.exc_has, raw.exc_over, x.full(n, 0)) if any_exc else x.full(n, 0)
     if ct_rule is not None:
         for item in ct_rule.params.get("items", []):
             p = item["hs"]
             hit = ((raw.hs_int // 10 ** (6 - len(p))) == int(p) if raw.hs_int is not None
                    else np.char.startswith(raw.hs.astype(str), p)) & ~raw.exc_has
-            if hit.any():
+            if any_(hit):
                 hit &= ~x.lt(unit, x.c(item["min_unit"]), per_line=True)
                 cr = np.where(hit, x.c(item["rate"]), cr)
-    excise = raw.exc_has & np.asarray(raw.exc_over > 0, dtype=bool) if raw.exc_has.any() else raw.exc_has
-    minor = get_currency(dest).minor_unit if is_currency(dest) else int(_withdrawn_minor(pack, country, on))
-    return Frame(pack, on, country, dest, minor, raw, nq, n, rate_d, rate_t, eur_d, ship,
-                 g_src, g, unit, s, dr, dr_known, vr, cr, excise, tariff, used)
-
-
-def _withdrawn_minor(pack: Pack, country: str, on: date) -> int:
-    """Minor unit of a currency no longer in ISO 4217's current list (e.g. BGN before the euro)."""
-    r = pack.at(f"currency.{country}", on)
-    return int(r.params.get("minor_unit", 2)) if r else 2
+    excise = raw.exc_has & np.asarray(raw.exc_over > 0, dtype=bool) if any_exc else raw.exc_has
+    return Frame(pack, on, country, dest, plan.minor, raw, nq, n, rate_d, rate_t, eur_d, ship,
+                 g_src, g, unit, s, dr, dr_known, vr, cr, excise, tariff, used, any_excise=any_(excise))

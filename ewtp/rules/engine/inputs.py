@@ -3,14 +3,13 @@ once as ValidationFailed with dotted field names (`lines.0.quantity`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import ValidationFailed
-from ewtp.rules.refdata import is_country, is_hs_subheading
+from ewtp.rules.refdata import country_table, hs_table
 
 MODES = ("post", "courier", "air", "sea", "road")
 INCOTERMS = ("DDP", "DAP")
@@ -18,12 +17,13 @@ REGISTRATIONS = ("EU-IOSS", "GB-VAT", "AU-GST", "NZ-GST", "SG-OVR", "MY-LVG", "N
 MAX_LINES = 500
 TOP = {"date", "destination", "ship_from", "mode", "incoterm", "currency", "prices_include_tax", "shipping",
        "insurance", "seller", "buyer", "lines", "fx"}
+DESTINATION, SELLER, BUYER, FX = ({"country", "subdivision"}, {"country", "registrations"},
+                                 {"id", "cbec_used_this_year"}, {"from", "to", "rate"})
 LINE = {"hs_code", "description", "origin", "quantity", "unit_price", "unit_weight_kg", "duty_rate", "vat_rate",
         "excise_rate"}
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     hs_code: str
     description: str
     origin: str
@@ -35,15 +35,13 @@ class Line:
     excise_rate: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class FxGiven:
+class FxGiven(NamedTuple):
     base: str
     quote: str
     rate: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class QuoteInput:
+class QuoteInput(NamedTuple):
     date: date
     country: str
     subdivision: str
@@ -75,7 +73,10 @@ class _Errors:
             raise ValidationFailed(f"invalid quote request — {summary}", fields=self.fields)
 
 
-def _decimal(v: Any, name: str, err: _Errors, *, minimum: Decimal | None = Decimal(0), strict_min: bool = False,
+ZERO, ONE, TEN = Decimal(0), Decimal(1), Decimal(10)
+
+
+def _decimal(v: Any, name: str, err: _Errors, *, minimum: Decimal | None = ZERO, strict_min: bool = False,
              below: Decimal | None = None, optional: bool = False) -> Decimal | None:
     if v is None and optional:
         return None
@@ -116,7 +117,7 @@ def _str(v: Any, name: str, err: _Errors, *, optional: bool = False, maxlen: int
 
 def _country(v: Any, name: str, err: _Errors) -> str:
     s = _str(v, name, err, maxlen=2)
-    if s and not is_country(s.upper()):
+    if s and s.upper() not in country_table():
         err.add(name, f"unknown country code {s!r} (ISO 3166-1 alpha-2 expected)")
         return ""
     return s.upper()
@@ -126,8 +127,9 @@ def _obj(v: Any, name: str, err: _Errors, allowed: set[str]) -> dict:
     if not isinstance(v, dict):
         err.add(name, "must be an object")
         return {}
-    for k in sorted(set(v) - allowed):
-        err.add(f"{name}.{k}", "unknown field")
+    if not v.keys() <= allowed:
+        for k in sorted(set(v) - allowed):
+            err.add(f"{name}.{k}", "unknown field")
     return v
 
 
@@ -140,46 +142,60 @@ def _hs(v: Any, name: str, err: _Errors) -> str:
     if not s.isdigit() or len(s) < 6:
         err.add(name, f"not an HS subheading: {v!r} (6 digits expected, e.g. \"610910\")")
         return ""
-    if not is_hs_subheading(s[:6]):
+    entry = hs_table().get(s[:6])
+    if entry is None or entry.level != 6:
         err.add(name, f"unknown HS code {s[:6]!r}: not an HS 2022 subheading")
         return ""
     return s[:6]
 
 
+_NAMES: dict[int, dict[str, str]] = {}
+
+
+def _line_names(i: int) -> dict[str, str]:
+    """"lines.i.<field>" for every field, made once per line number (a request has at most MAX_LINES)."""
+    names = _NAMES.get(i)
+    if names is None:
+        names = _NAMES[i] = {k: f"lines.{i}.{k}" for k in LINE}
+    return names
+
+
 def _line(v: Any, i: int, err: _Errors) -> Line | None:
-    p = f"lines.{i}"
-    d = _obj(v, p, err, LINE)
+    nm = _line_names(i)
+    d = _obj(v, f"lines.{i}", err, LINE)
     if not d:
         return None
     qty = d.get("quantity")
     if isinstance(qty, bool) or not isinstance(qty, int):
-        err.add(f"{p}.quantity", "must be a whole number")
+        err.add(nm["quantity"], "must be a whole number")
         qty = 0
     elif qty <= 0:
-        err.add(f"{p}.quantity", "must be at least 1")
+        err.add(nm["quantity"], "must be at least 1")
     elif qty > 1_000_000:
-        err.add(f"{p}.quantity", "at most 1000000")
-    one = Decimal(1)
-    line = Line(
-        _hs(d.get("hs_code"), f"{p}.hs_code", err),
-        _str(d.get("description", ""), f"{p}.description", err, optional=True),
-        _country(d.get("origin"), f"{p}.origin", err),
+        err.add(nm["quantity"], "at most 1000000")
+    get = d.get
+    # absent optional figures (the usual case) skip the call
+    weight, duty, vat, excise = get("unit_weight_kg"), get("duty_rate"), get("vat_rate"), get("excise_rate")
+    return Line(
+        _hs(get("hs_code"), nm["hs_code"], err),
+        _str(get("description", ""), nm["description"], err, optional=True),
+        _country(get("origin"), nm["origin"], err),
         qty,
-        _decimal(d.get("unit_price"), f"{p}.unit_price", err, strict_min=True) or Decimal(0),
-        _decimal(d.get("unit_weight_kg"), f"{p}.unit_weight_kg", err, optional=True),
-        _decimal(d.get("duty_rate"), f"{p}.duty_rate", err, optional=True, below=Decimal(10)),
-        _decimal(d.get("vat_rate"), f"{p}.vat_rate", err, optional=True, below=one),
-        _decimal(d.get("excise_rate"), f"{p}.excise_rate", err, optional=True, below=one),
+        _decimal(get("unit_price"), nm["unit_price"], err, strict_min=True) or ZERO,
+        None if weight is None else _decimal(weight, nm["unit_weight_kg"], err),
+        None if duty is None else _decimal(duty, nm["duty_rate"], err, below=TEN),
+        None if vat is None else _decimal(vat, nm["vat_rate"], err, below=ONE),
+        None if excise is None else _decimal(excise, nm["excise_rate"], err, below=ONE),
     )
-    return line
 
 
 def parse(data: Any) -> QuoteInput:
     err = _Errors()
     if not isinstance(data, dict):
         raise ValidationFailed.field("body", "must be a JSON object")
-    for k in sorted(set(data) - TOP):
-        err.add(k, "unknown field")
+    if not data.keys() <= TOP:
+        for k in sorted(set(data) - TOP):
+            err.add(k, "unknown field")
     day = None
     raw_date = data.get("date")
     try:
@@ -188,7 +204,7 @@ def parse(data: Any) -> QuoteInput:
         day = None
     if day is None:
         err.add("date", "must be a date YYYY-MM-DD")
-    dest = _obj(data.get("destination"), "destination", err, {"country", "subdivision"})
+    dest = _obj(data.get("destination"), "destination", err, DESTINATION)
     country = _country(dest.get("country"), "destination.country", err) if dest else ""
     subdivision = _str(dest.get("subdivision", ""), "destination.subdivision", err, optional=True, maxlen=6).upper()
     ship_from = _country(data.get("ship_from"), "ship_from", err)
@@ -206,7 +222,7 @@ def parse(data: Any) -> QuoteInput:
         err.add("prices_include_tax", "must be true or false")
     shipping = _decimal(data.get("shipping", "0"), "shipping", err)
     insurance = _decimal(data.get("insurance", "0"), "insurance", err)
-    seller = _obj(data.get("seller", {}), "seller", err, {"country", "registrations"})
+    seller = _obj(data.get("seller", {}), "seller", err, SELLER)
     seller_country = _country(seller.get("country"), "seller.country", err) if seller.get("country") else ""
     regs = seller.get("registrations", []) if seller else []
     if not isinstance(regs, list):
@@ -215,7 +231,7 @@ def parse(data: Any) -> QuoteInput:
     for j, r in enumerate(regs):
         if r not in REGISTRATIONS:
             err.add(f"seller.registrations.{j}", f"unknown registration {r!r}; one of {', '.join(REGISTRATIONS)}")
-    buyer = _obj(data.get("buyer", {}), "buyer", err, {"id", "cbec_used_this_year"})
+    buyer = _obj(data.get("buyer", {}), "buyer", err, BUYER)
     buyer_id = _str(buyer.get("id", ""), "buyer.id", err, optional=True)
     used = _decimal(buyer.get("cbec_used_this_year", "0"), "buyer.cbec_used_this_year", err) if buyer else Decimal(0)
     raw_lines = data.get("lines")
@@ -232,7 +248,7 @@ def parse(data: Any) -> QuoteInput:
         err.add("fx", "must be a list")
         raw_fx = []
     for j, f in enumerate(raw_fx[:20]):
-        fo = _obj(f, f"fx.{j}", err, {"from", "to", "rate"})
+        fo = _obj(f, f"fx.{j}", err, FX)
         if not fo:
             continue
         a = _str(fo.get("from"), f"fx.{j}.from", err, maxlen=3).upper()

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
+from ewtp.rules.engine.ops import all_, any_, const
 from ewtp.rules.packs import Rule
 
 
@@ -43,10 +44,14 @@ class KernelOut:
 
 
 def line_mask(f, qmask: np.ndarray) -> np.ndarray:
+    if f.nq == 1:
+        return const(bool(qmask[0]), f.n)
     return np.asarray(qmask, dtype=bool)[f.raw.q]
 
 
 def any_per_quote(f, lmask: np.ndarray) -> np.ndarray:
+    if f.nq == 1:
+        return const(any_(np.asarray(lmask, dtype=bool)))
     return np.bincount(f.raw.q, weights=np.asarray(lmask, dtype=float), minlength=f.nq) > 0
 
 
@@ -64,8 +69,10 @@ def prefixed(f, prefixes: list[str]) -> np.ndarray:
 
 
 def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
-    if mask.all():
+    if all_(mask):
         return a
+    if not any_(mask):
+        return x.full(len(mask), 0)
     return np.where(mask, a, x.full(len(mask), 0))
 
 
@@ -93,11 +100,13 @@ class Border:
 def border(x, f, mask: np.ndarray, cif: bool, extra_duty: np.ndarray | None = None) -> Border:
     """cv = goods (+ shipping and insurance when CIF); duty = cv x rate; excise on cv + duty;
     tax on cv + duty + excise (+ shipping and insurance when the customs value excluded them)."""
+    if not any_(mask):  # nothing at the border (a low-value quote): every column is masked to zero
+        return Border(*(x.full(f.n, 0) for _ in range(5)))
     cv = f.g + f.s if cif else f.g
     duty = masked(x, mask, cv * f.dr)
     if extra_duty is not None:
         duty = duty + masked(x, mask, extra_duty)
-    excise = masked(x, mask & f.excise, (cv + duty) * f.cr)
+    excise = masked(x, mask & f.excise, (cv + duty) * f.cr) if f.any_excise else x.full(f.n, 0)
     tb = cv + duty + excise + (x.full(f.n, 0) if cif else f.s)
     tax = masked(x, mask, tb * f.vr)
     return Border(masked(x, mask, cv), duty, excise, masked(x, mask, tb), tax)
@@ -107,7 +116,7 @@ def std_charges(x, f, b: Border, mask: np.ndarray, checkout: np.ndarray, duty_ru
                 tax_name: str, duty_name: str = "Customs duty") -> list[ChargeCol]:
     over_d = f.raw.duty_has
     cols = [ChargeCol("duty", duty_name, duty_rule, b.duty, b.cv, f.dr, mask, checkout, override=over_d)]
-    if f.excise.any():
+    if f.any_excise:
         cols.append(ChargeCol("tax", "Excise", tax_rule, b.excise, b.cv + b.duty, f.cr,
                               mask & f.excise, checkout, override=f.raw.exc_has))
     cols.append(ChargeCol("tax", tax_name, tax_rule, b.tax, b.tb, f.vr, mask, checkout, override=f.raw.vat_has))
@@ -115,4 +124,4 @@ def std_charges(x, f, b: Border, mask: np.ndarray, checkout: np.ndarray, duty_ru
 
 
 def ddp_lines(f) -> np.ndarray:
-    return np.asarray(f.raw.ddp, dtype=bool)[f.raw.q]
+    return line_mask(f, f.raw.ddp)

@@ -12,6 +12,8 @@ the Decimal side exact, kernels multiply first and divide last.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import add
 
 import numpy as np
 
@@ -23,10 +25,44 @@ AMBIG = 1e-11  # closer than this (relative) but not a tie: decide exactly inste
 _CONST: dict = {}
 
 
+SMALL = 16  # arrays up to this length are the scalar engine's: plain Python beats NumPy's call overhead
+
+
+def any_(a: np.ndarray) -> bool:
+    """`a.any()` for a bool array, without NumPy's reduction overhead on a quote's few lines."""
+    return True in a.tolist() if len(a) <= SMALL else bool(a.any())
+
+
+def all_(a: np.ndarray) -> bool:
+    return False not in a.tolist() if len(a) <= SMALL else bool(a.all())
+
+
+_CONSTS: dict = {}
+
+
+def const(v, n: int = 1, exact: bool = False) -> np.ndarray:
+    """A read-only array of n copies of v (a Decimal constant when `exact`), made once: a quote's
+    per-quote columns, absent overrides and zero columns are the same few values each time, and
+    read-only means no kernel can change them for the next quote. Bounded."""
+    k = (type(v), str(v) if isinstance(v, Decimal) else v, n, exact)  # str: Decimal("0.10") == Decimal("0.1")
+    a = _CONSTS.get(k)
+    if a is None:
+        if exact:
+            a = np.empty(n, dtype=object)
+            a.fill(DecOps.c(v))
+        else:
+            a = np.array([v] * n)
+        a.flags.writeable = False
+        if len(_CONSTS) >= 4096:
+            _CONSTS.clear()
+        _CONSTS[k] = a
+    return a
+
+
 def uniq_small(a) -> tuple[list, np.ndarray]:
     """np.unique(..., return_inverse=True) for a handful of values, without its overhead."""
     seen: dict = {}
-    inv = [seen.setdefault(v, len(seen)) for v in a.tolist()]
+    inv = [seen.setdefault(v, len(seen)) for v in (a if isinstance(a, list) else a.tolist())]
     return list(seen), np.array(inv, dtype=np.int64)
 
 
@@ -47,24 +83,38 @@ class DecOps:
         return d
 
     def full(self, n: int, v) -> np.ndarray:
-        a = np.empty(n, dtype=object)
-        a.fill(self.c(v))
+        return const(v, n, exact=True)  # read-only: every caller only reads it
+
+    @staticmethod
+    def col(values: list) -> np.ndarray:
+        """Object array of a few Decimals. Item by item: assigning the list would make NumPy probe
+        every Decimal for the array protocols first (an AttributeError each)."""
+        a = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):
+            a[i] = v
         return a
 
     def qsum(self, a: np.ndarray) -> np.ndarray:
-        if self.nq == 1:  # the scalar engine: one quote
+        if self.nq == 1:  # the scalar engine: one quote; the same left-to-right sum as a.sum()
             out = np.empty(1, dtype=object)
-            out[0] = a.sum() if len(a) else D0
+            out[0] = reduce(add, a.tolist()) if len(a) else D0
             return out
-        out = self.full(self.nq, 0)
+        out = np.empty(self.nq, dtype=object)
+        out.fill(D0)
         for i, v in zip(self.q, a, strict=True):
             out[i] += v
         return out
 
+    # Against a bare Decimal, element by element: NumPy would first make the Decimal an array,
+    # probing it for the array protocols (each probe an AttributeError), several times the cost.
     def le(self, a, b, per_line: bool = False) -> np.ndarray:
+        if isinstance(b, Decimal) and isinstance(a, np.ndarray):
+            return np.array([v <= b for v in a.tolist()], dtype=bool)
         return np.asarray(a <= b, dtype=bool)
 
     def lt(self, a, b, per_line: bool = False) -> np.ndarray:
+        if isinstance(b, Decimal) and isinstance(a, np.ndarray):
+            return np.array([v < b for v in a.tolist()], dtype=bool)
         return np.asarray(a < b, dtype=bool)
 
     def rounded(self, a: np.ndarray, minor: int, per_line: bool = True) -> np.ndarray:
@@ -92,6 +142,10 @@ class FloatOps:
 
     def full(self, n: int, v) -> np.ndarray:
         return np.full(n, float(v))
+
+    @staticmethod
+    def col(values: list) -> np.ndarray:
+        return np.array(values, dtype=float)
 
     def qsum(self, a: np.ndarray) -> np.ndarray:
         return np.bincount(self.q, weights=a, minlength=self.nq)

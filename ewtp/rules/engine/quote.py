@@ -13,17 +13,12 @@ from ewtp.rules.engine.context import pack_for
 from ewtp.rules.engine.frame import Frame, Raw, prepare
 from ewtp.rules.engine.inputs import REGISTRATIONS, QuoteInput, parse
 from ewtp.rules.engine.kernel import KernelOut
-from ewtp.rules.engine.ops import D0, DecOps
+from ewtp.rules.engine.ops import D0, DecOps, any_, const
 from ewtp.rules.engine.regimes import regime
 from ewtp.rules.engine.rounding import consolidate
 
 KIND_ORDER = {"duty": 0, "tax": 1, "fee": 2}
-
-
-def _obj(values) -> np.ndarray:
-    a = np.empty(len(values), dtype=object)
-    a[:] = list(values)
-    return a
+_QUANTUM = {m: Decimal(1).scaleb(-m) for m in range(5)}
 
 
 class _Regs(dict):
@@ -36,32 +31,38 @@ class _Regs(dict):
     def __missing__(self, key: str) -> np.ndarray:
         if key not in REGISTRATIONS:
             raise KeyError(key)
-        v = self[key] = np.array([key in self.held])
+        v = self[key] = const(key in self.held)
         return v
+
+
+def _given(values: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-line override column (0 where absent) and where it was given."""
+    if all(v is None for v in values):
+        return const(D0, n, exact=True), const(False, n)
+    return DecOps.col([D0 if v is None else v for v in values]), np.array([v is not None for v in values], dtype=bool)
 
 
 def raw_from_input(qi: QuoteInput) -> Raw:
     ls = qi.lines
     n = len(ls)
+    duty_over, duty_has = _given([ln.duty_rate for ln in ls], n)
+    vat_over, vat_has = _given([ln.vat_rate for ln in ls], n)
+    exc_over, exc_has = _given([ln.excise_rate for ln in ls], n)
     return Raw(
-        currency=np.array([qi.currency]), shipping=_obj([qi.shipping]), insurance=_obj([qi.insurance]),
-        ship_from=np.array([qi.ship_from]), mode=np.array([qi.mode]), ddp=np.array([qi.incoterm == "DDP"]),
-        pit=np.array([qi.prices_include_tax]), subdivision=np.array([qi.subdivision]),
-        regs=_Regs(qi.registrations), cbec_used=_obj([qi.cbec_used]),
-        q=np.zeros(n, dtype=np.int64), hs=np.array([ln.hs_code for ln in ls], dtype="U6"),
-        origin=np.array([ln.origin for ln in ls], dtype="U2"), qty=_obj([Decimal(ln.quantity) for ln in ls]),
-        price=_obj([ln.unit_price for ln in ls]),
-        duty_over=_obj([ln.duty_rate if ln.duty_rate is not None else D0 for ln in ls]),
-        duty_has=np.array([ln.duty_rate is not None for ln in ls], dtype=bool),
-        vat_over=_obj([ln.vat_rate if ln.vat_rate is not None else D0 for ln in ls]),
-        vat_has=np.array([ln.vat_rate is not None for ln in ls], dtype=bool),
-        exc_over=_obj([ln.excise_rate if ln.excise_rate is not None else D0 for ln in ls]),
-        exc_has=np.array([ln.excise_rate is not None for ln in ls], dtype=bool),
-        fx_given={(g.base, g.quote): g.rate for g in qi.fx},
+        currency=const(qi.currency), shipping=DecOps.col([qi.shipping]), insurance=DecOps.col([qi.insurance]),
+        ship_from=const(qi.ship_from), mode=const(qi.mode), ddp=const(qi.incoterm == "DDP"),
+        pit=const(qi.prices_include_tax), subdivision=const(qi.subdivision),
+        regs=_Regs(qi.registrations), cbec_used=DecOps.col([qi.cbec_used]),
+        q=const(0, n), hs=np.array([ln.hs_code for ln in ls], dtype="U6"),
+        origin=np.array([ln.origin for ln in ls], dtype="U2"), qty=DecOps.col([Decimal(ln.quantity) for ln in ls]),
+        price=DecOps.col([ln.unit_price for ln in ls]), duty_over=duty_over, duty_has=duty_has, vat_over=vat_over,
+        vat_has=vat_has, exc_over=exc_over, exc_has=exc_has, fx_given={(g.base, g.quote): g.rate for g in qi.fx},
     )
 
 
 def _missing(f: Frame, out: KernelOut) -> None:
+    if not any_(np.asarray(out.missing_duty, dtype=bool)):
+        return
     fields = {}
     for i in np.nonzero(out.missing_duty)[0]:
         t = f.tariff[i]
@@ -76,13 +77,24 @@ def _missing(f: Frame, out: KernelOut) -> None:
 
 
 def _s(v: Decimal) -> str:
-    return f"{v:f}"
+    t = str(v)  # the same as f"{v:f}" unless str chose exponent notation, and three times faster
+    return f"{v:f}" if "E" in t else t
+
+
+_RATE_Q = Decimal("1e-10")
+_RATES: dict = {}
 
 
 def _rate(v) -> str:
-    d = Decimal(v)
-    q = d.quantize(Decimal("1e-10")).normalize()
-    return f"{q:f}"
+    """A rate for display: 10 places at most, no trailing zeros (remembered: a pack has few rates)."""
+    t = _RATES.get(v)
+    if t is None:
+        q = Decimal(v).quantize(_RATE_Q).normalize()
+        t = f"{q:f}"
+        if len(_RATES) > 4096:
+            _RATES.clear()
+        _RATES[v] = t
+    return t
 
 
 def compute(qi: QuoteInput) -> tuple[Frame, KernelOut]:
@@ -102,24 +114,26 @@ def run(qi: QuoteInput) -> dict[str, Any]:
     f, out = compute(qi)
     x = DecOps(f.raw.q, 1)
     cols = [consolidate(x, f, c) for c in out.charges] if f.pack.rounding == "consignment" else out.charges
-    quantum = Decimal(1).scaleb(-f.minor)
+    quantum = _QUANTUM[f.minor] if f.minor in _QUANTUM else Decimal(1).scaleb(-f.minor)
     zero = Decimal(0).quantize(quantum)
     tot = {"duty": zero, "tax": zero, "fees": zero, "at_checkout": zero, "at_border": zero}
     rows = []
     for order, col in enumerate(cols):
         applies = np.asarray(col.applies, dtype=bool).tolist()
-        if not any(applies):
+        if True not in applies:
             continue
         checkout = np.asarray(col.checkout, dtype=bool).tolist()
         override = col.override.tolist() if col.override is not None and col.level == "line" else None
         ref, per_line, kind_key = col.rule.ref(), col.level == "line", "fees" if col.kind == "fee" else col.kind
+        amounts, bases = col.amount.tolist(), col.base.tolist()
+        rates = col.rate.tolist() if col.rate is not None else None
         for i, hit in enumerate(applies):
             if not hit:
                 continue
-            amt = col.amount[i].quantize(quantum, rounding=ROUND_HALF_UP)
+            amt = amounts[i].quantize(quantum, ROUND_HALF_UP)
             c = {"kind": col.kind, "name": col.name, "line": i + 1 if per_line else None,
-                 "base": _s(col.base[i].quantize(quantum, rounding=ROUND_HALF_UP)),
-                 "rate": _rate(col.rate[i]) if col.rate is not None else None,
+                 "base": _s(bases[i].quantize(quantum, ROUND_HALF_UP)),
+                 "rate": _rate(rates[i]) if rates is not None else None,
                  "amount": _s(amt), "collected_at": "checkout" if checkout[i] else "border", "rule": ref}
             if override is not None and override[i]:
                 c["rate_source"] = "given on the line"
@@ -128,7 +142,7 @@ def run(qi: QuoteInput) -> dict[str, Any]:
             rows.append((i + 1 if per_line else 10**6, KIND_ORDER[col.kind], order, c))
     rows.sort(key=lambda t: t[:3])
     charges = [c for *_, c in rows]
-    r3 = x.rounded(np.array([out.threshold[0], out.customs[0], out.tax_base[0]], dtype=object), f.minor)
+    r3 = [v.quantize(quantum, ROUND_HALF_UP) for v in (out.threshold[0], out.customs[0], out.tax_base[0])]
     paid = tot["at_checkout"] + tot["at_border"]
     where = "checkout" if tot["at_border"] == 0 else "border"
     duty_lines = np.zeros(f.n, dtype=bool)

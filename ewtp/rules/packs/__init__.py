@@ -25,6 +25,7 @@ VAT_SOURCE = ("EU VAT rates via github.com/ibericode/vat-rates @5abb1e1 (MIT), c
               "Commission's 'VAT rates applied in the Member States'; "
               "https://taxation-customs.ec.europa.eu/taxation/vat/vat-directive/vat-rates_en")
 REGIMES = {"eu", "gb", "us", "au", "nz", "ca", "sg", "my", "cn", "jp", "no", "ch"}
+MEMO_MAX = 50_000  # per pack: (rule key or HS code) x date entries
 RULE_FIELDS = {"key", "id", "version", "title", "effective_from", "effective_to", "source", "note", "params"}
 
 
@@ -61,16 +62,33 @@ class Pack:
     restrictions: list[Rule]
     file: str
     by_key: dict[str, list[Rule]] = field(default_factory=dict)
+    # Look-ups by date, remembered on the pack itself: a reloaded pack is a new object with an
+    # empty memo, so nothing stale survives a reload. Bounded by MEMO_MAX (cleared when full).
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for r in self.rules:
             self.by_key.setdefault(r.key, []).append(r)
 
     def at(self, key: str, on: date) -> Rule | None:
+        k = ("at", key, on)
+        try:
+            return self.memo[k]
+        except KeyError:
+            pass
+        found = None
         for r in self.by_key.get(key, ()):
             if r.in_force(on):
-                return r
-        return None
+                found = r
+                break
+        self.remember(k, found)
+        return found
+
+    def remember(self, key: tuple, value: Any) -> Any:
+        if len(self.memo) >= MEMO_MAX:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
 
     def need(self, key: str, on: date) -> Rule:
         r = self.at(key, on)
@@ -80,8 +98,12 @@ class Pack:
                         f"{_span(self.by_key.get(key, []))})")
         return r
 
-    def restrictions_at(self, on: date) -> list[Rule]:
-        return [r for r in self.restrictions if r.in_force(on)]
+    def restrictions_at(self, on: date) -> tuple[Rule, ...]:
+        k = ("restrictions", on)
+        try:
+            return self.memo[k]
+        except KeyError:
+            return self.remember(k, tuple(r for r in self.restrictions if r.in_force(on)))
 
 
 def _span(rules: list[Rule]) -> str:

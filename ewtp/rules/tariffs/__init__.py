@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
+MEMO_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,21 @@ class Schedule:
     default_chapters: tuple[int, int] | None = None
     default_except: frozenset[str] = frozenset()
     effective_from: date | None = None
+    # (hs, date) -> line, on the schedule itself so a reloaded schedule starts empty; bounded.
+    memo: dict[tuple[str, date], TariffLine | None] = field(default_factory=dict, repr=False, compare=False)
 
     def lookup(self, hs: str, on: date) -> TariffLine | None:
+        k = (hs, on)
+        try:
+            return self.memo[k]
+        except KeyError:
+            pass
+        if len(self.memo) >= MEMO_MAX:
+            self.memo.clear()
+        found = self.memo[k] = self._lookup(hs, on)
+        return found
+
+    def _lookup(self, hs: str, on: date) -> TariffLine | None:
         for code in (hs, hs[:4]):
             for line in self.lines.get(code, ()):
                 if line.in_force(on):

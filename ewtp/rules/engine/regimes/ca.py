@@ -31,7 +31,7 @@ def kernel(x, f) -> KernelOut:
     checkout = ddp_lines(f)
     duty_rule = p.need("duty", on)
     cols = [ChargeCol("duty", "Customs duty", duty_rule, b.duty, f.g, f.dr, dutied, checkout, override=f.raw.duty_has)]
-    if f.excise.any():
+    if f.any_excise:
         cols.append(ChargeCol("tax", "Excise", gst, b.excise, f.g + b.duty, f.cr, dutied & f.excise, checkout))
     cols.append(ChargeCol("tax", "GST", gst, tax, tb, f.vr, taxed & ~hst_l, checkout, override=f.raw.vat_has))
     cols.append(ChargeCol("tax", "HST", gst, tax, tb, f.vr, taxed & hst_l, checkout, override=f.raw.vat_has))

@@ -29,7 +29,7 @@ def kernel(x, f) -> KernelOut:
     duty_rule = p.need("duty", on)
     cols = [ChargeCol("duty", "Customs duty", duty_rule, duty, cv, f.dr, np.ones(f.n, dtype=bool), checkout,
                       override=f.raw.duty_has)]
-    if f.excise.any():
+    if f.any_excise:
         cols.append(ChargeCol("tax", "Excise", vat_rule, excise, cv + duty, f.cr, f.excise, checkout))
     cols.append(ChargeCol("tax", "Swiss VAT (seller)", seller, vat, tb, f.vr, line_mask(f, reg), checkout,
                           override=f.raw.vat_has))

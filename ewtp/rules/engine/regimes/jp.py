@@ -26,7 +26,7 @@ def kernel(x, f) -> KernelOut:
     checkout = ddp_lines(f)
     duty_rule, ct = p.need("duty", on), p.need("ct", on)
     cols = [ChargeCol("duty", "Customs duty", duty_rule, duty, cv, f.dr, taxed, checkout, override=f.raw.duty_has)]
-    if f.excise.any():
+    if f.any_excise:
         cols.append(ChargeCol("tax", "Excise", ct, excise, cv + duty, f.cr, taxed & f.excise, checkout))
     cols.append(ChargeCol("tax", "Consumption tax", ct, tb * f.vr, tb, f.vr, taxed, checkout, override=f.raw.vat_has))
     say = []
