@@ -17,7 +17,7 @@ import tempfile
 import time
 
 PG_BASE = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-PG_DB = "ewtp_bench_ledger"
+PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", "ewtp_bench_ledger")  # a scratch database, dropped after
 SECONDS = float(os.environ.get("EWTP_BENCH_SECONDS", "3"))
 
 
@@ -58,6 +58,10 @@ def run(limits: dict) -> dict:
             res["tx_per_s"] / res["adjacent_raw_tx_per_s"], 2
         )
         figures[f"sqlite_single_wal_pages_per_tx_{mix}"] = res.get("wal_pages_per_tx")
+        # the ledger's own statements on a bare sqlite3 connection: what is left is the schema's cost
+        figures[f"sqlite_single_vs_same_sql_bare_{mix}"] = round(
+            res["tx_per_s"] / res["same_sql_bare_sqlite3_tx_per_s"], 2
+        )
     figures["sqlite_batch_postings_per_s"] = batch["postings_per_s"]
     figures["sqlite_batch_vs_raw_bulk_insert"] = (
         round(batch["postings_per_s"] / limits["sqlite_bulk_insert_rows_per_s"], 2)
@@ -153,22 +157,20 @@ def _entry(i: int, sources, sinks, mix: str = "random"):
 
 
 def _single(clients: int, mix: str) -> dict:
-    import threading
 
     sources, sinks = _setup(250)  # 1,000 accounts, as many rows as the raw baseline's table
     from django.db import connection
 
     from ewtp.payments.ledger import post
 
-    counts = [0] * clients
-
-    def worker(k: int) -> None:
-        i = k
+    def worker(k: int) -> int:
+        i, n = k, 0
         while time.perf_counter() < stop:
             post(_entry(i, sources, sinks, mix))
             i += clients
-            counts[k] += 1
+            n += 1
         connection.close()
+        return n
 
     adjacent = []
     if connection.vendor == "sqlite":
@@ -177,11 +179,7 @@ def _single(clients: int, mix: str) -> dict:
         adjacent.append(sqlite_tx_rate.__wrapped__(1.0))  # the raw limit right before ...
     stop = time.perf_counter() + SECONDS
     start = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    done = worker(0) if clients == 1 else _in_processes(clients, worker)
     elapsed = time.perf_counter() - start
     if adjacent:
         adjacent.append(sqlite_tx_rate.__wrapped__(1.0))  # ... and right after: the machine is shared
@@ -189,15 +187,83 @@ def _single(clients: int, mix: str) -> dict:
 
     assert verify().ok, "the benchmark left the ledger inconsistent"
     result = {
-        "tx_per_s": round(sum(counts) / elapsed, 1),
-        "transactions": sum(counts),
+        "tx_per_s": round(done / elapsed, 1),
+        "transactions": done,
         "clients": clients,
         "mix": mix,
     }
     if connection.vendor == "sqlite":
         result["adjacent_raw_tx_per_s"] = round(sum(adjacent) / len(adjacent), 1)
         result["wal_pages_per_tx"] = _wal_pages(sources, sinks, mix)
+        result["same_sql_bare_sqlite3_tx_per_s"] = _same_sql_bare(sources, sinks, mix)
     return result
+
+
+def _in_processes(clients: int, work) -> int:
+    """Run work(k) for k in range(clients), each in its own process forked after set-up, and
+    return the sum of what they return. Processes, not threads: pgbench's clients are native
+    threads, while Python threads would take turns on one interpreter lock."""
+    from django.db import connections
+
+    connections.close_all()  # never share a connection across fork
+    readers, pids = [], []
+    for k in range(clients):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            code = 0
+            try:
+                os.write(w, str(work(k)).encode())
+            except BaseException:  # noqa: BLE001 - reported through the exit status
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(w)
+        readers.append(r)
+        pids.append(pid)
+    total = 0
+    for r, pid in zip(readers, pids, strict=True):
+        with os.fdopen(r) as f:
+            out = f.read()
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0 or not out:
+            raise RuntimeError(f"benchmark client {pid} failed")
+        total += int(out)
+    return total
+
+
+def _same_sql_bare(sources, sinks, mix: str, seconds: float = 1.0) -> float:
+    """The statements ledger.post sends for the same entries, on a bare sqlite3 connection to
+    the same database: the rate the data model allows before any Django or Python cost."""
+    import sqlite3
+
+    from django.conf import settings
+
+    from ewtp.payments.ledger import _INSERT_TX, _single_sql
+
+    con = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]), isolation_level=None)
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    update, insert = (q.replace("%s", "?") for q in _single_sql(4, 4))
+    insert_tx = _INSERT_TX.replace("%s", "?")
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        e = _entry(20_000_000 + n, sources, sinks, mix)
+        deltas = {leg.account_id: leg.amount_minor for leg in e.legs}
+        ids = sorted(deltas)
+        con.execute("BEGIN IMMEDIATE")
+        con.execute(update, [x for i in ids for x in (i, deltas[i])] + ids).fetchall()
+        tx = con.execute(insert_tx, [e.kind, e.reference, None, "2026-01-01 00:00:00"]).fetchone()[0]
+        con.execute(insert, [x for leg in e.legs for x in (tx, leg.account_id, leg.amount_minor, leg.currency)])
+        con.execute("COMMIT")
+        n += 1
+    rate = n / (time.perf_counter() - start)
+    con.close()
+    return round(rate, 1)
 
 
 def _wal_pages(sources, sinks, mix: str, n: int = 500) -> float:

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from ewtp.config import setup_django
 
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 payments_app = typer.Typer(
@@ -16,18 +17,12 @@ payments_app = typer.Typer(
 console = Console(soft_wrap=True)
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings")
-    import django
-
-    django.setup()
-
 
 @ledger_app.command("verify")
 def verify() -> None:
     """Prove from the postings alone that every currency sums to zero, every cached balance equals
     its postings and no escrow was over-released; non-zero exit otherwise."""
-    _django()
+    setup_django()
     from ewtp.payments.verify import verify as run
 
     rep = run()
@@ -44,7 +39,7 @@ def verify() -> None:
 @payments_app.command("release-due")
 def release_due() -> None:
     """Release every escrow delivered at least the hub's hold period ago with no open dispute."""
-    _django()
+    setup_django()
     from ewtp.payments.escrow import release_due as run
 
     refs = run("cli")
@@ -54,7 +49,7 @@ def release_due() -> None:
 @payments_app.command("payouts")
 def payouts(provider: Annotated[str, typer.Option(help="payment provider")] = "sandbox") -> None:
     """Pay every seller's available balance, one payout per seller and currency."""
-    _django()
+    setup_django()
     from ewtp.payments.services import run_payouts
 
     batch = run_payouts("cli", provider)
@@ -66,7 +61,7 @@ def payouts(provider: Annotated[str, typer.Option(help="payment provider")] = "s
 @payments_app.command("deliver-webhooks")
 def deliver_webhooks() -> None:
     """Deliver the SANDBOX provider's due webhooks (test provider; moves no real money)."""
-    _django()
+    setup_django()
     from ewtp.payments.webhooks import deliver_sandbox
 
     console.print(f"delivered {deliver_sandbox()} webhook(s)")
@@ -75,7 +70,7 @@ def deliver_webhooks() -> None:
 @payments_app.command("reconcile")
 def reconcile(provider: Annotated[str, typer.Option(help="payment provider")] = "sandbox") -> None:
     """Compare the provider's records with the ledger; non-zero exit on any difference."""
-    _django()
+    setup_django()
     from ewtp.payments.reconciliation import reconcile as run
 
     rep = run(provider)

@@ -8,7 +8,9 @@ returns its amount to the escrow (a correction), which re-opens it.
 
 Release order of what is left: duty, then tax (to the destination jurisdiction's payable
 accounts), then the hub's frozen fee, and the rest to the seller — converted to the seller's
-currency when it differs. A refund therefore reduces the seller's share first.
+currency when it differs. A refund therefore reduces the seller's share first. Duty and tax
+already remitted at customs clearance (remittance.py) are not booked again: `duty_minor` and
+`tax_minor` are what is still to book.
 """
 
 from __future__ import annotations

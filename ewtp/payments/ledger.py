@@ -18,9 +18,9 @@ data-modifying CTEs (lock, update, insert the transaction and its postings), whi
 by itself — outside a service's transaction it needs no BEGIN/COMMIT round trips, and the
 locks on hot accounts (hub fees, clearing) are held for that one statement only.
 
-Cost on SQLite is dominated by pages written per commit (about 14 WAL pages for a 4-posting
+Cost on SQLite is dominated by pages written per commit (about 13 WAL pages for a 4-posting
 transaction: four account rows, the (account, tx) index, the transaction and its reference
-index, the postings, the AUTOINCREMENT sequence) — see benchmarks/bench_ledger.py.
+index, the postings; no AUTOINCREMENT sequence, see models.RowId) — see benchmarks/bench_ledger.py.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from ewtp.core.permissions import AccessScope
 
 class Owner:
     BUYER, SELLER, HUB, AUTHORITY, PROVIDER, FX = "buyer", "seller", "hub", "authority", "provider", "fx"
+    CARRIER = "carrier"
     CHOICES = [
         (BUYER, "Buyer"),
         (SELLER, "Seller organisation"),
@@ -31,6 +32,7 @@ class Owner:
         (AUTHORITY, "Tax authority"),
         (PROVIDER, "Payment provider"),
         (FX, "FX liquidity"),
+        (CARRIER, "Carrier"),
     ]
 
 
@@ -45,6 +47,10 @@ class Kind:
     DUTY_PAYABLE = "duty_payable"
     FX_LIQUIDITY = "fx_liquidity"
     REFUNDS = "refunds"
+    # loss and damage claims (ewtp/payments/adjustments.py): what a carrier owes the hub for claims
+    # paid under its liability, and what the hub paid out of its own funds
+    CARRIER_RECEIVABLE = "carrier_receivable"
+    HUB_CLAIMS = "hub_claims"
     ALL = [
         PROVIDER_CLEARING,
         ESCROW,
@@ -56,9 +62,12 @@ class Kind:
         DUTY_PAYABLE,
         FX_LIQUIDITY,
         REFUNDS,
+        CARRIER_RECEIVABLE,
+        HUB_CLAIMS,
     ]
-    # boundary accounts: money enters or leaves the hub's books through them
-    MAY_GO_NEGATIVE = {PROVIDER_CLEARING, FX_LIQUIDITY}
+    # boundary accounts: money enters or leaves the hub's books through them (a negative carrier
+    # receivable is what the carrier owes; a negative hub_claims balance is what the hub paid itself)
+    MAY_GO_NEGATIVE = {PROVIDER_CLEARING, FX_LIQUIDITY, CARRIER_RECEIVABLE, HUB_CLAIMS}
 
 
 class Account(models.Model):
@@ -99,10 +108,21 @@ class Account(models.Model):
         return AccessScope()  # hub, authority, provider, FX: operators only
 
 
+class RowId(models.BigAutoField):
+    """An auto id without SQLite's AUTOINCREMENT. AUTOINCREMENT only promises that the id of a
+    deleted row is never reused, and it pays for that with a write to `sqlite_sequence` on
+    every insert (one more page per commit). Ledger rows are never deleted, so plain rowid
+    allocation (max + 1) gives the same ids for free. PostgreSQL: an identity column as usual."""
+
+    def db_type_suffix(self, connection):
+        return None if connection.vendor == "sqlite" else super().db_type_suffix(connection)
+
+
 class LedgerTransaction(AppendOnly):
     # Indexes are kept to what queries need: every index is pages written per transaction
     # (the write path's main cost). Ids are chronological, so time ranges go by id; corrections
     # are rare and looked up from the correcting side.
+    id = RowId(primary_key=True)
     kind = models.CharField(max_length=32)
     reference = models.CharField(max_length=120, db_index=True)
     corrects = models.ForeignKey(
@@ -115,6 +135,7 @@ class LedgerTransaction(AppendOnly):
 
 
 class Posting(AppendOnly):
+    id = RowId(primary_key=True)
     tx = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
     # (account, tx) below serves lookups by account; a separate account index would be redundant
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False)

@@ -244,6 +244,10 @@ def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
             .add(accounts.refunds_out(r.escrow.provider, r.currency), -r.amount_minor)
             .add(accounts.clearing(r.escrow.provider, r.currency), r.amount_minor)
         )
+    elif r.tx is not None and r.tx.kind != "escrow_refund":
+        from ewtp.payments import adjustments  # a return or claim refund booked outside escrow
+
+        adjustments.refund_failed(actor, r)
     else:
         escrow.refund_failed(actor, r)
     r.state = target

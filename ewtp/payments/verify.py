@@ -3,7 +3,8 @@
 1. every ledger transaction sums to zero in every currency (hence the whole ledger does);
 2. every account's cached balance equals the sum of its postings, in the account's currency;
 3. no guarded account is below zero;
-4. no escrow resolved more than it held, and each escrow's ledger movements match its counters.
+4. no escrow resolved more than it held, and each escrow's ledger movements match its counters
+   (duty and tax remitted at customs clearance, `escrow_remit`, count as released).
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def _verify_escrows(cur, rep: LedgerReport, max_problems: int) -> None:
     cur.execute(
         "SELECT t.reference, t.kind, SUM(p.amount_minor) FROM payments_posting p "
         "JOIN payments_ledgertransaction t ON t.id = p.tx_id JOIN payments_account a ON a.id = p.account_id "
-        "WHERE a.kind = %s AND t.kind IN ('escrow_hold', 'escrow_release', 'escrow_refund', 'refund_failed') "
+        "WHERE a.kind = %s AND t.kind IN ('escrow_hold', 'escrow_release', 'escrow_remit', 'escrow_refund', "
+        "'refund_failed') "
         "GROUP BY t.reference, t.kind",
         [Kind.ESCROW],
     )
@@ -101,7 +103,8 @@ def _verify_escrows(cur, rep: LedgerReport, max_problems: int) -> None:
         flows.setdefault(ref, {})[kind] = total
     for ref, f in flows.items():
         held = f.get("escrow_hold", 0)
-        out = -f.get("escrow_release", 0) - f.get("escrow_refund", 0) - f.get("refund_failed", 0)
+        out = (-f.get("escrow_release", 0) - f.get("escrow_remit", 0) - f.get("escrow_refund", 0)
+               - f.get("refund_failed", 0))
         if out > held:
             rep.problems.append(
                 f"escrow {ref}: the ledger moved {out} out of escrow but only {held} was held"
