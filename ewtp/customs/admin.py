@@ -1,5 +1,5 @@
 """Back office: risk rules are edited here by the hub operator (through the service, so every
-change is audited); documents, parcels and declarations are shown read-only (they change only
+change is audited); documents, parcels, declarations and tax returns are shown read-only (they change only
 through the API and the officers' actions)."""
 
 from django import forms
@@ -9,7 +9,7 @@ from ewtp.accounts.services import actor_for_user
 from ewtp.core.admin import ReadOnlyAdmin
 from ewtp.core.errors import ValidationFailed
 from ewtp.customs import risk, services
-from ewtp.customs.models import Declaration, Parcel, RiskRule, TradeDocument
+from ewtp.customs.models import Declaration, Parcel, RiskRule, TaxReturn, TradeDocument
 
 
 @admin.register(TradeDocument)
@@ -31,6 +31,12 @@ class DeclarationAdmin(ReadOnlyAdmin):
     list_display = ("number", "jurisdiction", "regime", "status", "lane", "customs_value", "tax_total", "created_at")
     list_filter = ("status", "lane", "jurisdiction")
     search_fields = ("number", "parcel__order_no")
+
+
+@admin.register(TaxReturn)
+class TaxReturnAdmin(ReadOnlyAdmin):
+    list_display = ("scheme", "jurisdiction", "period", "status", "duty_total", "tax_total", "currency", "built_at")
+    list_filter = ("scheme", "status", "jurisdiction")
 
 
 class RiskRuleForm(forms.ModelForm):

@@ -13,9 +13,11 @@ from ewtp.core.errors import NotFound
 from ewtp.core.permissions import require_access, require_role
 from ewtp.core.schemas import ERRORS, Input
 from ewtp.customs import declarations, services
+from ewtp.customs.api_returns import router as returns_router
 from ewtp.customs.models import Declaration, Parcel, RiskRule, TradeDocument
 
 router = Router(tags=["customs"])
+router.add_router("/returns", returns_router)
 
 _BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"type": "object", "description": "the document with the official camelCase "
@@ -78,6 +80,8 @@ class DeclarationOut(Schema):
     duty: str
     tax_total: str
     tax_source: str
+    charges: list[dict[str, Any]] | None = None
+    released_at: str | None = None
     lines: list[dict[str, Any]]
     reason: str
     events: list[EventOut]
@@ -120,7 +124,8 @@ def declaration_out(d: Declaration) -> dict:
         "regime": d.regime, "status": d.status, "status_label": declarations.STATUS_LABELS.get(d.status, ""),
         "lane": d.lane, "lane_reasons": d.lane_reasons, "declarant": d.declarant,
         "withholding_agent": d.withholding_agent, "currency": d.currency, "customs_value": str(d.customs_value),
-        "duty": str(d.duty), "tax_total": str(d.tax_total), "tax_source": d.tax_source, "lines": d.lines,
+        "duty": str(d.duty), "tax_total": str(d.tax_total), "tax_source": d.tax_source, "charges": d.charges,
+        "released_at": d.released_at.isoformat() if d.released_at else None, "lines": d.lines,
         "reason": d.reason, "documents": docs,
         "events": [{"action": e.action, "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor,
                     "note": e.note, "at": e.at.isoformat()} for e in d.events.all()],
@@ -128,10 +133,12 @@ def declaration_out(d: Declaration) -> dict:
 
 
 @router.post("/documents/{kind}", response={200: PushOut, **ERRORS}, openapi_extra=_BODY)
-def push_document(request: HttpRequest, kind: str):
+def push_document(request: HttpRequest, kind: str, jurisdiction: str = "CN"):
     """Push an order (sellers / the hub), payment (payment partners), waybill (logistics partners)
-    or inventory list, as JSON or as the official CEB XML (Content-Type: application/xml)."""
-    results = services.push_documents(actor_of(request), kind, request.body, request.content_type or "")
+    or inventory list, as JSON or as the official CEB XML (Content-Type: application/xml).
+    `?jurisdiction=`: the destination's customs (default CN; others take JSON only)."""
+    results = services.push_documents(actor_of(request), kind, request.body, request.content_type or "",
+                                      jurisdiction)
     return {"results": [{"kind": r.kind, "order_no": r.order_no, "version": r.version, "outcome": r.outcome,
                          "parcel": parcel_out(r.parcel)} for r in results]}
 

@@ -11,9 +11,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ewtp.customs.cli_returns import app as returns_app
+
 app = typer.Typer(help="China customs single window: CEB messages and three-document reconciliation.",
                   no_args_is_help=True)
 out = Console(soft_wrap=True, highlight=False, markup=False)  # values are data, never markup
+app.add_typer(returns_app, name="returns")
 EXIT_MATCHED, EXIT_DISCREPANCIES, EXIT_INVALID = 0, 1, 2
 
 
@@ -96,9 +99,9 @@ def messages(
 ) -> None:
     """Write CEB311.xml, CEB411.xml, CEB511.xml and CEB621.xml for one parcel stored in the hub
     (each checked against the official XSD; CEB621 signed with the hub key)."""
-    from ewtp.cli import _django
+    from ewtp.config import setup_django
 
-    _django()
+    setup_django()
     from ewtp.customs.services import messages_for_parcel
 
     files = messages_for_parcel(order_no)

@@ -2,7 +2,10 @@
 
 Status codes are the China receipt codes (CEB622 returnStatus). Every change goes through
 `_move`, which refuses a transition not in TRANSITIONS (409, nothing changes), writes a
-DeclarationEvent and an audit entry, and tells the order's process (signals) on release/reject.
+DeclarationEvent and an audit entry. At release, the duty and tax the hub collected for its own
+orders move to the jurisdiction's payable accounts in the same transaction (payments.remittance).
+The order's process learns of releases and rejections by reading declarations (it polls: customs
+knows nothing of orders).
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import SYSTEM, Actor, Role
-from ewtp.core.errors import Conflict, Forbidden, ValidationFailed
+from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ewtp.core.money import Money
 from ewtp.core.permissions import require_access
-from ewtp.customs import risk, signals
+from ewtp.customs import risk
 from ewtp.customs.models import Declaration, DeclarationEvent, Parcel, RiskRule
 from ewtp.customs.taxes import declared_taxes
+from ewtp.payments import remittance
 
 DECLARING, ACCEPTED, REVIEW, CONCLUDED, INSPECTION, HELD, RELEASED, REJECTED = (
     "2", "120", "300", "399", "500", "599", "800", "100")
@@ -62,9 +67,17 @@ def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "") ->
     audit.record(actor, f"customs.declaration.{action}", decl, before={"status": before},
                  after={"status": target, "note": note})
     if target == RELEASED:
-        transaction.on_commit(lambda: signals.declaration_released.send(Declaration, declaration=decl))
-    elif target == REJECTED:
-        transaction.on_commit(lambda: signals.declaration_rejected.send(Declaration, declaration=decl))
+        _released(actor, decl)
+
+
+def _released(actor: Actor | str, decl: Declaration) -> None:
+    """A DDP duty and tax is due at clearance: what the hub collected for this order leaves its
+    escrow for the payable accounts now (nothing for other marketplaces' orders: no quote)."""
+    decl.released_at = timezone.now()
+    if decl.charges is not None:
+        decl.remittance_tx = remittance.remit_at_clearance(
+            actor, decl.parcel.order_no, Money(decl.duty, decl.currency), Money(decl.tax_total, decl.currency))
+    decl.save(update_fields=["released_at", "remittance_tx", "updated_at"])
 
 
 def buyer_year_to_date(buyer_id: str, year: int, exclude_parcel: int | None = None) -> Decimal:
@@ -83,13 +96,19 @@ def _lines(order, inventory) -> list[dict]:
 
 def _apply_documents(decl: Declaration, docs: dict) -> None:
     order, waybill, inventory = docs["order"], docs["waybill"], docs.get("inventory")
-    figures = declared_taxes(order, waybill, decl.regime)
+    quote = decl.parcel.landed_cost
+    figures = declared_taxes(order, waybill, decl.regime, quote)
     decl.buyer_id_number = order.buyer_id_number
     decl.goods_value, decl.freight = order.goods_value, order.freight
     decl.insured_fee = waybill.insured_fee or Decimal(0)
     decl.customs_value, decl.duty, decl.tax_total, decl.tax_source = (
         figures.customs_value, figures.duty, figures.tax_total, figures.source)
+    decl.regime, decl.charges = figures.regime, figures.charges
+    decl.currency = quote["currency"] if quote else "CNY" if decl.jurisdiction == "CN" else order.currency
     decl.lines = _lines(order, inventory)
+    if quote:  # the hub's own DDP order: the hub declares and withholds
+        decl.declarant = decl.withholding_agent = f"{order.ebp_name} ({order.ebp_code})"[:100]
+        return
     decl.declarant = (f"{inventory.agent_name} ({inventory.agent_code})" if inventory is not None
                       else f"{order.ebp_name} ({order.ebp_code})")[:100]
     decl.withholding_agent = (inventory.assure_code if inventory is not None
@@ -104,8 +123,8 @@ def active_rules(jurisdiction: str) -> list[risk.Rule]:
 def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None) -> Declaration:
     """Build, accept and route the declaration of a matched parcel (inside the caller's transaction)."""
     now = now or timezone.now()
-    decl = Declaration(parcel=parcel, number=f"CN{parcel.pk:012d}", jurisdiction=parcel.jurisdiction,
-                       regime="9610", status=DECLARING)
+    decl = Declaration(parcel=parcel, number=f"{parcel.jurisdiction}{parcel.pk:012d}",
+                       jurisdiction=parcel.jurisdiction, regime="9610", status=DECLARING)
     _apply_documents(decl, docs)
     decl.save()
     DeclarationEvent.objects.create(declaration=decl, action="declare", to_status=DECLARING, actor="system")
@@ -145,8 +164,6 @@ def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "") ->
     with transaction.atomic():
         decl = Declaration.objects.select_for_update().filter(pk=decl_id).first()
         if decl is None:
-            from ewtp.core.errors import NotFound
-
             raise NotFound("Declaration not found")
         require_access(actor, decl)  # officers of other jurisdictions: 404
         if actor.role != Role.CUSTOMS_OFFICER:

@@ -57,6 +57,8 @@ class Parcel(models.Model):
     seller = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
     buyer_id_number = models.CharField(max_length=60, blank=True)
+    # the hub's own orders: the landed-cost quote frozen at checkout (engine answer), pushed with the order
+    landed_cost = models.JSONField(null=True, blank=True)
     checks = models.PositiveIntegerField(default=0)
     checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -98,11 +100,18 @@ class Declaration(models.Model):
     tax_source = models.CharField(max_length=64, default="documents:taxTotal")
     lines = models.JSONField(default=list)  # [{gnum, hs_code, name, qty, unit, unit_price, value, country}]
     reason = models.TextField(blank=True)  # rejection reason / documents requested
+    # the quote's charges with their rule ids and versions (hub orders); None when from the documents
+    charges = models.JSONField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    # the ledger transaction that put this declaration's duty and tax on the payable accounts
+    # (None: nothing the hub collected — an external marketplace withholds it itself)
+    remittance_tx = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["jurisdiction", "status"]), models.Index(fields=["buyer_id_number"])]
+        indexes = [models.Index(fields=["jurisdiction", "status"]), models.Index(fields=["buyer_id_number"]),
+                   models.Index(fields=["jurisdiction", "regime", "released_at"])]
 
     def __str__(self) -> str:
         return f"declaration {self.number} ({self.status})"
@@ -145,3 +154,6 @@ class RiskRule(models.Model):
 
     def access_scope(self) -> AccessScope:
         return AccessScope(jurisdiction=self.jurisdiction)
+
+
+from ewtp.customs.models_returns import TaxReturn, TaxReturnLine  # noqa: E402,F401 - one app, two modules

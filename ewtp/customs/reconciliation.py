@@ -19,6 +19,10 @@ reported (the vectorised version in `reconciliation_vec` reports the same, in th
   annual_limit         buyer's year-to-date + transaction value <= RMB 26,000 (only when the
                        buyer's year-to-date usage is supplied: it is not in the documents)
 
+Other jurisdictions (the hub's own orders to non-China destinations, JSON documents with the same
+fields in ISO codes): instead of currency_cny every document must be in the order's currency
+(`currency_consistent`), and the CBEC limits do not apply; every other rule is the same.
+
 Transaction value (for the limits) = goodsValue + freight + the waybill's insuredFee (the dutiable
 price: retail price + freight + insurance; goodsValue already includes non-cash deductions).
 Amounts are compared exactly (Decimal); the schema allows at most 5 decimals.
@@ -94,7 +98,8 @@ def _lines(order: Order, inv: Inventory) -> list[Discrepancy]:
 
 
 def reconcile(order: Order | None, payment: Payment | None, waybill: Waybill | None,
-              inventory: Inventory | None = None, *, buyer_year_to_date: Decimal | None = None) -> Result:
+              inventory: Inventory | None = None, *, buyer_year_to_date: Decimal | None = None,
+              jurisdiction: str = "CN") -> Result:
     """Check one parcel. `buyer_year_to_date`: the buyer's CBEC purchases this calendar year before
     this parcel (RMB), from the hub's records; None skips the annual-limit rule."""
     first = next((d for d in (order, payment, waybill, inventory) if d is not None), None)
@@ -106,9 +111,12 @@ def reconcile(order: Order | None, payment: Payment | None, waybill: Waybill | N
     if order is None:
         return Result(order_no, tuple(out))
 
+    china = jurisdiction == "CN"
+    required = CNY if china else order.currency
     for name, doc in (("order", order), ("payment", payment), ("waybill", waybill), ("inventory", inventory)):
-        if doc is not None and doc.currency != CNY:
-            out.append(Discrepancy(f"{name}.currency", "currency_cny", {name: doc.currency, "required": CNY}))
+        if doc is not None and doc.currency != required:
+            out.append(Discrepancy(f"{name}.currency", "currency_cny" if china else "currency_consistent",
+                                   {name: doc.currency, "required": required}))
 
     computed = order.goods_value + order.freight + order.tax_total - order.discount
     if computed != order.actural_paid:
@@ -139,6 +147,8 @@ def reconcile(order: Order | None, payment: Payment | None, waybill: Waybill | N
     if inventory is not None:
         out.extend(_lines(order, inventory))
 
+    if not china:
+        return Result(order.order_no, tuple(out))
     value = transaction_value(order, waybill)
     if value > SINGLE_LIMIT:
         out.append(Discrepancy("transactionValue", "single_limit",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -33,6 +34,7 @@ PUSHERS = {
 }
 TOKEN_ONLY = {TradeDocument.PAYMENT, TradeDocument.WAYBILL}  # machine-to-machine, per partner token
 HUB_TRANSFER = Transfer(cop_code="EWTPHUB", cop_name="eWTP hub", dxp_id="EWTPHUB")
+JURISDICTION = re.compile("[A-Z]{2}")
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,14 @@ def _refused(exc: XmlRefused) -> ValidationFailed:
                             fields={"xml": [str(v) for v in exc.violations[:50]]})
 
 
-def decode_body(kind: str, body: bytes, content_type: str) -> tuple[list, str, str]:
-    """-> (typed documents, format, raw XML or ""); 422 listing the violations when invalid."""
-    if "xml" in (content_type or "").lower():
+def decode_body(kind: str, body: bytes, content_type: str, jurisdiction: str = "CN") -> tuple[list, str, str]:
+    """-> (typed documents, format, raw XML or ""); 422 listing the violations when invalid.
+    Outside China the documents are JSON with the same fields in ISO codes: the CEB schema (which
+    fixes the currency to CNY) is China's, so only the typed field checks apply there."""
+    is_xml = "xml" in (content_type or "").lower()
+    if is_xml and jurisdiction != "CN":
+        raise ValidationFailed.field("body", "the CEB XML messages are China's; other jurisdictions take JSON")
+    if is_xml:
         try:
             msg = parse_message(body, expect=kind)
         except XmlRefused as exc:
@@ -63,6 +70,8 @@ def decode_body(kind: str, body: bytes, content_type: str) -> tuple[list, str, s
         raise ValidationFailed.field("body", "not valid JSON (or send the CEB XML with Content-Type: "
                                              "application/xml)") from None
     doc = from_json(kind, _floats_refused(data))
+    if jurisdiction != "CN":
+        return [doc], TradeDocument.JSON, ""
     try:  # the same schema as XML pushes: serialise and validate
         produce(message_for([doc], HUB_TRANSFER))  # CEB621 gets the hub signature its schema requires
     except XmlRefused as exc:
@@ -86,26 +95,34 @@ def _digest(doc) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def push_documents(actor: Actor, kind: str, body: bytes, content_type: str = "application/json") -> list[PushResult]:
+def push_documents(actor: Actor, kind: str, body: bytes, content_type: str = "application/json",
+                   jurisdiction: str = "CN") -> list[PushResult]:
     """Store the documents of one push (a CEB message may carry up to 100) and re-match their
     parcels. Idempotent: the same document again changes nothing. appType 1 for a document that
-    exists is a conflict; appType 2 replaces it; appType 3 withdraws it."""
+    exists is a conflict; appType 2 replaces it; appType 3 withdraws it. `jurisdiction`: the
+    destination country whose customs clear the parcel (CN: China's single window)."""
     if kind not in PUSHERS:
         raise NotFound(f"no document kind {kind!r}")
+    if not JURISDICTION.fullmatch(jurisdiction or ""):
+        raise ValidationFailed.field("jurisdiction", "an ISO 3166 alpha-2 country code such as CN or DE")
     if actor.role not in PUSHERS[kind]:
         raise Forbidden(f"a {kind} is pushed only by: {', '.join(sorted(PUSHERS[kind]))}")
-    if kind in TOKEN_ONLY and actor.token_id is None:
+    if kind in TOKEN_ONLY and actor.user_id is not None:
+        # a partner's system pushes (its API token, or the hub's in-process adapter for it)
         raise Forbidden(f"a {kind} is pushed by the partner's system with its API token, not from a session")
-    docs, fmt, raw = decode_body(kind, body, content_type)
+    docs, fmt, raw = decode_body(kind, body, content_type, jurisdiction)
     org_id = next(iter(sorted(actor.org_ids)), None)
     results = []
     with transaction.atomic():
         for doc in docs:
-            results.append(_store(actor, kind, doc, fmt, raw, org_id))
+            results.append(_store(actor, kind, doc, fmt, raw, org_id, jurisdiction))
     return results
 
 
-def _store(actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None) -> PushResult:
+def _store(actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str) -> PushResult:
+    parcel, _ = Parcel.objects.get_or_create(order_no=doc.order_no, defaults={"jurisdiction": jurisdiction})
+    if parcel.jurisdiction != jurisdiction:
+        raise Conflict(f"order {doc.order_no} is cleared in {parcel.jurisdiction}, not {jurisdiction}")
     digest = _digest(doc)
     current = (TradeDocument.objects.select_for_update()
                .filter(kind=kind, order_no=doc.order_no, current=True).first())
@@ -128,7 +145,7 @@ def _store(actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None)
     if current is not None:
         TradeDocument.objects.filter(pk=current.pk).update(current=False)
     stored = TradeDocument.objects.create(
-        kind=kind, order_no=doc.order_no, version=last + 1, current=doc.app_type != APP_DELETE,
+        kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=last + 1, current=doc.app_type != APP_DELETE,
         app_type=doc.app_type, guid=doc.guid, fields=to_json(doc), body_format=fmt, xml=raw, digest=digest,
         pushed_by=actor.audit_name, organisation_id=org_id)
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
@@ -153,11 +170,12 @@ def reconcile_parcel(order_no: str) -> Parcel:
     if order is not None:
         parcel.buyer_id_number = order.buyer_id_number
         seller = TradeDocument.objects.filter(order_no=order_no, kind="order", current=True).first()
-        parcel.seller_id = seller.organisation_id if seller else None
+        if seller is not None and seller.organisation_id is not None:  # the hub's own orders: set at push
+            parcel.seller_id = seller.organisation_id
     ytd = (declarations.buyer_year_to_date(parcel.buyer_id_number, timezone.now().year, exclude_parcel=parcel.pk)
-           if order is not None else None)
+           if order is not None and parcel.jurisdiction == "CN" else None)
     result = reconcile(order, docs.get("payment"), docs.get("waybill"), docs.get("inventory"),
-                       buyer_year_to_date=ytd)
+                       buyer_year_to_date=ytd, jurisdiction=parcel.jurisdiction)
     before = parcel.status
     has_three = all(k in docs for k in ("order", "payment", "waybill"))
     parcel.status = (Parcel.MATCHED if result.matched else

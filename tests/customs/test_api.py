@@ -146,20 +146,16 @@ def test_other_jurisdiction_and_other_roles_cannot_see_or_act(push_parcel, parti
     assert decl.status == "300"
 
 
-def test_reject_signals_the_order_process(push_parcel, parties, django_capture_on_commit_callbacks):
-    from ewtp.customs import signals
+def test_reject_records_the_reason_for_the_order_process(push_parcel, parties):
+    """The order's process polls rejected declarations (ewtp.market.process); customs tells nobody."""
+    from ewtp.customs import intake
 
-    seen = []
-    signals.declaration_rejected.connect(lambda sender, declaration, **kw: seen.append(declaration.number),
-                                         weak=False, dispatch_uid="t")
-    try:
-        decl = _yellow_declaration(push_parcel, parties, n=11)
-        with django_capture_on_commit_callbacks(execute=True):
-            r = parties.officer_cn.post(f"/customs/declarations/{decl.pk}/reject", {"reason": "undervalued"})
-        assert r.json()["status"] == "100" and r.json()["reason"] == "undervalued"
-        assert seen == [decl.number]
-    finally:
-        signals.declaration_rejected.disconnect(dispatch_uid="t")
+    decl = _yellow_declaration(push_parcel, parties, n=11)
+    assert parties.officer_cn.post(f"/customs/declarations/{decl.pk}/reject", {}).status_code == 422
+    r = parties.officer_cn.post(f"/customs/declarations/{decl.pk}/reject", {"reason": "undervalued"})
+    assert r.json()["status"] == "100" and r.json()["reason"] == "undervalued"
+    assert list(intake.order_nos_declared("100").values_list("parcel__order_no", flat=True)) == [decl.parcel.order_no]
+    assert not intake.order_nos_declared("800").exists()
 
 
 def test_risk_rules_operator_only_and_audited(parties):

@@ -1,0 +1,108 @@
+"""Pushes from the hub's other domains, in process, from plain data.
+
+The same rules as the API apply (who may push what, the schema in China, idempotency, appType):
+each function goes through `services.push_documents` with a JSON body. Customs never imports the
+domains that call it (market, logistics); they call these functions.
+
+- the marketplace pushes its own orders with the landed-cost quote frozen at checkout
+  (`push_hub_order`), and the inventory list once the waybill is known;
+- a payment partner (or the hub's adapter for the SANDBOX provider) pushes the payment;
+- a logistics partner pushes the waybill when it creates the shipment (`push_waybill`).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ewtp.core.actor import Actor
+from ewtp.core.errors import Conflict, NotFound
+from ewtp.customs.models import Declaration, Parcel, TradeDocument
+from ewtp.customs.services import PushResult, push_documents
+from ewtp.customs.xml.documents import APP_CHANGE, APP_NEW
+from ewtp.customs.xml.produce import new_guid
+
+
+def _plain(value: Any) -> Any:
+    """Decimals become decimal strings (the JSON documents refuse floats)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def push_json(actor: Actor, kind: str, document: dict, *, jurisdiction: str = "CN") -> PushResult:
+    """One document as a dict with the official camelCase field names (amounts Decimal or str)."""
+    body = json.dumps(_plain(document), ensure_ascii=False).encode()
+    [result] = push_documents(actor, kind, body, "application/json", jurisdiction)
+    return result
+
+
+def push_hub_order(actor: Actor, document: dict, *, jurisdiction: str, landed_cost: dict,
+                   seller_org_id: int | None = None) -> PushResult:
+    """The hub's own order with the engine quote frozen at checkout: the declaration will take its
+    duty, taxes, regime and rule versions from that quote (see taxes.py). `seller_org_id`: the
+    marketplace seller (the risk rules look at it; it may read its parcel)."""
+    with transaction.atomic():
+        parcel, _ = Parcel.objects.select_for_update().get_or_create(
+            order_no=document["orderNo"], defaults={"jurisdiction": jurisdiction})
+        if parcel.landed_cost != landed_cost or parcel.seller_id != seller_org_id:
+            if Declaration.objects.filter(parcel=parcel).exists():
+                raise Conflict(f"order {parcel.order_no} is declared: its quote can no longer change")
+            parcel.landed_cost, parcel.seller_id = landed_cost, seller_org_id
+            parcel.save(update_fields=["landed_cost", "seller"])
+        return push_json(actor, "order", document, jurisdiction=jurisdiction)
+
+
+def push_waybill(actor: Actor, order_no: str, *, logistics_code: str, logistics_name: str, logistics_no: str,
+                 weight: Decimal, consignee: str | None = None, consignee_address: str | None = None,
+                 consignee_telephone: str | None = None, freight: Decimal | None = None, insured_fee: Decimal | None = None, change: bool = False,
+                 note: str | None = None) -> PushResult:
+    """The waybill of a parcel, pushed by its logistics partner (actor: role logistics_partner,
+    acting for the partner organisation, no user session). The jurisdiction and the currency
+    are the order document's (push the order first); so is the consignee unless given (the
+    partner ships to the address the platform gave it). `change=True` replaces an earlier waybill
+    (appType 2); the same waybill again changes nothing."""
+    order = (TradeDocument.objects.filter(order_no=order_no, kind=TradeDocument.ORDER, current=True)
+             .values("fields", "jurisdiction").first())
+    if order is None:
+        raise NotFound(f"no order document for {order_no}: the waybill follows the order")
+    existing = current_fields(order_no, TradeDocument.WAYBILL)
+    ordered = order["fields"]
+    doc = {
+        "guid": existing["guid"] if existing and not change else new_guid(),
+        "appType": APP_CHANGE if change else APP_NEW,
+        "appTime": existing["appTime"] if existing and not change else timezone.now().strftime("%Y%m%d%H%M%S"),
+        "appStatus": "2", "logisticsCode": logistics_code, "logisticsName": logistics_name,
+        "logisticsNo": logistics_no, "orderNo": order_no, "freight": freight, "insuredFee": insured_fee,
+        "currency": ordered["currency"], "weight": weight, "packNo": 1,
+        "consignee": ordered["consignee"] if consignee is None else consignee,
+        "consigneeAddress": ordered["consigneeAddress"] if consignee_address is None else consignee_address,
+        "consigneeTelephone": ordered["consigneeTelephone"] if consignee_telephone is None else consignee_telephone,
+        "note": note,
+    }
+    return push_json(actor, "waybill", doc, jurisdiction=order["jurisdiction"])
+
+
+def current_fields(order_no: str, kind: str) -> dict | None:
+    """The current version of one document, as stored (official camelCase names)."""
+    return (TradeDocument.objects.filter(order_no=order_no, kind=kind, current=True)
+            .values_list("fields", flat=True).first())
+
+
+def order_nos_with(kind: str) -> QuerySet:
+    """orderNos that have a current document of this kind (a subquery for the caller's filter)."""
+    return TradeDocument.objects.filter(kind=kind, current=True).values("order_no")
+
+
+def order_nos_declared(status: str) -> QuerySet:
+    """orderNos whose declaration is in this status (e.g. declarations.RELEASED)."""
+    return Declaration.objects.filter(status=status).values("parcel__order_no")
