@@ -1,0 +1,106 @@
+"""The shipping quote: for a parcel set from an origin country to a destination country on a day,
+the route (cheapest by default, or fastest), its price converted into the requested currency at the
+ECB reference rate (each leg kept in its carrier's currency with the conversion shown) and the
+transit estimate. No route is a 422 naming the corridor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ewtp.core.errors import ValidationFailed
+from ewtp.core.money import Money
+from ewtp.logistics.rates import ParcelSpec
+from ewtp.logistics.routing import CHEAPEST, FASTEST, Route, best, converted, route_of, routes
+from ewtp.logistics.snapshot import network_on
+from ewtp.logistics.transit import TransitEstimate, estimate_transit
+from ewtp.rules.fx import currencies, ecb_rate
+from ewtp.rules.refdata import country_table
+
+MAX_PARCELS = 99
+MAX_KG = Decimal(70)  # the heaviest piece any carrier here accepts; packing splits at 30 kg
+MAX_CM = Decimal(300)
+
+
+@dataclass(frozen=True)
+class ShippingQuote:
+    origin: str
+    destination: str
+    on: date
+    prefer: str
+    price: Money  # in the requested currency
+    route: Route
+    estimate: TransitEstimate
+    routes_considered: int
+
+    @property
+    def transit_days(self) -> Decimal:
+        return self.route.transit_days
+
+    def as_dict(self) -> dict:
+        cur = self.price.currency
+        legs = []
+        for seq, leg in enumerate(self.route.legs, 1):
+            lane, rate = leg.lane, ecb_rate(leg.price.currency, cur, self.on)
+            legs.append({
+                "seq": seq, "kind": lane.kind, "mode": lane.mode, "carrier": lane.carrier, "lane_id": lane.id,
+                "from": lane.from_hub or lane.from_country, "to": lane.to_hub or lane.to_country,
+                "chargeable_kg": str(leg.chargeable_kg.quantize(Decimal("0.1"))), "price": str(leg.price.amount), "currency": leg.price.currency,
+                "converted": str(converted(leg.price, cur, self.on).amount), "fx": rate.as_dict(),
+                "transit_days": str(lane.transit_days), "rate_table": lane.table.id,
+                "effective_from": lane.table.effective_from.isoformat()})
+        return {"origin": self.origin, "destination": self.destination, "date": self.on.isoformat(),
+                "prefer": self.prefer, "price": str(self.price.amount), "currency": cur,
+                "transit_days": str(self.transit_days), "estimate": self.estimate.as_dict(),
+                "route": [leg.lane.to_hub for leg in self.route.legs if leg.lane.to_hub], "legs": legs,
+                "lane_ids": self.route.lane_ids, "routes_considered": self.routes_considered}
+
+
+def _check(parcels: list[ParcelSpec], origin: str, destination: str, currency: str, prefer: str) -> None:
+    errors: dict[str, list[str]] = {}
+    countries = country_table()
+    for name, code in (("origin", origin), ("destination", destination)):
+        if code not in countries:
+            errors[name] = [f"unknown country code {code!r}"]
+    if currency not in currencies():
+        errors["currency"] = [f"{currency!r} has no ECB reference rate"]
+    if prefer not in (CHEAPEST, FASTEST):
+        errors["prefer"] = [f"one of {CHEAPEST}, {FASTEST}"]
+    if not 1 <= len(parcels) <= MAX_PARCELS:
+        errors["parcels"] = [f"1 to {MAX_PARCELS} parcels"]
+    for n, p in enumerate(parcels):
+        if not (p.weight_kg.is_finite() and 0 < p.weight_kg <= MAX_KG):
+            errors[f"parcels[{n}].weight_kg"] = [f"more than 0 and at most {MAX_KG} kg"]
+        dims = (p.length_cm, p.width_cm, p.height_cm)
+        if any(d is not None for d in dims) and not all(d is not None and d.is_finite() and 0 < d <= MAX_CM
+                                                        for d in dims):
+            errors[f"parcels[{n}].dimensions"] = [f"length, width and height together, each 0-{MAX_CM} cm"]
+    if errors:
+        raise ValidationFailed("the shipping quote request is not valid", fields=errors)
+
+
+def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, on: date | None = None,
+                   currency: str | None = None, prefer: str = CHEAPEST,
+                   lane_ids: list[int] | None = None) -> ShippingQuote:
+    """`lane_ids` asks for exactly that route (as quoted at checkout) when it is still sold."""
+    day = on or timezone.localdate()
+    cur = currency or (country_table().get(destination) or {}).get("currency") or "EUR"
+    if cur not in currencies():
+        cur = "EUR" if currency is None else cur
+    _check(parcels, origin, destination, cur, prefer)
+    net = network_on(day)
+    found = routes(net, origin, destination, parcels)
+    chosen = route_of(net, lane_ids, parcels) if lane_ids else None
+    if not found and chosen is None:
+        raise ValidationFailed(
+            f"no route from {origin} to {destination} on {day.isoformat()}: the hub network has no first-mile "
+            f"lane from {origin}, no last-mile lane to {destination}, or no rates in force that day",
+            code="no_route", fields={"destination": [f"not reachable from {origin} through the hub network"]})
+    route = chosen or best(found, prefer, cur, day)
+    total = sum((converted(leg.price, cur, day) for leg in route.legs), Money.zero(cur))
+    estimate = estimate_transit(origin, destination, published=route.transit_days, on=day)
+    assert estimate is not None  # published days given: always an estimate
+    return ShippingQuote(origin, destination, day, prefer, total, route, estimate, len(found))

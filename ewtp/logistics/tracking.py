@@ -1,0 +1,270 @@
+"""Carrier tracking events in batches: the carrier's raw code kept and normalised, idempotent by
+(carrier, event id), placed by event time rather than arrival.
+
+A batch is one transaction: the events are checked (who may post them, delivery proof), the new
+ones inserted with one prepared bulk insert, and each touched shipment's status moved with one
+set-based UPDATE whose WHERE keeps the latest event by time — so an older event that arrives
+late is stored in its place in the history but never rolls the status back, even when two
+batches race."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone as dj_timezone
+
+from ewtp.core import audit
+from ewtp.core.actor import Actor, Role
+from ewtp.core.errors import Forbidden, NotFound, ValidationFailed
+from ewtp.core.permissions import require_role
+from ewtp.logistics.codes import normalise, table
+from ewtp.logistics.models import Carrier, Leg, Parcel, Shipment, TrackingEvent
+
+HUB_TABLE = "ewtp_hub"  # the hub's own scans: allowed on every shipment the hub handles
+DELIVERED = "delivered"
+
+
+@dataclass(frozen=True)
+class EventData:
+    event_id: str
+    tracking_number: str
+    code: str
+    occurred_at: datetime  # with its offset (the local time of the scan)
+    text: str = ""
+    location: str = ""
+    country: str = ""
+    proof: dict[str, str] | None = None
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    duplicate_ids: list[str] = field(default_factory=list)  # already received: skipped
+    unknown_code_ids: list[str] = field(default_factory=list)  # stored and flagged
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.duplicate_ids)
+
+    @property
+    def unknown_codes(self) -> int:
+        return len(self.unknown_code_ids)
+
+
+def tz_offset(dt: datetime) -> str:
+    """"+08:00" for a time with that offset (EPCIS keeps the local offset beside the instant)."""
+    off = dt.utcoffset()
+    minutes = int(off.total_seconds() // 60) if off is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def carrier_for(actor: Actor, carrier_code: str) -> Carrier:
+    """The carrier a batch is posted for: its organisation's token (or the hub operator) only."""
+    require_role(actor, [Role.LOGISTICS_PARTNER])
+    carrier = Carrier.objects.filter(code=carrier_code).first()
+    if carrier is None:
+        raise NotFound(f"no carrier {carrier_code!r}", fields={"carrier": ["unknown carrier"]})
+    if not actor.is_operator and carrier.organisation_id not in actor.org_ids:
+        raise Forbidden(f"you do not post events for {carrier.code}")
+    return carrier
+
+
+def offset_tz(offset: str) -> timezone:
+    """The fixed-offset zone of "+08:00"."""
+    sign = -1 if offset.startswith("-") else 1
+    hours, minutes = (int(x) for x in offset[1:].split(":"))
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def local_time(e: TrackingEvent) -> datetime:
+    """The event's time as the carrier reported it: at the offset of the place it happened."""
+    return e.occurred_at.astimezone(offset_tz(e.details.get("tz", "+00:00")))
+
+
+def _has_proof(proof: dict[str, str] | None) -> bool:
+    return bool(proof) and any(str(proof.get(k, "")).strip() for k in ("signature", "photo"))
+
+
+# table names only in these statements; every value is a parameter
+_LEGS_BY_NUMBER = "SELECT tracking_no, id, shipment_id FROM logistics_leg WHERE carrier_id = %s AND tracking_no"
+_SHIPMENTS_BY_NUMBER = "SELECT tracking_no, id FROM logistics_shipment WHERE tracking_no"
+_PARCELS_BY_NUMBER = "SELECT tracking_no, shipment_id FROM logistics_parcel WHERE tracking_no"
+_LEGS_OF_SHIPMENTS = "SELECT shipment_id, id, seq FROM logistics_leg WHERE carrier_id = %s AND shipment_id"
+_KNOWN_EVENTS = "SELECT event_id FROM logistics_trackingevent WHERE carrier_id = %s AND event_id"
+
+
+def _resolve(carrier: Carrier, numbers: set[str]) -> dict[str, tuple[int, int | None]]:
+    """tracking number -> (shipment id, leg id) for the numbers this carrier may post on: its own
+    leg numbers, or the hub's shipment/parcel numbers of shipments it runs a leg of (the hub's own
+    carrier: every shipment). Numbers not in the result are unknown to this carrier."""
+    found: dict[str, tuple[int, int | None]] = {
+        no: (sid, lid) for no, lid, sid in _select_in(_LEGS_BY_NUMBER, [carrier.pk], list(numbers))}
+    rest = list(numbers - found.keys())
+    if not rest:
+        return found
+    by_hub_no = dict(_select_in(_SHIPMENTS_BY_NUMBER, [], rest))
+    by_hub_no.update(_select_in(_PARCELS_BY_NUMBER, [], [n for n in rest if n not in by_hub_no]))
+    # the carrier's leg on each of those shipments (its last, when it runs more than one)
+    legs: dict[int, int] = {}
+    rows = _select_in(_LEGS_OF_SHIPMENTS, [carrier.pk], list(set(by_hub_no.values())))
+    for sid, lid, _seq in sorted(rows, key=lambda r: r[2]):
+        legs[sid] = lid
+    hub_carrier = carrier.code_table == HUB_TABLE
+    for no, sid in by_hub_no.items():
+        if sid in legs or hub_carrier:
+            found[no] = (sid, legs.get(sid))
+    return found
+
+
+def _select_in(sql: str, params: list, values: list) -> list[tuple]:
+    """Rows of `sql ... IN (values)`, in chunks within every database's parameter limit (plain
+    SQL: preparing a thousand-value IN lookup through the ORM cost more than the query itself)."""
+    rows: list[tuple] = []
+    with connection.cursor() as cur:
+        for i in range(0, len(values), 900):
+            chunk = values[i:i + 900]
+            cur.execute(f"{sql} IN ({', '.join(['%s'] * len(chunk))})", [*params, *chunk])
+            rows.extend(cur.fetchall())
+    return rows
+
+
+def _check(carrier: Carrier, events: Sequence[EventData]) -> dict[str, tuple[int, int | None]]:
+    errors: dict[str, list[str]] = {}
+    for i, e in enumerate(events):
+        row = normalise(carrier.code_table, e.code)
+        if row is not None and row.status == DELIVERED and not _has_proof(e.proof):
+            errors[f"events.{i}.proof"] = ["a delivery needs proof: a signature name or a photo reference"]
+    if errors:
+        raise ValidationFailed("delivery events without proof", fields=errors)
+    where = _resolve(carrier, {e.tracking_number for e in events})
+    unknown = {f"events.{i}.tracking_number": ["not a shipment this carrier runs"]
+               for i, e in enumerate(events) if e.tracking_number not in where}
+    if unknown:
+        raise NotFound("tracking numbers unknown to this carrier", fields=unknown)
+    return where
+
+
+def ingest(actor: Actor, carrier_code: str, events: Sequence[EventData]) -> BatchResult:
+    """Store a batch of one carrier's events; already known event ids are skipped (a retry or a
+    resend changes nothing). Refused as a whole (nothing stored) if any event is refused."""
+    result = BatchResult()
+    if not events:
+        return result
+    with transaction.atomic():
+        carrier = carrier_for(actor, carrier_code)
+        where = _check(carrier, events)
+        seen = _known_ids(carrier.pk, list({e.event_id for e in events}))
+        codes = table(carrier.code_table)
+        rows: list[tuple] = []
+        latest: dict[int, tuple[datetime, str, str]] = {}  # shipment -> newest known status in this batch
+        delivered: dict[int, tuple[datetime, dict]] = {}
+        leg_start: dict[int, datetime] = {}
+        ops, now = connection.ops, ops_now()
+        for e in events:
+            if e.event_id in seen:
+                result.duplicate_ids.append(e.event_id)
+                continue
+            seen.add(e.event_id)
+            row = codes.get(e.code.strip().upper())
+            sid, lid = where[e.tracking_number]
+            status, reason = (row.status, row.reason) if row else ("", "")
+            details: dict = {"tz": tz_offset(e.occurred_at), "tracking_number": e.tracking_number}
+            if e.proof:
+                details["proof"] = {k: v for k, v in e.proof.items() if v}
+            rows.append((sid, lid, carrier.pk, e.event_id, e.code[:32], e.text, status, reason, row is None,
+                         ops.adapt_datetimefield_value(e.occurred_at), now, e.location, e.country,
+                         ops.adapt_json_value(details, None)))  # plain strings: the C encoder
+            result.created += 1
+            if row is None:
+                result.unknown_code_ids.append(e.event_id)
+                continue
+            if sid not in latest or e.occurred_at >= latest[sid][0]:
+                latest[sid] = (e.occurred_at, status, reason)
+            if status == DELIVERED and sid not in delivered:
+                delivered[sid] = (e.occurred_at, details.get("proof", {}))
+            if lid is not None and (lid not in leg_start or e.occurred_at < leg_start[lid]):
+                leg_start[lid] = e.occurred_at
+        _insert(rows)
+        _apply(latest, delivered, leg_start)
+        audit.record(actor, "logistics.events_ingested", carrier, after={
+            "created": result.created, "duplicates": result.duplicates, "unknown_codes": result.unknown_codes,
+            "shipments": len({sid for sid, _ in where.values()})})
+    return result
+
+
+def _known_ids(carrier_id: int, ids: list[str]) -> set[str]:
+    """The event ids this carrier has already sent, of `ids`."""
+    return {r[0] for r in _select_in(_KNOWN_EVENTS, [carrier_id], ids)}
+
+
+def ops_now() -> object:
+    return connection.ops.adapt_datetimefield_value(dj_timezone.now())
+
+
+_COLUMNS = ("shipment_id", "leg_id", "carrier_id", "event_id", "raw_code", "raw_text", "status", "reason",
+            "unknown_code", "occurred_at", "received_at", "location", "country", "details")
+
+
+def _insert(rows: list[tuple]) -> None:
+    """The bulk insert: one prepared INSERT run for every row. Measured: Django's bulk_create spent
+    most of a batch compiling SQL value by value (SQLite allows only 71 such rows a statement);
+    a concurrent batch that stored the same event id since we looked is skipped (DO NOTHING)."""
+    if not rows:
+        return
+    table = TrackingEvent._meta.db_table
+    marks = ", ".join(["%s"] * len(_COLUMNS))
+    with connection.cursor() as cur:
+        cur.executemany(f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({marks}) "  # noqa: S608 - names only
+                        "ON CONFLICT DO NOTHING", rows)
+
+
+def _apply(latest: dict[int, tuple[datetime, str, str]], delivered: dict[int, tuple[datetime, dict]],
+           leg_start: dict[int, datetime]) -> None:
+    """Set-based updates: one prepared statement per kind, executed for every touched row."""
+    ops = connection.ops
+    ship, leg = Shipment._meta.db_table, Leg._meta.db_table
+    with connection.cursor() as cur:
+        if latest:
+            cur.executemany(
+                f"UPDATE {ship} SET status = %s, status_reason = %s, status_at = %s "  # noqa: S608 - table names only
+                "WHERE id = %s AND (status_at IS NULL OR status_at <= %s)",
+                [(st, reason, ops.adapt_datetimefield_value(at), sid, ops.adapt_datetimefield_value(at))
+                 for sid, (at, st, reason) in latest.items()])
+        if delivered:
+            cur.executemany(
+                f"UPDATE {ship} SET delivered_at = %s, delivery_proof = %s "  # noqa: S608
+                "WHERE id = %s AND delivered_at IS NULL",
+                [(ops.adapt_datetimefield_value(at), ops.adapt_json_value(proof, DjangoJSONEncoder), sid)
+                 for sid, (at, proof) in delivered.items()])
+        if leg_start:
+            cur.executemany(
+                f"UPDATE {leg} SET started_at = %s WHERE id = %s AND (started_at IS NULL OR started_at > %s)",  # noqa: S608
+                [(ops.adapt_datetimefield_value(at), lid, ops.adapt_datetimefield_value(at))
+                 for lid, at in leg_start.items()])
+
+
+def find_shipment(tracking_no: str) -> Shipment | None:
+    """A shipment by the hub's tracking number or one of its parcels' numbers."""
+    s = Shipment.objects.filter(tracking_no=tracking_no).first()
+    if s is None:
+        p = Parcel.objects.filter(tracking_no=tracking_no).select_related("shipment").first()
+        s = p.shipment if p else None
+    return s
+
+
+def history(shipment: Shipment) -> list[TrackingEvent]:
+    """The shipment's events in the order they happened (arrival order breaks ties)."""
+    return list(shipment.events.select_related("carrier", "leg").order_by("occurred_at", "id"))
+
+
+def timeline(shipment: Shipment) -> list[TrackingEvent]:
+    """`history` for display: only the columns a page shows, the carrier's name annotated."""
+    return list(shipment.events.annotate(carrier_name=F("carrier__name"))
+                .only("shipment_id", "leg_id", "raw_code", "raw_text", "status", "reason", "unknown_code", "occurred_at", "location",
+                      "country", "details").order_by("occurred_at", "id"))
