@@ -1,22 +1,34 @@
 """Checkout throughput: one-line orders from cart to placed order group, through the services
 (cart, landed-cost quote, placement with stock reservation and audit), in-process on a
 throwaway SQLite database; then through the HTTP API with 4 concurrent clients against a real
-server on 127.0.0.1. Peer figure for scale: django-oscar 4.2 placed about 20 one-line orders/s
-(61 queries each) on SQLite on this machine (issue 4)."""
+server on 127.0.0.1 (`ewtp serve`, one process with 8 threads and N worker processes with 4
+threads each). The same again on PostgreSQL when a server is reachable (a scratch database,
+created and dropped here). Each database is measured in a child process configured for it.
+Peer figure for scale: django-oscar 4.2 placed about 20 one-line orders/s (61 queries each) on
+SQLite on this machine (issue 4).
+
+The machine is shared and has 2 cores: wall-clock rates move with other work, so the figures
+also give CPU milliseconds per order (in-process; and for HTTP the server's workers and the
+clients apart — not the PostgreSQL server's), which move much less."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 import uuid
 
 from benchmarks.django_env import setup_django
+from benchmarks.http_server import running_server
+
+PG_BASE = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", "ewtp_bench_checkout")  # a scratch database, dropped after
+WORKERS = int(os.environ.get("EWTP_BENCH_WORKERS", str(min(os.cpu_count() or 1, 4))))
 
 N_INPROCESS = 400
 N_HTTP = 200
@@ -35,6 +47,9 @@ def _world(n_buyers: int):
 
     if not HSCode.objects.exists():
         load_reference_data()
+    from ewtp.logistics.network import load_network
+
+    load_network()  # checkout quotes shipping through the hub network (idempotent)
     tag = uuid.uuid4().hex[:6]
     op = actor_for_user(create_user("bench", username=f"op{tag}", email="o@example.com",
                                     password="bench-password-123", role=Role.HUB_OPERATOR))
@@ -69,6 +84,7 @@ def _in_process() -> dict:
     actors = [actor_for_user(b) for b in buyers]
     t_cart = t_quote = t_place = 0.0
     queries = 0
+    cpu0 = time.process_time()
     for i, a in enumerate(actors):
         t0 = time.perf_counter()
         cart.set_quantity(a, variant, 1)
@@ -87,29 +103,30 @@ def _in_process() -> dict:
     total = t_cart + t_quote + t_place
     return {"orders": N_INPROCESS, "checkouts_per_s": round(N_INPROCESS / total, 1),
             "placements_per_s": round(N_INPROCESS / t_place, 1), "queries_per_placement": queries,
+            "cpu_ms_per_checkout": round(1000 * (time.process_time() - cpu0) / N_INPROCESS, 1),
             "split_s": {"cart": round(t_cart, 2), "quote": round(t_quote, 2), "place": round(t_place, 2)}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _children_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants that are alive."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # the server or one of its workers
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
-def _http(url_db: str) -> dict:
+def _http(url_db: str, workers: int = 1, per_worker: int = 8) -> dict:
     variant, buyers = _world(N_HTTP)
-    port = _free_port()
-    env = {**os.environ, "EWTP_DATABASE_URL": url_db, "EWTP_RATE_LIMIT_PER_MINUTE": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "ewtp.cli", "serve", "--port", str(port), "--threads", "8"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 - loopback only
-                break
-            except OSError:
-                time.sleep(0.1)
+    with running_server(url_db, threads=per_worker, workers=workers) as (base, server_pid):
         from django.contrib.sessions.backends.db import SessionStore
 
         sessions = []
@@ -143,23 +160,69 @@ def _http(url_db: str) -> dict:
 
         chunks = [sessions[i::CLIENTS] for i in range(CLIENTS)]
         threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
-        start = time.perf_counter()
+        start, cpu0, srv0 = time.perf_counter(), time.process_time(), _children_cpu(server_pid)
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - start
-    finally:
-        server.terminate()
-        server.wait(10)
+        client_cpu, server_cpu = time.process_time() - cpu0, _children_cpu(server_pid) - srv0
     done = N_HTTP - len(errors)
     return {"orders": done, "errors": len(errors), "first_error": errors[0] if errors else "",
-            "checkouts_per_s": round(done / elapsed, 1), "clients": CLIENTS}
+            "checkouts_per_s": round(done / elapsed, 1), "clients": CLIENTS, "server_workers": workers,
+            "threads_per_worker": per_worker, "server_cpu_ms_per_order": round(1000 * server_cpu / max(done, 1), 1),
+            "client_cpu_ms_per_order": round(1000 * client_cpu / max(done, 1), 1)}
+
+
+def _measure(url: str) -> dict:
+    """In the child: in-process, then HTTP with one server process (8 threads), then with
+    WORKERS processes (4 threads each)."""
+    setup_django()
+    inproc = _in_process()
+    one = _http(url, 1, 8)
+    many = _http(url, WORKERS, 4) if WORKERS > 1 else None
+    return {"in_process": inproc, "http_4_clients_1_worker": one, f"http_4_clients_{WORKERS}_workers": many}
+
+
+def _child(url: str) -> dict:
+    env = {**os.environ, "EWTP_BENCH_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ewtp.settings"}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_checkout", "child"], env=env,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"bench_checkout failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_BASE, autocommit=True, connect_timeout=3) as con:
+        con.execute(sql)
 
 
 def run(limits: dict) -> dict:
-    url = setup_django()
-    inproc = _in_process()
-    http = _http(url)
-    return {"sqlite_in_process": inproc, "sqlite_http_4_clients": http,
-            "in_process_vs_raw_sqlite_tx": round(inproc["checkouts_per_s"] / limits["sqlite_tx_per_s"], 4)}
+    from benchmarks.limits import pg_available
+
+    with tempfile.TemporaryDirectory() as d:
+        sqlite = _child(f"sqlite:///{d}/bench.sqlite3")
+    figures: dict = {"sqlite": sqlite}
+    if limits.get("sqlite_tx_per_s"):
+        figures["in_process_vs_raw_sqlite_tx"] = round(sqlite["in_process"]["checkouts_per_s"] / limits["sqlite_tx_per_s"], 4)
+    if pg_available():
+        base, _, _ = PG_BASE.rpartition("/")
+        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
+        _pg_admin(f"CREATE DATABASE {PG_DB}")
+        try:
+            figures["postgresql"] = _child(f"{base}/{PG_DB}")
+        finally:
+            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    return figures
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["child"]:
+        print(json.dumps(_measure(os.environ["EWTP_BENCH_DATABASE_URL"])))
+    else:
+        from benchmarks.limits import all_limits
+
+        print(json.dumps(run(all_limits()), indent=2))

@@ -11,6 +11,7 @@ from ewtp.core.permissions import get_accessible
 from ewtp.core.schemas import ERRORS, Input, ObjectId
 from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
+from ewtp.market.fulfilment import accept_order
 from ewtp.market.models import CheckoutQuote, Order, OrderGroup
 from ewtp.market.placement import place_order
 
@@ -133,6 +134,8 @@ def get_order(request: HttpRequest, order_id: ObjectId):
 
 @router.post("/orders/{order_id}/transitions", response={200: OrderOut, **ERRORS})
 def transition(request: HttpRequest, order_id: ObjectId, payload: TransitionIn):
+    if payload.to == Order.ACCEPTED:  # the seller accepts: the shipment is created with it
+        return _order_out(accept_order(actor_of(request), order_id)[0])
     return _order_out(orders.transition(actor_of(request), order_id, payload.to, reason=payload.reason))
 
 

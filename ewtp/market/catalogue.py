@@ -167,16 +167,22 @@ def create_warehouse(actor: Actor, org_id: int, *, name: str, country: str, bond
     return w
 
 
+def variant_and_warehouse(actor: Actor, variant_id: int, warehouse_id: int) -> tuple[Variant, Warehouse]:
+    """Both, if the actor may manage them (404 otherwise)."""
+    v = Variant.objects.filter(pk=variant_id).first()
+    w = Warehouse.objects.filter(pk=warehouse_id).first()
+    if v is None or w is None:
+        raise NotFound("variant or warehouse not found")
+    require_access(actor, v)
+    require_access(actor, w)
+    return v, w
+
+
 def set_stock(actor: Actor, variant_id: int, warehouse_id: int, on_hand: int) -> StockLevel:
     if not isinstance(on_hand, int) or on_hand < 0 or on_hand > 10_000_000:
         raise ValidationFailed.field("on_hand", "a whole number from 0 to 10,000,000")
     with transaction.atomic():
-        v = Variant.objects.filter(pk=variant_id).first()
-        w = Warehouse.objects.filter(pk=warehouse_id).first()
-        if v is None or w is None:
-            raise NotFound("variant or warehouse not found")
-        require_access(actor, v)
-        require_access(actor, w)
+        v, w = variant_and_warehouse(actor, variant_id, warehouse_id)
         level, _ = StockLevel.objects.select_for_update().get_or_create(variant=v, warehouse=w)
         if on_hand < level.reserved:
             raise Conflict(f"{level.reserved} units are reserved by open orders; on hand cannot go below that",

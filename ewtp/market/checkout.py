@@ -1,11 +1,11 @@
 """Checkout: price the cart per seller consignment (goods, shipping, duty, tax, fees), in the
 buyer's currency, and lock the result for 15 minutes.
 
-For each seller the consignment ships from the seller's country; shipping comes from the flat
-table (ewtp/market/shipping.py); duty and tax from the landed-cost engine, which answers in the
-destination's currency — the buyer's currency here. Goods and shipping are converted into it at
-the buyer rate (ECB reference + the hub's margin), while customs values use the ECB reference
-rate itself, as the engine does.
+For each seller the consignment ships from the seller's country; shipping is the logistics quote
+(cheapest route through the hub network, in the seller's currency at the ECB reference); duty
+and tax come from the landed-cost engine, which answers in the destination's currency — the
+buyer's currency here. Goods and shipping are converted into it at the buyer rate (ECB reference
++ the hub's margin), while customs values use the ECB reference rate itself, as the engine does.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.logistics.packing import Item, pack
+from ewtp.logistics.quote import quote_shipping
 from ewtp.market.cart import cart_for, fingerprint, lines_of
 from ewtp.market.identity import is_prc_id_number
 from ewtp.market.models import CbecUsage, CheckoutQuote, SellerProfile
 from ewtp.market.pricing import buyer_rate
-from ewtp.market.shipping import flat_rate
 from ewtp.payments.fees import fee_for
 from ewtp.rules.engine import quote as landed_cost
 from ewtp.rules.fx import ecb_rate
@@ -85,12 +86,24 @@ def _check_cbec_limits(profile: SellerProfile, lines: list, goods: Money, shippi
             code="cbec_limit", fields={"cart": ["over the CBEC single-transaction or annual limit"]})
 
 
+def _shipping(profile: SellerProfile, lines: list, country: str, today):
+    items = [Item(ln.variant.sku, ln.variant.product.title("en")[:200], ln.quantity, ln.variant.weight_kg,
+                  ln.variant.price_amount, profile.base_currency, ln.variant.product.hs_code, ln.variant.product.origin)
+             for ln in lines]
+    try:
+        return quote_shipping([p.spec() for p in pack(items)], profile.country, country, on=today,
+                              currency=profile.base_currency)
+    except AppError as err:
+        raise ValidationFailed(f"{profile.legal_name}: {err.message}", code=err.code,
+                               fields={"cart": [err.message]}) from None
+
+
 def _consignment(profile: SellerProfile, lines: list, dest: dict, currency: str, buyer_id: int, today,
                  cbec_used: Decimal) -> dict:
     seller_ccy = profile.base_currency
     goods = sum((ln.variant.price * ln.quantity for ln in lines), Money.zero(seller_ccy))
-    weight = sum((ln.variant.weight_kg * ln.quantity for ln in lines), Decimal(0))
-    shipping = flat_rate(weight, profile.country, dest["country"], seller_ccy, today)
+    shipping_quote = _shipping(profile, lines, dest["country"], today)
+    shipping = shipping_quote.price
     if dest["country"] == "CN":
         _check_cbec_limits(profile, lines, goods, shipping, cbec_used, today)
     request = {
@@ -132,6 +145,7 @@ def _consignment(profile: SellerProfile, lines: list, dest: dict, currency: str,
         "duty": t["duty"], "tax": t["tax"], "fees": t["fees"], "at_checkout": t["at_checkout"],
         "at_border": t["at_border"], "total": str((goods_b + shipping_b + at_checkout).amount),
         "hub_fee": str(fee_for(goods_b + shipping_b).amount), "engine": engine,
+        "shipping_quote": shipping_quote.as_dict(),
     }
 
 

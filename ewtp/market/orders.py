@@ -21,7 +21,7 @@ TRANSITIONS: dict[str, set[str]] = {
     Order.PLACED: {Order.PAID, Order.CANCELLED},
     Order.PAID: {Order.ACCEPTED, Order.CANCELLED},
     Order.ACCEPTED: {Order.SHIPPED, Order.CANCELLED},
-    Order.SHIPPED: {Order.CLEARED},
+    Order.SHIPPED: {Order.CLEARED, Order.REFUNDED},  # refunded: customs refused the goods entry
     Order.CLEARED: {Order.DELIVERED},
     Order.DELIVERED: {Order.COMPLETED, Order.RETURN_REQUESTED},
     Order.RETURN_REQUESTED: {Order.RETURNED, Order.DELIVERED},
@@ -48,8 +48,9 @@ def _release_stock(order: Order) -> None:
 
 
 def _refund_payment(actor: Actor, order: Order) -> None:
-    """Cancelling a paid order gives the buyer's money back: an authorisation is voided, a
-    captured payment is refunded in full out of escrow (asynchronously, through the provider)."""
+    """Cancelling a paid order, or customs refusing a shipped one, gives the buyer's money back: an
+    authorisation is voided, a captured payment is refunded in full out of escrow (asynchronously,
+    through the provider)."""
     payment = Payment.objects.filter(order_ref=order.reference).first()
     if payment is None or payment.state in (Payment.CREATED, Payment.DECLINED, Payment.VOIDED):
         return
@@ -57,7 +58,8 @@ def _refund_payment(actor: Actor, order: Order) -> None:
         payments.void_payment(actor, order.reference)
     else:
         payments.request_refund(actor, order.reference, Money.from_minor(payment.amount_minor, payment.currency),
-                                "order cancelled before shipment")
+                                "order cancelled before shipment" if order.state != Order.SHIPPED
+                                else "refused entry by customs")
 
 
 def _cbec_value(order: Order):
@@ -94,7 +96,8 @@ def transition(actor: Actor, order_id: int, to: str, *, reason: str = "") -> Ord
         before = order.state
         if to in RELEASES_STOCK:
             _release_stock(order)
-        if to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED):
+        if (to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED)) or (
+                to == Order.REFUNDED and before == Order.SHIPPED):
             _refund_payment(actor, order)
         if to == Order.PAID:
             _adjust_cbec(order, +1)

@@ -1,13 +1,34 @@
-"""The order's process reacting to other domains' records. The payments domain records each
-provider answer on its Payment; this consumer reads captured payments of orders still `placed`
-and moves them to `paid` (idempotent: run it as often as you like — `ewtp market sync`)."""
+"""The order's process reacting to other domains' records, by reading them (polling): the domains
+it follows never call it. Idempotent: run it as often as you like — `ewtp market sync`.
+
+- `sync_all` runs every poll in order: payments, customs, shipments (`process_shipments`), returns
+  (`process_returns`);
+- payments: a captured payment moves an order still `placed` to `paid`;
+- customs, for cross-border orders: a paid order's order and payment documents are pushed; once
+  the logistics partner's waybill is there, the hub files the inventory list (which declares the
+  parcel); a released declaration moves a `shipped` order to `cleared` (an order released before
+  it ships waits for `shipped`); a rejected declaration puts the order on its refund path — a
+  paid or accepted order is cancelled, a shipped one is refunded, in both cases the escrow is
+  refunded in full through the provider (`ewtp.payments.services.request_refund`), stock and the
+  buyer's CBEC usage are given back as for any cancellation.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from ewtp.core.actor import SYSTEM, Actor
+from ewtp.core.errors import AppError
+from ewtp.customs import declarations, intake
+from ewtp.customs.models import TradeDocument
+from ewtp.logistics import waybill
+from ewtp.market import customs_docs
 from ewtp.market.models import Order
 from ewtp.market.orders import transition
 from ewtp.payments.models import Payment
+
+IN_FLIGHT = (Order.PAID, Order.ACCEPTED, Order.SHIPPED)
 
 
 def sync_payments(actor: Actor = SYSTEM, limit: int = 10_000) -> int:
@@ -16,3 +37,72 @@ def sync_payments(actor: Actor = SYSTEM, limit: int = 10_000) -> int:
     for order_id in ids:
         transition(actor, order_id, Order.PAID, reason="payment captured")
     return len(ids)
+
+
+@dataclass
+class CustomsSync:
+    documents: int = 0  # orders whose order and payment documents were pushed
+    inventories: int = 0  # inventory lists filed
+    cleared: int = 0
+    refunded: int = 0  # rejected by customs: cancelled or refunded
+    failed: list[str] = field(default_factory=list)  # "reference: why", left for the next run
+
+
+def _each(orders, step: Callable[[Order], object], out: CustomsSync) -> int:
+    """Run one step per order in its own transaction; a refusal is reported and the rest go on."""
+    done = 0
+    for order in orders:
+        try:
+            step(order)
+        except AppError as err:
+            out.failed.append(f"{order.reference}: {err.message}")
+        else:
+            done += 1
+    return done
+
+
+def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
+    out = CustomsSync()
+    in_flight = Order.objects.filter(state__in=IN_FLIGHT).select_related("group")
+    to_push = customs_docs.by_border(in_flight, crossing=True).exclude(
+        reference__in=intake.order_nos_with(TradeDocument.PAYMENT))[:limit]
+    out.documents = _each(to_push, lambda o: customs_docs.push_paid_order(o, actor), out)
+    waybill.push_pending(actor, limit)  # shipments created before their order reached customs
+    to_declare = (in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
+                  .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit])
+    out.inventories = _each(to_declare, lambda o: customs_docs.push_inventory(o, actor), out)
+    released = Order.objects.filter(state=Order.SHIPPED,
+                                    reference__in=intake.order_nos_declared(declarations.RELEASED))[:limit]
+    out.cleared = _each(released, lambda o: transition(actor, o.pk, Order.CLEARED, reason="released by customs"),
+                        out)
+    # a domestic parcel crosses no border: nothing to declare, so it is cleared once it ships
+    domestic = customs_docs.by_border(Order.objects.filter(state=Order.SHIPPED), crossing=False)[:limit]
+    out.cleared += _each(domestic, lambda o: transition(actor, o.pk, Order.CLEARED, reason="domestic: no customs"),
+                         out)
+    rejected = Order.objects.filter(state__in=IN_FLIGHT,
+                                    reference__in=intake.order_nos_declared(declarations.REJECTED))[:limit]
+    out.refunded = _each(rejected, lambda o: transition(
+        actor, o.pk, Order.REFUNDED if o.state == Order.SHIPPED else Order.CANCELLED,
+        reason="customs rejected the declaration"), out)
+    return out
+
+
+@dataclass
+class SyncReport:
+    paid: int
+    customs: CustomsSync
+    shipped: int
+    delivered: int
+    returns: int
+
+
+def sync_all(actor: Actor = SYSTEM, limit: int = 10_000) -> SyncReport:
+    """Every poll of the order's process, in the order a parcel lives them."""
+    from ewtp.market.process_returns import sync_returns
+    from ewtp.market.process_shipments import sync_shipments
+
+    paid = sync_payments(actor, limit)
+    shipped, delivered = sync_shipments(actor, limit)  # picked up -> shipped, before customs clears
+    customs = sync_customs(actor, limit)
+    _, delivered_after = sync_shipments(actor, limit)  # cleared and delivered -> delivered
+    return SyncReport(paid, customs, shipped, delivered + delivered_after, sync_returns(actor, limit))

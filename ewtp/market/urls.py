@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ewtp.market import views, views_buyer
+from ewtp.market import views, views_buyer, views_stock
 
 app_name = "market"
 urlpatterns = [
@@ -14,5 +14,8 @@ urlpatterns = [
     path("orders/cancel/<int:order_id>/", views_buyer.cancel_order, name="order-cancel"),
     path("seller/", views.seller_console, name="seller-console"),
     path("seller/products/<int:product_id>/publish/", views.seller_publish, name="seller-publish"),
+    path("seller/orders/<int:order_id>/accept/", views.seller_accept, name="seller-accept"),
+    path("seller/stock/", views_stock.stock_page, name="seller-stock"),
+    path("seller/stock/<int:variant_id>/<int:warehouse_id>/", views_stock.stock_edit, name="seller-stock-edit"),
     path("operator/sellers/", views.operator_sellers, name="operator-sellers"),
 ]

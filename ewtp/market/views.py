@@ -13,10 +13,12 @@ from django.views.decorators.http import require_POST
 from ewtp.core.actor import Role
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import AppError
+from ewtp.logistics.models import Shipment
 from ewtp.market import catalogue, sellers
 from ewtp.market.browse import SORTS, BrowseQuery, browse
 from ewtp.market.catalogue import ProductSpec, VariantSpec
 from ewtp.market.forms import ProductForm, ProfileForm, RegistrationForm, RejectForm
+from ewtp.market.fulfilment import accept_order
 from ewtp.market.models import Order, Product, SellerProfile
 from ewtp.market.pricing import fx_margin, rate_lookup
 from ewtp.rules.models import HSCode
@@ -107,10 +109,25 @@ def seller_console(request: HttpRequest) -> HttpResponse:
         except AppError as err:
             apply_errors(f, err)
     products = Product.objects.filter(seller_id=org).prefetch_related("variants__stock").order_by("-pk")[:200]
-    open_orders = Order.objects.select_related("group").filter(seller_id=org).exclude(state__in=[Order.CANCELLED, Order.COMPLETED,
-                                                                         Order.REFUNDED]).order_by("-pk")[:200]
+    open_orders = list(Order.objects.select_related("group").filter(seller_id=org).exclude(state__in=[Order.CANCELLED, Order.COMPLETED,
+                                                                         Order.REFUNDED]).order_by("-pk")[:200])
+    tracking = dict(Shipment.objects.filter(order_ref__in=[o.reference for o in open_orders],
+                                            direction=Shipment.FORWARD).values_list("order_ref", "tracking_no"))
+    for o in open_orders:
+        o.tracking_no = tracking.get(o.reference, "")
     return render(request, "market/seller_console.html", {"profile": profile, "forms": forms, "products": products,
                                                           "orders": open_orders})
+
+
+@require_POST
+@role_required(Role.SELLER)
+def seller_accept(request: HttpRequest, order_id: int) -> HttpResponse:
+    try:
+        _order, shipment = accept_order(page_actor(request), order_id)
+        messages.success(request, _("Order accepted; shipment %(tracking)s created.") % {"tracking": shipment.tracking_no})
+    except AppError as err:
+        messages.error(request, err.message)
+    return redirect("market:seller-console")
 
 
 @require_POST

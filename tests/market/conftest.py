@@ -23,7 +23,7 @@ def operator(make_user):
 
 
 @pytest.fixture
-def make_seller(make_user, operator, refdata):
+def make_seller(make_user, operator, network):
     """make_seller(country, currency, verified=True) -> (actor, org_id)"""
 
     def make(country="MY", currency="MYR", verified=True):

@@ -1,0 +1,60 @@
+"""The order follows its forward shipment (polling the logistics records): picked up -> `shipped`;
+delivered -> `delivered` and the escrow's release countdown starts at the delivery time."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.db import transaction
+
+from ewtp.core.actor import SYSTEM, Actor
+from ewtp.core.errors import NotFound
+from ewtp.logistics.models import Shipment, TrackingEvent
+from ewtp.market.models import Order
+from ewtp.market.orders import transition
+from ewtp.payments import escrow
+from ewtp.payments.models import Escrow
+
+# A carrier has the parcel in hand: any of these statuses (an `exception` alone may come before
+# pickup, e.g. a bad address at pre-advice, so it does not count).
+HANDED_OVER = ["picked_up", "in_transit", "at_hub", "customs_hold", "customs_cleared", "out_for_delivery",
+               "delivered", "delivery_failed", "returned_to_sender"]
+
+
+def sync_shipments(actor: Actor = SYSTEM, limit: int = 10_000) -> tuple[int, int]:
+    """The order follows its (forward) shipment: picked up -> `shipped` (from `accepted`); delivered
+    -> `delivered` and the escrow's release countdown starts at the delivery time. The order machine
+    needs `cleared` before `delivered`: customs release moves shipped -> cleared (customs' poll), so a
+    parcel delivered while its order is still `shipped` waits here until customs has released it.
+    Idempotent; returns (shipped, delivered)."""
+    moving = TrackingEvent.objects.filter(status__in=HANDED_OVER, shipment__direction=Shipment.FORWARD)
+    to_ship = list(Order.objects.filter(state=Order.ACCEPTED, reference__in=moving.values("shipment__order_ref"))
+                   .values_list("pk", flat=True)[:limit])
+    for order_id in to_ship:
+        transition(actor, order_id, Order.SHIPPED, reason="picked up by the carrier")
+    done = Shipment.objects.filter(direction=Shipment.FORWARD, delivered_at__isnull=False)
+    to_deliver = list(Order.objects.filter(state=Order.CLEARED, reference__in=done.values("order_ref"))
+                      .values_list("pk", "reference")[:limit])
+    at = _delivered_at(done, [ref for _, ref in to_deliver])
+    for order_id, ref in to_deliver:
+        with transaction.atomic():
+            transition(actor, order_id, Order.DELIVERED, reason="delivered by the carrier")
+            _start_countdown(actor, ref, at[ref])
+    # repair: an order delivered whose escrow has not heard of it (e.g. a crash in between)
+    late = list(Escrow.objects.filter(delivered_at__isnull=True, order_ref__in=Order.objects.filter(
+        state=Order.DELIVERED, reference__in=done.values("order_ref")).values("reference"))
+        .values_list("order_ref", flat=True)[:limit])
+    at = _delivered_at(done, late)
+    for ref in late:
+        _start_countdown(actor, ref, at[ref])
+    return len(to_ship), len(to_deliver)
+
+
+def _delivered_at(done, refs: list[str]) -> dict:
+    return dict(done.filter(order_ref__in=refs).values_list("order_ref", "delivered_at")) if refs else {}
+
+
+def _start_countdown(actor: Actor, order_ref: str, at) -> None:
+    # an order without escrow (nothing was paid through the hub) has no countdown to start
+    with contextlib.suppress(NotFound):
+        escrow.mark_delivered(actor, order_ref, at=at)
