@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -62,7 +61,7 @@ def build(operator: Actor, seed: int = 7, *, buyers: int = 1000, products_per_se
             with transaction.atomic():
                 org = Organisation.objects.create(kind=Organisation.SELLER, name=name, country=group["country"])
                 user = create_user("demo", username=username, email=f"{username}@demo.ewtp.invalid",
-                                   password=secrets.token_urlsafe(16), role=Role.SELLER, country=group["country"],
+                                   password=None, role=Role.SELLER, country=group["country"],
                                    organisation=org, org_role="owner")
                 actor = actor_for_user(user)
                 sellers.onboard(actor, org.pk, legal_name=name, country=group["country"], base_currency=currency,
@@ -81,6 +80,7 @@ def build(operator: Actor, seed: int = 7, *, buyers: int = 1000, products_per_se
                     catalogue.set_stock(actor, p.variants.get().pk, w.pk, STOCK)
             world.seller_actors.append(actor)
             progress(1)
+    _risk_rules(operator)
     from ewtp.market.models import Variant
 
     world.variants = list(Variant.objects.filter(product__status="published").order_by("pk").values_list("pk", flat=True))
@@ -90,3 +90,20 @@ def build(operator: Actor, seed: int = 7, *, buyers: int = 1000, products_per_se
                                                      for i in range(len(existing), buyers)])
     world.buyers = [actor_for_user(u) for u in existing[:buyers]]
     return world
+
+
+# Each destination's customs samples parcels for a document check (yellow) and, more rarely, a
+# physical inspection (red); a real zone's operator tunes these — the demo shows the lanes at work.
+SAMPLING = (("yellow", "0.06"), ("red", "0.015"))
+
+
+def _risk_rules(operator: Actor) -> None:
+    from ewtp.customs.models import RiskRule
+    from ewtp.customs.services import save_risk_rule
+
+    if RiskRule.objects.exists():  # a second `ewtp demo` keeps the operator's rules
+        return
+    for country in BUYER_COUNTRIES:
+        for lane, rate in SAMPLING:
+            save_risk_rule(operator, kind="random_sampling", lane=lane, params={"rate": rate}, jurisdiction=country,
+                           note="demo: random sampling")

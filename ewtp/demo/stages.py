@@ -1,0 +1,263 @@
+"""The stages of an order's life in the simulator and the demo day: each takes every order of a
+chunk through one step, through the same services the API and pages use (rules, ledger, customs,
+logistics); the carriers, the payment provider and the officers are simulated (SANDBOX)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from ewtp.core.actor import SYSTEM, Actor, Role
+from ewtp.core.errors import AppError
+from ewtp.customs import declarations
+from ewtp.customs.models import Declaration
+from ewtp.demo.buyers import DECLINED_CARD, GOOD_CARD, _address
+from ewtp.demo.world import World
+from ewtp.logistics import claims
+from ewtp.logistics import returns as returns_service
+from ewtp.logistics.models import Claim, ParcelItem, Shipment
+from ewtp.logistics.simulator import post, simulate_events
+from ewtp.market import cart, orders
+from ewtp.market.checkout import quote_checkout
+from ewtp.market.fulfilment import accept_order
+from ewtp.market.models import Order
+from ewtp.market.payment_start import start_order_payment
+from ewtp.market.placement import place_order
+from ewtp.market.process import sync_customs, sync_payments
+from ewtp.market.process_returns import sync_returns
+from ewtp.market.process_shipments import sync_shipments
+from ewtp.payments import escrow
+from ewtp.payments import services as payments
+from ewtp.payments.models import Escrow, Payment
+from ewtp.payments.webhooks import deliver_sandbox
+
+DECLINE_RATE = 0.02
+CANCEL_RATE = 0.02
+LOST_RATE = 0.01
+REJECT_RATE = 0.1  # of the declarations an officer looks at (a few percent of all)
+RETURN_RATE = 0.03
+JOURNEY_DAYS = 45  # every simulated journey ends well within this
+
+
+@dataclass
+class Chunk:
+    """The orders of one chunk as they move; ids only, so memory stays bounded."""
+
+    size: int
+    clock: datetime
+    group_ids: list[int] = field(default_factory=list)
+    order_ids: list[int] = field(default_factory=list)
+
+
+def _later(chunk: Chunk, **delta: float) -> datetime:
+    """A simulated moment `delta` after the chunk's clock, never behind the real clock (the
+    sandbox provider schedules its webhooks on the real one)."""
+    return max(chunk.clock, timezone.now()) + timedelta(**delta)
+
+
+@dataclass
+class Run:
+    world: World
+    rng: random.Random
+    countries: dict[int, str]
+    seller_actor: dict[int, Actor]
+    officers: dict[str, Actor] = field(default_factory=dict)
+    lost: list[str] = field(default_factory=list)  # tracking numbers of parcels lost in this chunk
+    stage_seconds: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)
+    refused: Counter = field(default_factory=Counter)
+
+
+def checkout(run: Run, chunk: Chunk) -> None:
+    """Buyers fill carts (one to three sellers' items), get a landed-cost quote and place it."""
+    rng = run.rng
+    for _ in range(chunk.size):
+        buyer = rng.choice(run.world.buyers)
+        try:
+            for v in rng.sample(run.world.variants, rng.choice([1, 1, 2, 2, 3])):
+                cart.set_quantity(buyer, v, rng.choice([1, 1, 1, 2]))
+            q = quote_checkout(buyer, _address(run.countries[buyer.user_id], buyer.user_id, rng))
+            group = place_order(buyer, q.pk)
+        except AppError as err:
+            run.refused[f"{err.code}:{next(iter(err.fields), '-')}"] += 1
+            cart.cart_for(buyer).lines.all().delete()
+            continue
+        chunk.group_ids.append(group.pk)
+    chunk.order_ids = list(Order.objects.filter(group_id__in=chunk.group_ids).order_by("pk").values_list("pk", flat=True))
+    run.counts["orders"] += len(chunk.order_ids)
+
+
+def payment(run: Run, chunk: Chunk) -> None:
+    """Start, authorise (a few cards decline), capture; the sandbox's webhooks answer each step."""
+    by_buyer = {b.user_id: b for b in run.world.buyers}
+    for order in Order.objects.filter(pk__in=chunk.order_ids).select_related("group").order_by("pk"):
+        buyer = by_buyer[order.buyer_id]
+        start_order_payment(buyer, order)
+        payments.authorise_payment(buyer, order.reference,
+                                   DECLINED_CARD if run.rng.random() < DECLINE_RATE else GOOD_CARD)
+    deliver_sandbox(_later(chunk, minutes=5))
+    refs = Order.objects.filter(pk__in=chunk.order_ids).values("reference")
+    for ref, state in Payment.objects.filter(order_ref__in=refs).order_by("pk").values_list("order_ref", "state"):
+        if state == Payment.AUTHORISED:
+            payments.capture_payment(SYSTEM, ref)
+        else:
+            run.counts["declined"] += 1
+    deliver_sandbox(_later(chunk, minutes=10))
+
+
+def order_sync(run: Run, chunk: Chunk) -> None:
+    """The order's process reads captured payments: placed -> paid; a few buyers then change their
+    mind before the seller ships (cancelled: stock back, escrow refunded through the provider)."""
+    sync_payments(SYSTEM, limit=len(chunk.order_ids) + 1)
+    by_buyer = {b.user_id: b for b in run.world.buyers}
+    for pk, buyer in Order.objects.filter(pk__in=chunk.order_ids, state=Order.PAID).values_list("pk", "buyer_id"):
+        if run.rng.random() < CANCEL_RATE:
+            orders.transition(by_buyer[buyer], pk, Order.CANCELLED, reason="buyer changed their mind (simulated)")
+            run.counts["cancelled"] += 1
+    deliver_sandbox(_later(chunk, minutes=15))
+
+
+def acceptance(run: Run, chunk: Chunk) -> None:
+    """Each seller accepts its paid orders: the shipment is created (route, parcels, legs, tracking
+    numbers) and the logistics partner's waybill goes to customs, in one transaction."""
+    for pk, seller in Order.objects.filter(pk__in=chunk.order_ids, state=Order.PAID).values_list("pk", "seller_id"):
+        try:
+            accept_order(run.seller_actor[seller], pk)
+        except AppError:  # e.g. no route: the order stays paid, as in the console
+            run.counts["refused_accept"] += 1
+
+
+def customs_documents(run: Run, chunk: Chunk) -> None:
+    """The order's process pushes the hub's order document and the payment partner's payment
+    document, then files the inventory list: customs reconciles the three documents, declares the
+    parcel and routes it to a risk lane (green is released at once)."""
+    report = sync_customs(SYSTEM, limit=len(chunk.order_ids) + 1)
+    run.counts["customs_not_yet"] += len(report.failed)
+
+
+def carriers(run: Run, chunk: Chunk) -> None:
+    """The carriers' SANDBOX event streams, posted in batches like the real ones: pickup to delivery
+    (failed attempts and delays included); a few parcels go missing in transit."""
+    events = []
+    for s in Shipment.objects.filter(order_ref__in=_refs(chunk), direction=Shipment.FORWARD).order_by("pk"):
+        start = _later(chunk, hours=run.rng.uniform(2, 20))
+        lost = run.rng.random() < LOST_RATE
+        journey = simulate_events(s, start, run.rng, until=start + timedelta(hours=12) if lost else None)
+        if lost:
+            run.lost.append(s.tracking_no)
+        events += journey
+    post(events)
+    # a short domestic journey may have ended within the two days: that parcel was not lost
+    run.lost = list(Shipment.objects.filter(tracking_no__in=run.lost, delivered_at__isnull=True)
+                    .values_list("tracking_no", flat=True))
+    run.counts["tracking_events"] += len(events)
+    sync_shipments(SYSTEM, limit=len(chunk.order_ids) + 1)  # picked up -> shipped
+
+
+def _officer(run: Run, jurisdiction: str) -> Actor:
+    if jurisdiction not in run.officers:
+        run.officers[jurisdiction] = Actor(role=Role.CUSTOMS_OFFICER, jurisdiction=jurisdiction,
+                                           label=f"demo officer {jurisdiction}")
+    return run.officers[jurisdiction]
+
+
+def customs_officers(run: Run, chunk: Chunk) -> None:
+    """Officers work the yellow (document check) and red (inspection) lanes: most parcels are
+    released, a few rejected (the buyer is refunded); then released orders are `cleared`."""
+    waiting = (Declaration.objects.filter(parcel__order_no__in=_refs(chunk))
+               .exclude(status__in=[declarations.RELEASED, declarations.REJECTED]).order_by("pk"))
+    for d in waiting.values("pk", "jurisdiction", "status"):
+        officer = _officer(run, d["jurisdiction"])
+        if run.rng.random() < REJECT_RATE:
+            declarations.officer_action(officer, d["pk"], "reject", "goods do not match the declared description")
+            run.counts["customs_rejected"] += 1
+            continue
+        if d["status"] == declarations.INSPECTION:
+            declarations.officer_action(officer, d["pk"], "conclude", "inspected: as declared")
+        declarations.officer_action(officer, d["pk"], "release")
+    sync_customs(SYSTEM, limit=len(chunk.order_ids) + 1)  # released -> cleared, rejected -> refund
+    deliver_sandbox(_later(chunk, hours=1))
+
+
+def delivery(run: Run, chunk: Chunk) -> None:
+    """Delivered parcels (after customs release) move their order to `delivered` and start the
+    escrow's countdown at the delivery time; a lost parcel's escrow is held and its seller claims."""
+    sync_shipments(SYSTEM, limit=len(chunk.order_ids) + 1)
+    for tracking_no in run.lost:
+        s = Shipment.objects.get(tracking_no=tracking_no)
+        escrow.set_hold(SYSTEM, s.order_ref, "parcel lost in transit: carrier claim")
+        declared = ParcelItem.objects.filter(parcel__shipment=s).aggregate(v=Sum("value"))["v"]
+        claim = claims.file_claim(run.seller_actor[s.seller_id], tracking_no, Claim.LOST, declared,
+                                  ["no scan for 30 days after departure (simulated)"])
+        # liable: the route's carrier that scanned the parcel last
+        route = list(s.legs.order_by("seq").values_list("carrier__code", flat=True))
+        last = [c for c in s.events.order_by("occurred_at").values_list("carrier__code", flat=True) if c in route]
+        claims.decide(SYSTEM, claim.pk, approve=True, liable=Claim.CARRIER, carrier_code=(last or route)[-1],
+                      note="carrier lost the parcel in transit")
+        run.counts["lost_and_claimed"] += 1
+    run.lost.clear()
+
+
+def returns(run: Run, chunk: Chunk) -> None:
+    """A few buyers send their goods back: asked, approved by the seller, the reverse parcel
+    travels, the seller confirms the condition, the refund leaves escrow."""
+    by_buyer = {b.user_id: b for b in run.world.buyers}
+    delivered_orders = Order.objects.filter(pk__in=chunk.order_ids, state=Order.DELIVERED).values("reference")
+    delivered = Shipment.objects.filter(order_ref__in=delivered_orders, direction=Shipment.FORWARD, status="delivered")
+    for s in delivered.order_by("pk"):
+        if run.rng.random() >= RETURN_RATE:
+            continue
+        asked = s.delivered_at + timedelta(days=2)
+        r = returns_service.request_return(by_buyer[s.buyer_id], s.tracking_no, "wrong size (simulated)", now=asked)
+        r = returns_service.decide(run.seller_actor[s.seller_id], r.pk, True, now=asked + timedelta(hours=20))
+        post(simulate_events(r.return_shipment, asked + timedelta(days=1), run.rng, failure_rate=0))
+        returns_service.follow_return_shipments(SYSTEM)
+        returns_service.confirm_receipt(run.seller_actor[s.seller_id], r.pk, "as new")
+        run.counts["returned"] += 1
+    sync_returns(SYSTEM, limit=len(chunk.order_ids) + 1)
+    deliver_sandbox(_later(chunk, days=30))
+
+
+def escrow_release(run: Run, chunk: Chunk) -> None:
+    """The scheduled auto-release after the hold period, on the simulated clock; then the order
+    process completes the delivered orders whose escrow was released."""
+    later = _later(chunk, days=JOURNEY_DAYS + settings.EWTP_PAYMENTS_ESCROW_HOLD_DAYS + 1)
+    escrow.release_due(SYSTEM, later, limit=len(chunk.order_ids) + 1)
+    delivered = dict(Order.objects.filter(pk__in=chunk.order_ids, state=Order.DELIVERED).values_list("reference", "pk"))
+    released = Escrow.objects.filter(order_ref__in=list(delivered), state=Escrow.POSTED).values_list("order_ref", flat=True)
+    for pk in sorted(delivered[ref] for ref in released):
+        orders.transition(SYSTEM, pk, Order.COMPLETED, reason="escrow released")
+        run.counts["completed"] += 1
+
+
+def payout(run: Run, chunk: Chunk) -> None:
+    """One payout per seller and currency, and the provider's confirmations."""
+    batch = payments.run_payouts(SYSTEM)
+    deliver_sandbox(_later(chunk, days=JOURNEY_DAYS + 30))
+    run.counts["payouts"] += len(batch)
+
+
+def _refs(chunk: Chunk):
+    return Order.objects.filter(pk__in=chunk.order_ids).values("reference")
+
+
+STAGES: list[tuple[str, Callable[[Run, Chunk], None]]] = [
+    ("checkout", checkout),
+    ("payment", payment),
+    ("order_sync", order_sync),
+    ("acceptance", acceptance),
+    ("customs_documents", customs_documents),
+    ("carriers", carriers),
+    ("customs_officers", customs_officers),
+    ("delivery", delivery),
+    ("returns", returns),
+    ("escrow_release", escrow_release),
+    ("payout", payout),
+]
