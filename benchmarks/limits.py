@@ -73,16 +73,17 @@ def pg_available() -> bool:
 @cache
 def pgbench_tps(clients: int = 1, seconds: int = 5) -> float | None:
     """pgbench's built-in TPC-B transaction rate on the same server (None if pgbench or the
-    server is missing). Uses its own schema prefix-free tables in the `test` database."""
+    server is missing). Uses its own tables (pgbench_*) in the database of EWTP_BENCH_PG."""
     exe = shutil.which("pgbench") or next(iter(sorted(
         p for p in (f"/usr/lib/postgresql/{v}/bin/pgbench" for v in ("17", "16", "15", "14")) if os.path.exists(p))), None)
     if not exe or not pg_available():
         return None
     env = {**os.environ, "PGHOST": "127.0.0.1", "PGUSER": "postgres"}
-    subprocess.run([exe, "-i", "-q", "-s", "1", "test"], env=env, check=True, capture_output=True)
-    out = subprocess.run([exe, "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "test"],
+    db = PG_DSN.rsplit("/", 1)[1].split("?")[0]
+    subprocess.run([exe, "-i", "-q", "-s", "1", db], env=env, check=True, capture_output=True)
+    out = subprocess.run([exe, "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), db],
                          env=env, check=True, capture_output=True, text=True).stdout
-    subprocess.run([exe, "-i", "-I", "d", "test"], env=env, capture_output=True)  # drop its tables
+    subprocess.run([exe, "-i", "-I", "d", db], env=env, capture_output=True)  # drop its tables
     for line in out.splitlines():
         if line.startswith("tps ="):
             return float(line.split()[2])

@@ -12,6 +12,10 @@ from ewtp.accounts.api_auth import AUTH
 from ewtp.core.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ewtp.core.http import error_response
 from ewtp.customs.api import router as customs_router
+from ewtp.dashboard.api import router as dashboard_router
+from ewtp.logistics.api_ops import router as logistics_ops_router
+from ewtp.logistics.api_quotes import router as logistics_quotes_router
+from ewtp.logistics.api_tracking import router as logistics_tracking_router
 from ewtp.market.api import router as market_router
 from ewtp.market.api_orders import router as orders_router
 from ewtp.payments.api import router as payments_router
@@ -96,4 +100,8 @@ api.add_router("/market", market_router)
 api.add_router("/market", orders_router)
 api.add_router("/payments", payments_router)
 api.add_router("/customs", customs_router)
+api.add_router("/logistics", logistics_ops_router)
+api.add_router("/logistics", logistics_quotes_router)
+api.add_router("/dashboard", dashboard_router)
 
+api.add_router("/logistics", logistics_tracking_router)

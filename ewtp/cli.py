@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ewtp.config import setup_django
 from ewtp.customs.cli import app as customs_app
+from ewtp.logistics.cli import app as logistics_app
 from ewtp.market import cli as market_cli
 from ewtp.payments import cli as payments_cli
 from ewtp.rules import cli as rules_cli
@@ -25,6 +27,7 @@ app.add_typer(payments_cli.ledger_app, name="ledger")
 app.add_typer(payments_cli.payments_app, name="payments")
 app.add_typer(market_cli.app, name="market")
 app.add_typer(customs_app, name="customs")
+app.add_typer(logistics_app, name="logistics")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -33,17 +36,11 @@ class CliError(Exception):
     """A problem the user can fix; printed as one line."""
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings")
-    import django
-
-    django.setup()
-
 
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    _django()
+    setup_django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -53,7 +50,7 @@ def migrate() -> None:
 @refdata_app.command("load")
 def refdata_load() -> None:
     """Load countries, currencies and the HS 2022 nomenclature from the repo's files."""
-    _django()
+    setup_django()
     from ewtp.rules.refdata import load_reference_data
 
     c = load_reference_data()
@@ -72,7 +69,7 @@ def createuser(
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")] = "",
 ) -> None:
     """Create a user with a role; the password is read from EWTP_PASSWORD or asked for."""
-    _django()
+    setup_django()
     from ewtp.accounts.models import Organisation
     from ewtp.accounts.services import create_user
     from ewtp.core.actor import Role
@@ -94,7 +91,7 @@ def createuser(
 @app.command()
 def check() -> None:
     """Check configuration and database health; non-zero exit on any problem."""
-    _django()
+    setup_django()
     from ewtp.web.health import run_checks
 
     problems = 0
@@ -108,7 +105,7 @@ def check() -> None:
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the audit chain's hashes; non-zero exit if anything was altered."""
-    _django()
+    setup_django()
     from ewtp.core.audit import verify
 
     result = verify()
@@ -122,15 +119,14 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     threads: Annotated[int, typer.Option(help="worker threads")] = 8,
+    workers: Annotated[int, typer.Option(help="worker processes (one core each; see ewtp/core/server.py)")] = 1,
 ) -> None:
     """Serve the hub over HTTP until Ctrl-C."""
-    _django()
-    from waitress import serve as waitress_serve
-
-    from ewtp.wsgi import application
+    setup_django()
+    from ewtp.core.server import serve as serve_hub
 
     console.print(f"serving the hub at http://{host}:{port}  (Ctrl-C to stop)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="ewtp")
+    serve_hub(host, port, threads, workers)
 
 
 @app.command()
@@ -143,17 +139,20 @@ def demo(
     reset_passwords: Annotated[bool, typer.Option(help="issue new passwords for the demo accounts")] = False,
     port: Annotated[int, typer.Option(help="port")] = 8000,
 ) -> None:
-    """Build the demo world on the embedded database, run a trading day through every service,
+    """Build the demo world on the embedded database, run a trading day through every service
+    (checkout, payment, customs, carriers, delivery, returns, escrow release, payouts),
     print the summary and the demo accounts, then serve the hub."""
-    _django()
+    setup_django()
     import json
 
     from rich.progress import Progress
 
     from ewtp.accounts.models import User
     from ewtp.accounts.services import actor_for_user
-    from ewtp.demo import simulate, world
+    from ewtp.demo import lifecycle, world
     from ewtp.demo.setup import prepare_demo
+    from ewtp.demo.stages import STAGES
+    from ewtp.demo.summary import summary
 
     report = prepare_demo(reset_passwords=reset_passwords, progress=lambda m: None if as_json else console.print(m))
     operator = actor_for_user(User.objects.get(username="operator"))
@@ -161,9 +160,10 @@ def demo(
         t1 = bar.add_task("sellers and catalogues", total=sum(len(g["names"]) for g in world.DATA["sellers"]))
         w = world.build(operator, seed, buyers=buyers, progress=lambda n: bar.advance(t1, n))
         bar.update(t1, completed=bar.tasks[t1].total)
-        t2 = bar.add_task("trading day: checkout, payment", total=orders)
-        day = simulate.run_day(w, orders, seed, progress=lambda n: bar.advance(t2, n))
-    result = simulate.summary(day)
+        tasks = {name: bar.add_task(name.replace("_", " "), total=orders) for name, _ in STAGES}
+        day = lifecycle.simulate(w, orders, seed, chunk_size=100,
+                                 progress=lambda stage, n: bar.advance(tasks[stage], n))
+    result = summary(day)
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -171,6 +171,24 @@ def demo(
         console.print(report.render())
     if serve_after:
         serve(port=port)
+
+
+@app.command()
+def simulate(
+    orders: Annotated[int, typer.Option(help="checkouts to take from cart to payout")] = 2000,
+    seed: Annotated[int, typer.Option(help="seed: the same seed gives the same world and orders")] = 7,
+    chunk: Annotated[int, typer.Option(help="orders per chunk (bounds memory)")] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Complete order lifecycles (checkout to payout) through the services, no web server; prints
+    lifecycles per second, the per-stage split and peak memory. Builds the demo world first."""
+    setup_django()
+    import json
+
+    from ewtp.demo.lifecycle import run_command
+
+    result = run_command(orders, seed, chunk, progress=None if as_json else console.print)
+    print(json.dumps(result, indent=2)) if as_json else console.print_json(data=result)
 
 
 def main() -> None:

@@ -33,3 +33,11 @@ def secret_key() -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def setup_django() -> None:
+    """Ready Django for a command-line entry point (settings module, app registry)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings")
+    import django
+
+    django.setup()

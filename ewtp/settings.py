@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "ewtp.payments",
     "ewtp.market",
     "ewtp.customs",
+    "ewtp.logistics",
+    "ewtp.dashboard",
     "ewtp.web",
 ]
 
@@ -142,3 +144,6 @@ LOGGING = {
 }
 
 LANGUAGE_NAMES = {"en": _("English"), "zh-hans": "简体中文", "ms": "Bahasa Melayu"}
+
+# Logistics returns: days the seller has to decide a return request before the hub operator may decide it
+EWTP_LOGISTICS_RETURN_SELLER_DAYS = int(os.environ.get("EWTP_LOGISTICS_RETURN_SELLER_DAYS", "3"))

@@ -27,6 +27,8 @@ urlpatterns = [
     path("market/", include("ewtp.market.urls")),
     path("payments/", include("ewtp.payments.urls")),
     path("customs/", include("ewtp.customs.urls")),
+    path("logistics/", include("ewtp.logistics.urls")),
+    path("dashboard/", include("ewtp.dashboard.urls")),
     path("", include("ewtp.web.urls")),
 ]
 

@@ -57,6 +57,16 @@ def refdata(db):
 
 
 @pytest.fixture
+def network(refdata):
+    """The hub network and its rates (ewtp/logistics/data/network.toml): checkout quotes shipping from it."""
+    from ewtp.logistics.models import Hub
+    from ewtp.logistics.network import load_network
+
+    if not Hub.objects.exists():
+        load_network()
+
+
+@pytest.fixture
 def make_user(db) -> Callable[..., object]:
     """make_user(role, organisation=None, jurisdiction="") -> User, created through the service."""
     from ewtp.accounts.models import Organisation

@@ -4,6 +4,11 @@ The first answer is stored per (caller, key) and replayed for a retry; the same 
 different request is 409; a request still running under the key is 409 too. Server errors,
 401 and 429 are not stored, so those may be retried. A record left `in_progress` by a crashed
 worker is considered abandoned after ABANDONED_AFTER.
+
+This runs on every mutating call, so the claim, the answer and the clean-up are one plain SQL
+statement each, in autocommit (a single statement is its own transaction: no BEGIN/COMMIT
+round trips, and on SQLite the write lock is held for that statement only). Inside an outer
+transaction (tests) the claim takes a savepoint so a duplicate key leaves it usable.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -25,6 +30,12 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 HEADER = "Idempotency-Key"
 ABANDONED_AFTER = timedelta(minutes=5)
 NOT_STORED = {401, 429}
+_T = IdempotencyRecord._meta.db_table
+_CLAIM = (f'INSERT INTO {_T} ("key", caller, fingerprint, state, content_type, created_at) '  # noqa: S608
+          "VALUES (%s, %s, %s, %s, '', %s)")
+_FINISH = (f"UPDATE {_T} SET state = %s, status_code = %s, content_type = %s, body = %s "  # noqa: S608
+           'WHERE caller = %s AND "key" = %s')
+_FORGET = f"DELETE FROM {_T} WHERE caller = %s AND \"key\" = %s"  # noqa: S608
 
 
 def _applies(request: HttpRequest) -> bool:
@@ -53,41 +64,52 @@ class IdempotencyMiddleware:
             reason = "required on every mutating call" if not key else "at most 255 characters"
             return error_response(BadRequest(f"{HEADER} header: {reason}", code="idempotency_key", fields={HEADER: [reason]}))
         caller, fingerprint = caller_key(request), _fingerprint(request)
-        record, replay = self._claim(caller, key, fingerprint)
+        replay = self._claim(caller, key, fingerprint)
         if replay is not None:
             return replay
         try:
             response = self.get_response(request)
         except BaseException:
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            _execute(_FORGET, [caller, key])
             raise
         if response.status_code >= 500 or response.status_code in NOT_STORED or getattr(response, "streaming", False):
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            _execute(_FORGET, [caller, key])
         else:
-            IdempotencyRecord.objects.filter(pk=record.pk).update(
-                state=IdempotencyRecord.DONE, status_code=response.status_code,
-                content_type=response.get("Content-Type", ""), body=bytes(response.content),
-            )
+            _execute(_FINISH, [
+                IdempotencyRecord.DONE, response.status_code, response.get("Content-Type", ""),
+                bytes(response.content), caller, key])
         return response
 
-    def _claim(self, caller: str, key: str, fingerprint: str) -> tuple[IdempotencyRecord, HttpResponse | None]:
+    def _claim(self, caller: str, key: str, fingerprint: str) -> HttpResponse | None:
+        """Insert the in-progress record; None if this request now owns the key, else the
+        answer to give instead (a replay, or 409)."""
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(caller=caller, key=key, fingerprint=fingerprint), None
+            if connection.in_atomic_block:
+                with transaction.atomic():
+                    _execute(_CLAIM, [key, caller, fingerprint, IdempotencyRecord.IN_PROGRESS, now])
+            else:
+                _execute(_CLAIM, [key, caller, fingerprint, IdempotencyRecord.IN_PROGRESS, now])
+            return None
         except IntegrityError:
             pass
         existing = IdempotencyRecord.objects.get(caller=caller, key=key)
         if existing.fingerprint != fingerprint:
-            return existing, error_response(Conflict(
+            return error_response(Conflict(
                 f"this {HEADER} was already used for a different request", code="idempotency_key_reused",
                 fields={HEADER: ["already used for a different request"]}))
         if existing.state == IdempotencyRecord.IN_PROGRESS:
             if timezone.now() - existing.created_at > ABANDONED_AFTER:
                 existing.delete()
                 return self._claim(caller, key, fingerprint)
-            return existing, error_response(Conflict(
+            return error_response(Conflict(
                 f"a request with this {HEADER} is still being processed", code="idempotency_in_progress"))
         replay = HttpResponse(bytes(existing.body or b""), status=existing.status_code,
                               content_type=existing.content_type or "application/json")
         replay["Idempotent-Replayed"] = "true"
-        return existing, replay
+        return replay
+
+
+def _execute(sql: str, params: list) -> None:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)

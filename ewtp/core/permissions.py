@@ -20,6 +20,8 @@ from ewtp.core.errors import Forbidden, NotFound
 class AccessScope:
     user_id: int | None = None
     org_id: int | None = None
+    # further organisations with a part in the object (e.g. the carriers of a shipment's legs)
+    other_org_ids: frozenset[int] = frozenset()
     jurisdiction: str | None = None
     # roles that may see every object of this kind (e.g. analysts on aggregated data)
     open_to_roles: frozenset[str] = frozenset()
@@ -38,6 +40,8 @@ def can_access(actor: Actor, obj: Scoped) -> bool:
     if scope.user_id is not None and actor.user_id == scope.user_id:
         return True
     if scope.org_id is not None and scope.org_id in actor.org_ids:
+        return True
+    if scope.other_org_ids & set(actor.org_ids):
         return True
     return bool(scope.jurisdiction and actor.role == Role.CUSTOMS_OFFICER and actor.jurisdiction == scope.jurisdiction)
 

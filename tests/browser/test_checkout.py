@@ -51,7 +51,7 @@ def _buy(page, query: str, labels: dict):
     assert page.locator("[data-testid=order-row]").count() == 2
 
 
-def test_australian_buyer_checks_out_from_two_sellers(page, make_user, refdata):
+def test_australian_buyer_checks_out_from_two_sellers(page, make_user, network):
     op = actor_for_user(make_user("hub_operator"))
     _listed(make_user, op, "batik", "MY", "MYR", "Batik sarong", "蜡染纱笼", "520852", "89.00")
     _listed(make_user, op, "teapot", "CN", "CNY", "Yixing teapot", "宜兴紫砂壶", "691200", "268.00")
@@ -64,7 +64,7 @@ def test_australian_buyer_checks_out_from_two_sellers(page, make_user, refdata):
     assert "Batik sarong" in page.inner_text("[data-testid=seller-order]")
 
 
-def test_the_same_flow_in_chinese(page, make_user, refdata):
+def test_the_same_flow_in_chinese(page, make_user, network):
     op = actor_for_user(make_user("hub_operator"))
     _listed(make_user, op, "batik", "MY", "MYR", "Batik sarong", "蜡染纱笼", "520852", "89.00")
     _listed(make_user, op, "teapot", "CN", "CNY", "Yixing teapot", "宜兴紫砂壶", "691200", "268.00")

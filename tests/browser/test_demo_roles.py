@@ -4,7 +4,7 @@ import pytest
 
 from ewtp.accounts.models import User
 from ewtp.accounts.services import actor_for_user
-from ewtp.demo import simulate, world
+from ewtp.demo import lifecycle, world
 from ewtp.demo.setup import prepare_demo
 from tests.browser.conftest import sign_in
 
@@ -15,7 +15,7 @@ def test_every_role_opens_its_pages(page, refdata):
     report = prepare_demo(progress=lambda m: None)
     operator = actor_for_user(User.objects.get(username="operator"))
     w = world.build(operator, seed=5, buyers=20, products_per_seller=1)
-    simulate.run_day(w, 8, seed=5)
+    lifecycle.simulate(w, 8, seed=5)
     for username, role, password in report.created:
         page.context.clear_cookies()
         sign_in(page, username, password)

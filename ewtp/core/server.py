@@ -1,0 +1,78 @@
+"""`ewtp serve`: the WSGI app under waitress, in one process or several pre-forked workers.
+
+One Python process runs one thread at a time (the GIL), so threads alone use one core however
+many the machine has. With `--workers N` the parent binds the listening socket once and forks
+N children that each serve it with their own waitress threads; the kernel spreads connections
+between them. Workers share nothing in memory: the database is the only shared state (SQLite
+serialises writers with BEGIN IMMEDIATE and a busy timeout; PostgreSQL with row locks), and the
+per-process cache (rate limit counters) is per worker — point CACHES at a shared cache when the
+rate limit must hold across workers. Fork needs a POSIX system; elsewhere one worker runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sys
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
+
+
+def _serve_one(sock: socket.socket, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from ewtp.wsgi import application
+
+    waitress_serve(application, sockets=[sock], threads=threads, ident="ewtp")
+
+
+def serve(host: str, port: int, threads: int, workers: int = 1) -> None:
+    """Serve until SIGINT/SIGTERM. Blocks; with workers > 1 the parent only supervises."""
+    sock = _bind(host, port)
+    if workers <= 1 or not hasattr(os, "fork"):
+        _serve_one(sock, threads)
+        return
+    from django.db import connections
+
+    connections.close_all()  # a connection must never be shared across fork
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # child: default signal handling, serve until terminated
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            try:
+                _serve_one(sock, threads)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    sock.close()
+
+    def stop(signum, _frame) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    failed = False
+    for pid in children:
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        failed |= os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM, -signal.SIGINT)
+        stop(signal.SIGTERM, None)  # one worker gone: stop the others rather than serve half
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,63 @@
+"""`ewtp serve --workers N`: pre-forked worker processes answer on one socket and stop together."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="pre-forked workers need POSIX fork")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.add(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def test_workers_serve_one_port_and_stop_together(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWTP_")}
+    env.update({"EWTP_VAR_DIR": str(tmp_path), "EWTP_DATABASE_URL": f"sqlite:///{tmp_path}/hub.sqlite3"})
+    server = subprocess.Popen([sys.executable, "-m", "ewtp.cli", "serve", "--port", str(port), "--workers", "2",
+                               "--threads", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        body = None
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
+                    body = json.loads(r.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None, server.stderr.read().decode() if server.poll() is not None else "no answer"
+        workers = _children(server.pid)
+        assert len(workers) == 2
+        for _ in range(10):  # every request is answered, whichever worker takes it
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310
+                assert r.status == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(20)
+    assert code == 0
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], "a worker outlived the server"
