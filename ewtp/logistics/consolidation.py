@@ -5,7 +5,9 @@ Every move is one scan (`scan`), idempotent: the same parcel scanned into the sa
 changes nothing; into another bag it is refused (409). A parcel only goes into an open bag
 whose destination hub is its shipment's destination hub; a bag only onto an open waybill whose
 lane runs from the bag's origin hub to its destination hub. Scanning is done by the hub's own
-logistics partner (the organisation of carrier EWTPHUB) or a hub operator.
+logistics partner (the organisation of carrier EWTPHUB) or a hub operator. Each scan that moves
+parcels also puts them in their shipments' tracking history as the hub's own events (code table
+ewtp_hub: BAG, MAWB, DEP), so the buyer sees the hub's work beside the carriers'.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.logistics.models import Bag, Carrier, Hub, Lane, MasterWaybill, Parcel, Scan
 from ewtp.logistics.numbers import check_waybill_number
-
-HUB_CARRIER = "EWTPHUB"  # the hub itself as a carrier organisation (its scans: code table ewtp_hub)
+from ewtp.logistics.tracking import EventData, ingest
 
 
 def require_hub_staff(actor: Actor) -> None:
@@ -30,10 +31,19 @@ def require_hub_staff(actor: Actor) -> None:
     if actor.is_operator:
         return
     if actor.role == Role.LOGISTICS_PARTNER:
-        org = Carrier.objects.filter(code=HUB_CARRIER).values_list("organisation_id", flat=True).first()
+        org = Carrier.objects.filter(code=Carrier.HUB).values_list("organisation_id", flat=True).first()
         if org is not None and org in actor.org_ids:
             return
     raise Forbidden("only the hub's own logistics partner or a hub operator may do this")
+
+
+def _hub_events(actor: Actor, hub: Hub, code: str, event_key: str, tracking_nos: list[str], text: str) -> None:
+    """The hub's scan as one tracking event per parcel; the event id is derived from the scan, so
+    a repeated scan adds nothing. Times are UTC (a hub has no time zone of its own yet)."""
+    now = timezone.now()
+    ingest(actor, Carrier.HUB, [EventData(event_id=f"{event_key}-{no}", tracking_number=no, code=code,
+                                          occurred_at=now, text=text, location=hub.city, country=hub.country)
+                                for no in tracking_nos])
 
 
 def _hub(code: str) -> Hub:
@@ -146,6 +156,7 @@ def _parcel_to_bag(actor: Actor, hub: Hub, tracking_no: str, code: str) -> tuple
         s = Scan.objects.create(kind=Scan.PARCEL_TO_BAG, hub=hub, subject=tracking_no, target=code,
                                 scanned_by=actor.audit_name)
         audit.record(actor, "logistics.scan", s, after={"kind": s.kind, "subject": tracking_no, "target": code})
+        _hub_events(actor, hub, "BAG", f"scan{s.pk}", [tracking_no], f"Bagged for {bag.destination_hub.code} ({code})")
     return s, True
 
 
@@ -174,15 +185,22 @@ def _bag_to_waybill(actor: Actor, hub: Hub, code: str, number: str) -> tuple[Sca
         s = Scan.objects.create(kind=Scan.BAG_TO_WAYBILL, hub=hub, subject=code, target=number,
                                 scanned_by=actor.audit_name)
         audit.record(actor, "logistics.scan", s, after={"kind": s.kind, "subject": code, "target": number})
+        _hub_events(actor, hub, "MAWB", f"scan{s.pk}", list(bag.parcels.values_list("tracking_no", flat=True)),
+                    f"Loaded on master waybill {number} ({wb.voyage})")
     return s, True
 
 
 def depart(actor: Actor, number: str) -> MasterWaybill:
     require_hub_staff(actor)
     with transaction.atomic():
-        wb = MasterWaybill.objects.select_for_update().filter(number=number).first()
+        wb = MasterWaybill.objects.select_for_update(of=("self",)).select_related("lane__from_hub").filter(
+            number=number).first()
         if wb is None:
             raise NotFound("master waybill not found")
         if wb.status != MasterWaybill.DEPARTED:  # departing twice changes nothing
             _close(actor, wb, MasterWaybill.DEPARTED, wb.bags, "logistics.waybill_depart")
+            origin = wb.lane.from_hub
+            _hub_events(actor, origin, "DEP", f"dep{wb.pk}",
+                        list(Parcel.objects.filter(bag__master_waybill=wb).values_list("tracking_no", flat=True)),
+                        f"Departed {origin.code} on {wb.voyage} (master waybill {wb.number})")
     return wb

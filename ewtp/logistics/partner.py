@@ -13,12 +13,11 @@ from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import Conflict
 from ewtp.logistics.models import Carrier
 
-HUB_CARRIER = "EWTPHUB"
 TOKEN_NAME = "in-process waybill pushes (secret discarded)"
 
 
 def hub_logistics_actor(on_behalf_of: Actor) -> Actor:
-    carrier = Carrier.objects.select_related("organisation").filter(code=HUB_CARRIER).first()
+    carrier = Carrier.objects.select_related("organisation").filter(code=Carrier.HUB).first()
     if carrier is None or carrier.organisation is None:
         raise Conflict("the hub network is not loaded (ewtp logistics network load)", code="network_not_loaded")
     org = carrier.organisation

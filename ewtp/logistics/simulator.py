@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 
 from ewtp.core.actor import SYSTEM, Actor
 from ewtp.logistics import places
-from ewtp.logistics.models import Leg, Shipment
+from ewtp.logistics.models import Carrier, Leg, Shipment
 from ewtp.logistics.tracking import BatchResult, EventData, ingest
 
-HUB_CARRIER = "EWTPHUB"
 # (code, where, hours after the previous event: low, high); where: origin, ohub, dhub, dest
 Step = tuple[str, str, float, float]
 SCRIPTS: dict[tuple[str, str], list[Step]] = {
@@ -76,12 +75,12 @@ def simulate_events(shipment: Shipment, start: datetime, rng: random.Random, *, 
     with `until`, only those that have happened by then (a shipment still on its way)."""
     clock = _Clock(shipment, start, rng)
     hub_no = shipment.tracking_no
-    clock.emit(HUB_CARRIER, hub_no, "PRE", "origin", 0, 1)
+    clock.emit(Carrier.HUB, hub_no, "PRE", "origin", 0, 1)
     legs = list(Leg.objects.filter(shipment=shipment).select_related("carrier").order_by("seq"))
     for leg in legs:
         table, code = leg.carrier.code_table, leg.carrier.code
         if leg.kind == "line_haul":
-            _steps(clock, HUB_CARRIER, hub_no, HUB_OUT)
+            _steps(clock, Carrier.HUB, hub_no, HUB_OUT)
         script = SCRIPTS.get((table, leg.kind), [])
         for i, step in enumerate(script):
             _steps(clock, code, leg.tracking_no, [step])
@@ -89,7 +88,7 @@ def simulate_events(shipment: Shipment, start: datetime, rng: random.Random, *, 
                 clock.emit(code, leg.tracking_no, rng.choice(DELAYS[table]), step[1], 1, 6)
                 clock.emit(code, leg.tracking_no, RESUME[table], step[1], 12, 48)
         if leg.kind == "line_haul":
-            _steps(clock, HUB_CARRIER, hub_no, HUB_IN)
+            _steps(clock, Carrier.HUB, hub_no, HUB_IN)
         if leg.kind == "last_mile" and table in DELIVERY:
             done, failed, retry = DELIVERY[table]
             if rng.random() < failure_rate:

@@ -242,11 +242,21 @@ def _apply(latest: dict[int, tuple[datetime, str, str]], delivered: dict[int, tu
                 "WHERE id = %s AND delivered_at IS NULL",
                 [(ops.adapt_datetimefield_value(at), ops.adapt_json_value(proof, DjangoJSONEncoder), sid)
                  for sid, (at, proof) in delivered.items()])
+            # delivery finishes every leg not finished before (the last one, at least)
+            cur.executemany(
+                f"UPDATE {leg} SET finished_at = %s WHERE shipment_id = %s AND finished_at IS NULL",  # noqa: S608
+                [(ops.adapt_datetimefield_value(at), sid) for sid, (at, _proof) in delivered.items()])
         if leg_start:
+            starts = [(ops.adapt_datetimefield_value(at), lid) for lid, at in leg_start.items()]
             cur.executemany(
                 f"UPDATE {leg} SET started_at = %s WHERE id = %s AND (started_at IS NULL OR started_at > %s)",  # noqa: S608
-                [(ops.adapt_datetimefield_value(at), lid, ops.adapt_datetimefield_value(at))
-                 for lid, at in leg_start.items()])
+                [(at, lid, at) for at, lid in starts])
+            # a leg is finished when the next one starts: the earliest start of any later leg
+            cur.executemany(
+                f"UPDATE {leg} SET finished_at = %s WHERE (finished_at IS NULL OR finished_at > %s) "  # noqa: S608
+                f"AND shipment_id = (SELECT l.shipment_id FROM {leg} l WHERE l.id = %s) "
+                f"AND seq < (SELECT l.seq FROM {leg} l WHERE l.id = %s)",
+                [(at, at, lid, lid) for at, lid in starts])
 
 
 def find_shipment(tracking_no: str) -> Shipment | None:

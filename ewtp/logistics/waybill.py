@@ -11,11 +11,10 @@ from decimal import Decimal
 from ewtp.core.actor import Actor
 from ewtp.customs import intake
 from ewtp.customs.models import TradeDocument
-from ewtp.logistics.models import Parcel, Shipment
+from ewtp.logistics.models import Carrier, Parcel, Shipment
 from ewtp.logistics.partner import hub_logistics_actor
 
-LOGISTICS_CODE = "EWTPHUB"  # the hub's code towards customs (its BaseTransfer copCode too)
-LOGISTICS_NAME = "eWTP hub logistics"
+LOGISTICS_NAME = "eWTP hub logistics"  # its code towards customs is the hub carrier's (Carrier.HUB)
 
 
 def push_waybill(actor: Actor, shipment: Shipment, parcels: list[Parcel]) -> bool:
@@ -23,7 +22,7 @@ def push_waybill(actor: Actor, shipment: Shipment, parcels: list[Parcel]) -> boo
     order = intake.current_fields(shipment.order_ref, TradeDocument.ORDER)
     if order is None:
         return False
-    intake.push_waybill(hub_logistics_actor(actor), shipment.order_ref, logistics_code=LOGISTICS_CODE,
+    intake.push_waybill(hub_logistics_actor(actor), shipment.order_ref, logistics_code=Carrier.HUB,
                         logistics_name=LOGISTICS_NAME, logistics_no=shipment.tracking_no,
                         weight=sum((p.weight_kg for p in parcels), Decimal(0)),
                         freight=Decimal(str(order.get("freight") or 0)))

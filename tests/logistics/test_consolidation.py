@@ -86,6 +86,26 @@ def test_parcels_bagged_sealed_loaded_departed(net, people):
         co.scan(SYSTEM, hub="HGH", kind=Scan.BAG_TO_WAYBILL, subject=bag.code, target=sea.number)
 
 
+def test_hub_scans_show_in_the_tracking_history_once(net, people):
+    from ewtp.logistics.tracking import history
+
+    shipments, bag = _flow(net, people)
+    co.scan(SYSTEM, hub="HGH", kind=Scan.PARCEL_TO_BAG, subject=shipments[0].parcels.get().tracking_no,
+            target=bag.code)  # a repeated scan adds no event
+    co.seal_bag(SYSTEM, bag.code)
+    wb = co.create_waybill(SYSTEM, number="784-12345675", lane_id=net.air_lgg.pk, voyage="CZ 491",
+                           departs_on=date(2026, 12, 1))
+    co.scan(SYSTEM, hub="HGH", kind=Scan.BAG_TO_WAYBILL, subject=bag.code, target=wb.number)
+    co.depart(SYSTEM, wb.number)
+    co.depart(SYSTEM, wb.number)
+    for s in shipments:
+        events = [(e.carrier.code, e.raw_code, e.status) for e in history(s)]
+        assert events == [("EWTPHUB", "BAG", "at_hub"), ("EWTPHUB", "MAWB", "in_transit"),
+                          ("EWTPHUB", "DEP", "in_transit")]
+        s.refresh_from_db()
+        assert s.status == "in_transit"
+
+
 def test_destination_must_match(net, people):
     seller, buyer = people
     to_kul = shipment(net, seller=seller, buyer=buyer, dest=net.kul)

@@ -112,6 +112,9 @@ def test_delivery_needs_proof_and_sets_delivered_at(shipment, carrier_actor):
     s = Shipment.objects.get(pk=shipment.pk)
     assert s.status == "delivered" and s.delivered_at == T0 + timedelta(hours=2)
     assert s.delivery_proof == {"signature": "A. Peeters"}
+    # the last leg started with the first event (finishing the others) and ends with the delivery
+    assert set(s.legs.values_list("finished_at", flat=True)) == {T0 + timedelta(hours=1), T0 + timedelta(hours=2)}
+    assert s.legs.order_by("-seq").first().finished_at == T0 + timedelta(hours=2)
 
 
 @pytest.mark.parametrize("fixture", ["shipment", "sea_shipment"])
@@ -141,3 +144,20 @@ def test_simulator_until_stops_midway(shipment):
     events = simulator.simulate_events(shipment, start, random.Random(1), until=start + timedelta(days=2))
     assert events and all(e.event.occurred_at <= start + timedelta(days=2) for e in events)
     assert "delivered" not in {e.event.code for e in events}
+
+
+def test_a_leg_finishes_when_a_later_leg_starts_and_delivery_finishes_the_rest(shipment, carrier_actor):
+    legs = {leg.seq: leg for leg in shipment.legs.all()}
+    last = max(legs)
+    assert last >= 3 and all(leg.finished_at is None for leg in legs.values())
+    # the last leg's carrier reports first (out of order), then the line-haul's earlier start arrives
+    last_leg = legs[last]
+    org_actor = carrier_actor(last_leg.carrier.code)
+    ingest(org_actor, last_leg.carrier.code, [ev("x1", last_leg.tracking_no, "EDD" if last_leg.carrier.code_table
+                                                 == "upu_emsevt" else "AR", 30)])
+    assert {s: shipment.legs.get(seq=s).finished_at for s in legs if s < last} == {
+        s: T0 + timedelta(hours=30) for s in legs if s < last}
+    ingest(carrier_actor("DHLX"), "DHLX", [ev("d1", _leg(shipment, 2).tracking_no, "AF", 3)])
+    assert _leg(shipment, 1).finished_at == T0 + timedelta(hours=3)  # the earlier start wins
+    assert _leg(shipment, 2).finished_at == T0 + timedelta(hours=30)
+    assert shipment.legs.get(seq=last).finished_at is None

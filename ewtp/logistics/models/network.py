@@ -26,6 +26,8 @@ class Hub(models.Model):
 
 
 class Carrier(models.Model):
+    HUB = "EWTPHUB"  # the hub itself as a carrier organisation: its own scans (code table ewtp_hub)
+
     code = models.CharField(max_length=16, unique=True)
     name = models.CharField(max_length=120)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
