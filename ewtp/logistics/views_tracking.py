@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from ewtp.core.actor import Actor
 from ewtp.logistics.eta import estimate_delivery
 from ewtp.logistics.models import Shipment
+from ewtp.logistics.reasons import reason_label
 from ewtp.logistics.routemap import route_map
 from ewtp.logistics.tracking import find_shipment, local_time, timeline
 from ewtp.web.access import page_actor, role_required
@@ -58,7 +59,7 @@ def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
     # times as the carrier reported them, in one numeric form for every language (formatting 50
     # localised dates was a third of the page's time)
     rows = [{"at": local_time(e).strftime("%Y-%m-%d %H:%M"), "tz": e.details.get("tz", ""),
-             "label": STATUS_LABELS.get(e.status, e.status), "status": e.status or "unknown", "reason": e.reason,
+             "label": STATUS_LABELS.get(e.status, e.status), "status": e.status or "unknown", "reason": reason_label(e.reason),
              "code": e.raw_code, "text": e.raw_text, "carrier": e.carrier_name, "location": e.location,
              "country": e.country, "unknown": e.unknown_code}
             for e in reversed(events)]  # newest first
@@ -66,6 +67,7 @@ def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
         leg.label = LEG_LABELS.get(leg.kind, leg.kind)
         leg.mode_label = MODE_LABELS.get(leg.lane.mode, leg.lane.mode)
     context = {"shipment": shipment, "status_label": STATUS_LABELS.get(shipment.status, shipment.status),
+               "status_reason": reason_label(shipment.status_reason),
                "eta": estimate_delivery(shipment, legs=legs, events=events), "legs": legs, "rows": rows, "map": route_map(legs, events)}
     template = "logistics/_track_body.html" if request.headers.get("HX-Request") else "logistics/track.html"
     return render(request, template, context)
