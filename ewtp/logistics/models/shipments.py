@@ -44,7 +44,10 @@ class Shipment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "destination_country"])]
+        # delivered_at: the dashboard's default period ends at the latest delivery (MAX) and its
+        # delivery figures select by range
+        indexes = [models.Index(fields=["status", "destination_country"]),
+                   models.Index(fields=["delivered_at"], name="logistics_shipment_delivered")]
         constraints = [models.UniqueConstraint(fields=["order_ref"], condition=models.Q(direction="forward"),
                                                name="one_forward_shipment_per_order")]
 
