@@ -120,13 +120,52 @@ def serve(
     port: Annotated[int, typer.Option(help="port")] = 8000,
     threads: Annotated[int, typer.Option(help="worker threads")] = 8,
     workers: Annotated[int, typer.Option(help="worker processes (one core each; see ewtp/core/server.py)")] = 1,
+    jobs_every: Annotated[float, typer.Option(help="seconds between ticks of `ewtp jobs` run beside the server "
+                                                   "(0: do not run them)")] = 5.0,
 ) -> None:
-    """Serve the hub over HTTP until Ctrl-C."""
+    """Serve the hub over HTTP until Ctrl-C, with its scheduled jobs in a process of their own."""
     setup_django()
+    import subprocess
+
     from ewtp.core.server import serve as serve_hub
 
+    jobs = None
+    if jobs_every > 0:  # a process, not a thread: the server may fork workers
+        jobs = subprocess.Popen([sys.executable, "-m", "ewtp.cli", "jobs", "--every", str(jobs_every),  # noqa: S603
+                                 "--quiet"])
+        console.print(f"scheduled jobs every {jobs_every:g} s (payments, orders, customs, escrow release)")
     console.print(f"serving the hub at http://{host}:{port}  (Ctrl-C to stop)")
-    serve_hub(host, port, threads, workers)
+    try:
+        serve_hub(host, port, threads, workers)
+    finally:
+        if jobs is not None:
+            jobs.terminate()
+            jobs.wait(timeout=10)
+
+
+@app.command()
+def jobs(
+    every: Annotated[float, typer.Option(help="seconds between ticks; 0 runs one tick and exits")] = 0.0,
+    quiet: Annotated[bool, typer.Option(help="print only ticks that did something, and errors")] = False,
+) -> None:
+    """The hub's scheduled work: SANDBOX webhooks, payment capture into escrow, order sync
+    (payments, customs, shipments, returns) and escrow auto-release. Idempotent."""
+    setup_django()
+    import json
+
+    from ewtp.jobs import run_forever, tick
+
+    def show(r: dict) -> None:
+        if not quiet or r.get("error") or any(v for v in r.values()):
+            print(json.dumps(r, default=str), flush=True)
+
+    if every <= 0:
+        show(tick())
+        return
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):
+        run_forever(every, show)
 
 
 @app.command()
@@ -150,6 +189,7 @@ def demo(
     from ewtp.accounts.models import User
     from ewtp.accounts.services import actor_for_user
     from ewtp.demo import lifecycle, world
+    from ewtp.demo.newcomer import demo_buyer_orders
     from ewtp.demo.setup import prepare_demo
     from ewtp.demo.stages import STAGES
     from ewtp.demo.summary import summary
@@ -163,6 +203,7 @@ def demo(
         tasks = {name: bar.add_task(name.replace("_", " "), total=orders) for name, _ in STAGES}
         day = lifecycle.simulate(w, orders, seed, chunk_size=100,
                                  progress=lambda stage, n: bar.advance(tasks[stage], n))
+        day["demo_buyer"] = demo_buyer_orders(w, seed)  # the `buyer` account's own orders
     result = summary(day)
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -19,13 +19,16 @@ from ewtp.logistics.network import load_network
 from ewtp.rules.models import HSCode
 from ewtp.rules.refdata import load_reference_data
 
-# username, role, jurisdiction, organisation (kind, name, country)
+# username, role, jurisdiction, organisation (kind, name, country). The seller joins a seller of the
+# demo world (its catalogue and orders), the logistics partner the hub's own carrier (its token posts
+# scans and tracking events), the payment partner the SANDBOX provider's organisation.
+DEMO_BUYER_COUNTRY = "MY"  # the demo buyer's own orders are delivered to Kuala Lumpur
 DEMO_ACCOUNTS = [
     ("operator", Role.HUB_OPERATOR, "", None),
     ("buyer", Role.BUYER, "", None),
-    ("seller", Role.SELLER, "", (Organisation.SELLER, "Kedai Batik Melaka Sdn Bhd", "MY")),
+    ("seller", Role.SELLER, "", (Organisation.SELLER, "Kedai Batik Melaka", "MY")),
     ("customs", Role.CUSTOMS_OFFICER, "CN", None),
-    ("logistics", Role.LOGISTICS_PARTNER, "", (Organisation.LOGISTICS, "Silk Road Express", "CN")),
+    ("logistics", Role.LOGISTICS_PARTNER, "", (Organisation.LOGISTICS, "eWTP hub logistics", "MY")),
     ("payments", Role.PAYMENT_PARTNER, "", (Organisation.PAYMENT, "Sandbox Pay (demo provider)", "MY")),
     ("analyst", Role.ANALYST, "", None),
 ]
@@ -75,9 +78,9 @@ def prepare_demo(*, reset_passwords: bool = False, progress: Callable[[str], Non
             if org_spec:
                 org, _ = Organisation.objects.get_or_create(kind=org_spec[0], name=org_spec[1],
                                                             defaults={"country": org_spec[2]})
+            country = org_spec[2] if org_spec else DEMO_BUYER_COUNTRY if role == Role.BUYER else ""
             create_user("demo", username=username, email=f"{username}@demo.ewtp.invalid", password=password,
-                        role=role, jurisdiction=jurisdiction, organisation=org, country=org_spec[2] if org_spec else "",
-                        org_role="owner")
+                        role=role, jurisdiction=jurisdiction, organisation=org, country=country, org_role="owner")
             report.created.append((username, role, password))
             if org is not None and org.kind != Organisation.SELLER:
                 operator = User.objects.get(username="operator")

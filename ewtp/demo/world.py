@@ -59,7 +59,9 @@ def build(operator: Actor, seed: int = 7, *, buyers: int = 1000, products_per_se
                 world.seller_actors.append(actor_for_user(user))
                 continue
             with transaction.atomic():
-                org = Organisation.objects.create(kind=Organisation.SELLER, name=name, country=group["country"])
+                # the demo's `seller` account may have opened this organisation already: join it
+                org, _ = Organisation.objects.get_or_create(kind=Organisation.SELLER, name=name,
+                                                            defaults={"country": group["country"]})
                 user = create_user("demo", username=username, email=f"{username}@demo.ewtp.invalid",
                                    password=None, role=Role.SELLER, country=group["country"],
                                    organisation=org, org_role="owner")

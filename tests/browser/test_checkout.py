@@ -1,8 +1,13 @@
 """A buyer in Australia finds goods from a Malaysian and a Chinese seller, sees duty and GST at
-checkout, places the order; the seller sees it. Then the same flow in 简体中文."""
+checkout, places the order and pays one seller's part; the hub's jobs capture it into escrow and the
+seller accepts and ships it. Then the same flow in 简体中文."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from ewtp import jobs
 from ewtp.accounts.services import actor_for_user
 from ewtp.market import catalogue, sellers
 from ewtp.market.catalogue import ProductSpec, VariantSpec
@@ -58,10 +63,22 @@ def test_australian_buyer_checks_out_from_two_sellers(page, make_user, network):
     make_user("buyer", username="olivia")
     sign_in(page, "olivia", PASSWORD)
     _buy(page, ["sarong", "teapot"], {"duty": "Duty", "tax": "Taxes"})
+    # the buyer pays the Malaysian seller's order; the hub's scheduled jobs (here two ticks in
+    # process) deliver the provider's webhooks and capture the payment into escrow
+    page.locator("[data-testid=order-row]", has_text="Batik").locator("button:has-text('Pay')").click()
+    page.fill("#card_number", "4242 4242 4242 4242")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_selector("[data-testid=payment-status]")
+    later = timezone.now() + timedelta(minutes=5)
+    jobs.tick(later)
+    jobs.tick(later + timedelta(minutes=5))
+    page.wait_for_selector("text=Your money is held in escrow until delivery", timeout=15_000)
     page.click("header button:has-text('Sign out')")
     sign_in(page, "batik", PASSWORD)
     page.goto("/market/seller/")
     assert "Batik sarong" in page.inner_text("[data-testid=seller-order]")
+    page.click("[data-testid=accept-order]")  # paid: the seller accepts and the shipment is made
+    page.wait_for_selector("[data-testid=tracking-no]")
 
 
 def test_the_same_flow_in_chinese(page, make_user, network):
