@@ -22,7 +22,7 @@ from ewtp.rules.refdata import load_reference_data
 # username, role, jurisdiction, organisation (kind, name, country). The seller joins a seller of the
 # demo world (its catalogue and orders), the logistics partner the hub's own carrier (its token posts
 # scans and tracking events), the payment partner the SANDBOX provider's organisation.
-DEMO_BUYER_COUNTRY = "MY"  # the demo buyer's own orders are delivered to Kuala Lumpur
+DEMO_BUYER_COUNTRY = "SG"  # the demo buyer's own orders cross a border: Melaka to Singapore
 DEMO_ACCOUNTS = [
     ("operator", Role.HUB_OPERATOR, "", None),
     ("buyer", Role.BUYER, "", None),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ewtp.market import views, views_buyer, views_stock
+from ewtp.market import views, views_buyer, views_orders, views_stock
 
 app_name = "market"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("cart/", views_buyer.cart_page, name="cart"),
     path("cart/add/", views_buyer.add_to_cart, name="cart-add"),
     path("checkout/<int:quote_id>/", views_buyer.checkout_page, name="checkout"),
+    path("orders/", views_orders.my_orders, name="my-orders"),
     path("orders/<int:group_id>/", views_buyer.order_group_page, name="order-group"),
     path("orders/pay/<int:order_id>/", views_buyer.pay_order, name="order-pay"),
     path("orders/cancel/<int:order_id>/", views_buyer.cancel_order, name="order-cancel"),

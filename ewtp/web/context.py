@@ -14,6 +14,7 @@ NAV = [
     ("web:home", _("Home"), ()),
     ("market:catalogue", _("Catalogue"), ()),
     ("market:cart", _("Cart"), (Role.BUYER,)),
+    ("market:my-orders", _("My orders"), (Role.BUYER,)),
     ("market:seller-console", _("Seller console"), (Role.SELLER,)),
     ("market:operator-sellers", _("Sellers"), (Role.HUB_OPERATOR,)),
     ("rules:hs-browser", _("HS codes"), ()),

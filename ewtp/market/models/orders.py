@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ewtp.accounts.models import Organisation
 from ewtp.core.permissions import AccessScope
@@ -74,12 +75,17 @@ class Order(models.Model):
     CANCELLED, RETURN_REQUESTED, RETURNED, REFUNDED = "cancelled", "return_requested", "returned", "refunded"
     STATES = [PLACED, PAID, ACCEPTED, SHIPPED, CLEARED, DELIVERED, COMPLETED, CANCELLED, RETURN_REQUESTED, RETURNED,
               REFUNDED]
+    # what buyers and sellers read (get_state_display), in their language
+    STATE_LABELS = {PLACED: _("Placed, waiting for payment"), PAID: _("Paid (held in escrow)"),
+                    ACCEPTED: _("Accepted by the seller"), SHIPPED: _("Shipped"), CLEARED: _("Cleared by customs"),
+                    DELIVERED: _("Delivered"), COMPLETED: _("Completed"), CANCELLED: _("Cancelled"),
+                    RETURN_REQUESTED: _("Return requested"), RETURNED: _("Returned"), REFUNDED: _("Refunded")}
 
     group = models.ForeignKey(OrderGroup, on_delete=models.PROTECT, related_name="orders")
     seller = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="orders")
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     reference = models.CharField(max_length=40, unique=True)  # the payment/escrow/customs reference
-    state = models.CharField(max_length=20, choices=[(s, s) for s in STATES], default=PLACED)
+    state = models.CharField(max_length=20, choices=list(STATE_LABELS.items()), default=PLACED)
     currency = models.CharField(max_length=3)  # the buyer's
     goods = models.DecimalField(max_digits=18, decimal_places=4)
     shipping = models.DecimalField(max_digits=18, decimal_places=4)
