@@ -25,6 +25,7 @@ NAV = [
     ("payments:operator-reconciliation", _("Reconciliation"), (Role.HUB_OPERATOR,)),
     ("dashboard:dashboard", _("Dashboard"), (Role.HUB_OPERATOR, Role.ANALYST)),
     ("customs:queue", _("Customs queue"), (Role.CUSTOMS_OFFICER, Role.HUB_OPERATOR)),
+    ("customs:declarations", _("Declarations"), (Role.CUSTOMS_OFFICER, Role.HUB_OPERATOR)),
     ("customs:returns", _("Tax returns"), (Role.CUSTOMS_OFFICER, Role.HUB_OPERATOR)),
     ("logistics:my-shipments", _("Returns and claims"), (Role.BUYER,)),
     ("logistics:seller-returns", _("Returns"), (Role.SELLER,)),
