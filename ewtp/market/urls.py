@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ewtp.market import views, views_buyer, views_orders, views_stock
+from ewtp.market import views, views_account, views_buyer, views_orders, views_stock
 
 app_name = "market"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("seller/products/<int:product_id>/publish/", views.seller_publish, name="seller-publish"),
     path("seller/orders/<int:order_id>/accept/", views.seller_accept, name="seller-accept"),
     path("seller/stock/", views_stock.stock_page, name="seller-stock"),
+    path("seller/account/", views_account.seller_account, name="seller-account"),
+    path("seller/documents/<int:document_id>/", views_account.document_download, name="seller-document"),
     path("seller/stock/<int:variant_id>/<int:warehouse_id>/", views_stock.stock_edit, name="seller-stock-edit"),
     path("operator/sellers/", views.operator_sellers, name="operator-sellers"),
 ]

@@ -16,6 +16,7 @@ NAV = [
     ("market:cart", _("Cart"), (Role.BUYER,)),
     ("market:my-orders", _("My orders"), (Role.BUYER,)),
     ("market:seller-console", _("Seller console"), (Role.SELLER,)),
+    ("market:seller-account", _("Seller account"), (Role.SELLER,)),
     ("market:operator-sellers", _("Sellers"), (Role.HUB_OPERATOR,)),
     ("rules:hs-browser", _("HS codes"), ()),
     ("rules:jurisdictions", _("Rules"), ()),
