@@ -10,7 +10,7 @@ from ninja import Router, Schema
 
 from ewtp.accounts.api_auth import actor_of
 from ewtp.core.errors import NotFound
-from ewtp.core.permissions import require_access, require_role
+from ewtp.core.permissions import require_role
 from ewtp.core.schemas import ERRORS, Input
 from ewtp.customs import declarations, services
 from ewtp.customs.api_returns import router as returns_router
@@ -160,7 +160,7 @@ def get_declaration(request: HttpRequest, decl_id: int):
     d = Declaration.objects.select_related("parcel").filter(pk=decl_id).first()
     if d is None:
         raise NotFound("Declaration not found")
-    require_access(actor_of(request), d)
+    declarations.require_declaration_access(actor_of(request), d)
     return declaration_out(d)
 
 

@@ -154,6 +154,13 @@ def documents_changed(decl: Declaration, docs: dict | None) -> None:
           "the documents no longer match")
 
 
+def require_declaration_access(actor: Actor, decl: Declaration) -> None:
+    """Officers of another jurisdiction are refused openly (403): they know declarations exist and
+    the single window's rule is that only the declaration's own jurisdiction sees it. Anyone else
+    who may not see it gets 404, so declaration ids cannot be probed."""
+    require_access(actor, decl, hide=actor.role != Role.CUSTOMS_OFFICER)
+
+
 def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "") -> Declaration:
     """hold / request_documents / conclude / release / reject, by an officer of the jurisdiction."""
     if action not in OFFICER_ACTIONS:
@@ -165,7 +172,7 @@ def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "") ->
         decl = Declaration.objects.select_for_update().filter(pk=decl_id).first()
         if decl is None:
             raise NotFound("Declaration not found")
-        require_access(actor, decl)  # officers of other jurisdictions: 404
+        require_declaration_access(actor, decl)
         if actor.role != Role.CUSTOMS_OFFICER:
             raise Forbidden("only a customs officer of this jurisdiction may act on a declaration")
         _move(actor, decl, action, note=reason)

@@ -4,6 +4,7 @@ its documents and the officer's actions. Thin: every change goes through the ser
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,8 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ewtp.core.actor import Role
-from ewtp.core.errors import AppError, NotFound
-from ewtp.core.permissions import require_access
+from ewtp.core.errors import AppError, Forbidden, NotFound
 from ewtp.customs import declarations, services
 from ewtp.customs.models import Declaration, TradeDocument
 from ewtp.web.access import page_actor, role_required
@@ -42,9 +42,11 @@ def _declaration(request: HttpRequest, pk: int) -> Declaration:
     try:
         if decl is None:
             raise NotFound("Declaration not found")
-        require_access(page_actor(request), decl)  # other jurisdictions: 404
+        declarations.require_declaration_access(page_actor(request), decl)  # another jurisdiction's officer: 403
     except NotFound:
         raise Http404(_("No such declaration.")) from None
+    except Forbidden:
+        raise PermissionDenied from None
     return decl
 
 

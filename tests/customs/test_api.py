@@ -136,8 +136,8 @@ def test_officer_actions_and_state_machine(push_parcel, parties):
 def test_other_jurisdiction_and_other_roles_cannot_see_or_act(push_parcel, parties):
     decl = _yellow_declaration(push_parcel, parties, n=10)
     url = f"/customs/declarations/{decl.pk}"
-    assert parties.officer_my.get(url).status_code == 404
-    assert parties.officer_my.post(f"{url}/release", {}).status_code == 404
+    assert parties.officer_my.get(url).status_code == 403  # another jurisdiction's officer: refused openly
+    assert parties.officer_my.post(f"{url}/release", {}).status_code == 403
     assert parties.seller.get(url).status_code == 404
     assert parties.operator.post(f"{url}/release", {}).status_code == 403  # sees it, may not act
     assert parties.officer_my.get("/customs/queue").json() == []

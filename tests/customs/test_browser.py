@@ -72,4 +72,4 @@ def test_officer_of_another_jurisdiction_sees_nothing(page, make_user):
     sign_in(page, officer.username, PASSWORD)
     page.goto("/customs/queue/")
     assert decl.number not in page.inner_text("main")
-    assert page.goto(f"/customs/declarations/{decl.pk}/").status == 404
+    assert page.goto(f"/customs/declarations/{decl.pk}/").status == 403  # refused openly

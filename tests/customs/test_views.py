@@ -50,10 +50,10 @@ def test_declaration_page_and_actions(push_parcel, parties):
     assert decl.status == "100" and decl.reason == "under-valued"
 
 
-def test_other_jurisdiction_gets_404_and_other_roles_403(push_parcel, parties, make_user):
+def test_other_jurisdiction_and_other_roles_get_403(push_parcel, parties, make_user):
     decl = _yellow_declaration(push_parcel, parties, n=23)
     officer_my = make_user("customs_officer", jurisdiction="MY")
-    assert _client(officer_my).get(f"/customs/declarations/{decl.pk}/").status_code == 404
-    assert _client(officer_my).post(f"/customs/declarations/{decl.pk}/release/").status_code == 404
+    assert _client(officer_my).get(f"/customs/declarations/{decl.pk}/").status_code == 403
+    assert _client(officer_my).post(f"/customs/declarations/{decl.pk}/release/").status_code == 403
     assert _client(parties.seller_user).get("/customs/queue/").status_code == 403
     assert Declaration.objects.get(pk=decl.pk).status == "300"
