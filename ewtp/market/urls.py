@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ewtp.market import views, views_account, views_buyer, views_orders, views_stock
+from ewtp.market import views, views_account, views_buyer, views_orders, views_pay, views_stock
 
 app_name = "market"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("orders/", views_orders.my_orders, name="my-orders"),
     path("orders/<int:group_id>/", views_buyer.order_group_page, name="order-group"),
     path("orders/pay/<int:order_id>/", views_buyer.pay_order, name="order-pay"),
+    path("orders/<int:group_id>/pay/", views_pay.pay_group, name="group-pay"),
     path("orders/cancel/<int:order_id>/", views_buyer.cancel_order, name="order-cancel"),
     path("seller/", views.seller_console, name="seller-console"),
     path("seller/products/<int:product_id>/publish/", views.seller_publish, name="seller-publish"),

@@ -8,14 +8,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import AppError
 from ewtp.core.money import Money
 from ewtp.payments import queries, services
 from ewtp.payments.models import Account, Escrow, Kind, LedgerTransaction, Payment, Payout
-from ewtp.payments.providers.sandbox import DECLINED, REFUND_FAILS
+from ewtp.payments.providers.sandbox import test_cards
 from ewtp.payments.reconciliation import reconcile
 from ewtp.payments.verify import verify
 from ewtp.web.access import page_actor, role_required
@@ -56,9 +55,7 @@ def pay(request: HttpRequest, order_ref: str) -> HttpResponse:
             "payment": p,
             "amounts": _amounts(p),
             "error": error,
-            "test_cards": [("4242424242424242", _("succeeds"))]
-            + [(c, r) for c, r in DECLINED.items()]
-            + [(REFUND_FAILS, _("succeeds; its refunds fail"))],
+            "test_cards": test_cards(),
         },
     )
 

@@ -43,6 +43,13 @@ DECLINED = {
     "4000000000000069": "expired_card",
 }
 REFUND_FAILS = "4000000000005126"
+
+
+def test_cards() -> list[tuple[str, str]]:
+    """The test cards with what each does, for the payment pages (in the active language)."""
+    from django.utils.translation import gettext as _
+
+    return [("4242424242424242", _("succeeds")), *DECLINED.items(), (REFUND_FAILS, _("succeeds; its refunds fail"))]
 DELAY_SHARE, REPEAT_SHARE = 0.3, 0.2  # how often a webhook is late / sent twice
 
 
