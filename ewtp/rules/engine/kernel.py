@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from ewtp.rules.engine.ops import all_, any_, const
+from ewtp.rules.engine.ops import SMALL, all_, any_, const
 from ewtp.rules.packs import Rule
 
 
@@ -68,6 +68,18 @@ def prefixed(f, prefixes: list[str]) -> np.ndarray:
     return out
 
 
+def choose(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.where(mask, a, b) for columns of one length; a quote's masks are mostly uniform, and then
+    the answer is a or b itself (an object-array where costs more than the quote's arithmetic)."""
+    if len(mask) <= SMALL:
+        m = np.asarray(mask, dtype=bool).tolist()
+        if False not in m:
+            return a
+        if True not in m:
+            return b
+    return np.where(mask, a, b)
+
+
 def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
     if all_(mask):
         return a
@@ -101,7 +113,8 @@ def border(x, f, mask: np.ndarray, cif: bool, extra_duty: np.ndarray | None = No
     """cv = goods (+ shipping and insurance when CIF); duty = cv x rate; excise on cv + duty;
     tax on cv + duty + excise (+ shipping and insurance when the customs value excluded them)."""
     if not any_(mask):  # nothing at the border (a low-value quote): every column is masked to zero
-        return Border(*(x.full(f.n, 0) for _ in range(5)))
+        z = x.full(f.n, 0)
+        return Border(z, z, z, z, z)
     cv = f.g + f.s if cif else f.g
     duty = masked(x, mask, cv * f.dr)
     if extra_duty is not None:

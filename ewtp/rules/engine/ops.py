@@ -38,13 +38,15 @@ def all_(a: np.ndarray) -> bool:
 
 
 _CONSTS: dict = {}
+_ZEROS: dict[int, np.ndarray] = {}  # n -> DecOps.full(n, 0); n is at most a request's line count
 
 
 def const(v, n: int = 1, exact: bool = False) -> np.ndarray:
     """A read-only array of n copies of v (a Decimal constant when `exact`), made once: a quote's
     per-quote columns, absent overrides and zero columns are the same few values each time, and
     read-only means no kernel can change them for the next quote. Bounded."""
-    k = (type(v), str(v) if isinstance(v, Decimal) else v, n, exact)  # str: Decimal("0.10") == Decimal("0.1")
+    cls = v.__class__
+    k = (cls, str(v) if cls is Decimal else v, n, exact)  # str: Decimal("0.10") == Decimal("0.1")
     a = _CONSTS.get(k)
     if a is None:
         if exact:
@@ -83,6 +85,11 @@ class DecOps:
         return d
 
     def full(self, n: int, v) -> np.ndarray:
+        if v.__class__ is int and v == 0:  # the zero column most kernels ask for, several times a quote
+            z = _ZEROS.get(n)
+            if z is None:
+                z = _ZEROS[n] = const(0, n, exact=True)
+            return z
         return const(v, n, exact=True)  # read-only: every caller only reads it
 
     @staticmethod

@@ -35,10 +35,16 @@ class _Regs(dict):
         return v
 
 
+_ABSENT: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def _given(values: list, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-line override column (0 where absent) and where it was given."""
-    if all(v is None for v in values):
-        return const(D0, n, exact=True), const(False, n)
+    if values.count(None) == n:  # the usual case: the same two read-only columns for every quote of n lines
+        pair = _ABSENT.get(n)
+        if pair is None:
+            pair = _ABSENT[n] = (const(D0, n, exact=True), const(False, n))
+        return pair
     return DecOps.col([D0 if v is None else v for v in values]), np.array([v is not None for v in values], dtype=bool)
 
 
@@ -145,10 +151,12 @@ def run(qi: QuoteInput) -> dict[str, Any]:
     r3 = [v.quantize(quantum, ROUND_HALF_UP) for v in (out.threshold[0], out.customs[0], out.tax_base[0])]
     paid = tot["at_checkout"] + tot["at_border"]
     where = "checkout" if tot["at_border"] == 0 else "border"
-    duty_lines = np.zeros(f.n, dtype=bool)
+    duty_lines = const(False, f.n)  # read-only: combined into new arrays, never in place
     for col in out.charges:
         if col.kind == "duty" and col.rate is not None and col.level == "line":
-            duty_lines |= np.asarray(col.applies, dtype=bool)
+            a = np.asarray(col.applies, dtype=bool)
+            if any_(a):
+                duty_lines = duty_lines | a
     sentences = explain.opening(f, qi) + out.explanation + explain.overrides(f, duty_lines)
     if not charges or paid == 0:
         sentences.append("Nothing is due: no duty, tax or fee applies to this consignment.")
@@ -156,12 +164,12 @@ def run(qi: QuoteInput) -> dict[str, Any]:
         sentences.append(f"In total {f.dest_ccy} {_s(paid)} is due: {_s(tot['at_checkout'])} collected at checkout "
                          f"and {_s(tot['at_border'])} at the border.")
     sentences += explain.closing(f)
-    pack_name = f.pack.name
+    code = str(out.regime[0])
     return {
         "destination": qi.country,
         "currency": f.dest_ccy,
         "date": qi.date.isoformat(),
-        "regime": {"code": str(out.regime[0]), "name": f"{pack_name}: {_REGIME_NAMES.get(str(out.regime[0]), '')}",
+        "regime": {"code": code, "name": f"{f.pack.name}: {_REGIME_NAMES.get(code, '')}",
                    "low_value": bool(out.low_value[0]), "collection": where},
         "values": {"threshold": _s(r3[0]), "customs": _s(r3[1]), "tax_base": _s(r3[2])},
         "charges": charges,
