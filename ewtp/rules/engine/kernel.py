@@ -88,14 +88,29 @@ def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.where(mask, a, x.full(len(mask), 0))
 
 
+_QUANTA = {m: Decimal(1).scaleb(-m) for m in range(5)}
+
+
 def money(f, amount) -> str:
     """Display form for explanations (the currency may be a withdrawn one, so not via Money)."""
-    q = Decimal(amount).quantize(Decimal(1).scaleb(-f.minor), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(f.minor) or Decimal(1).scaleb(-f.minor)
+    q = (amount if amount.__class__ is Decimal else Decimal(amount)).quantize(quantum, rounding=ROUND_HALF_UP)
     return f"{f.dest_ccy} {q:,f}"
 
 
+_PCT: dict = {}
+
+
 def pct(rate) -> str:
-    return f"{(Decimal(rate) * 100).normalize():f}%"
+    """A rate as a percentage (remembered by value: a pack has few rates, and equal values such as
+    0.1 and 0.10 print alike once normalised)."""
+    t = _PCT.get(rate)
+    if t is None:
+        t = f"{(Decimal(rate) * 100).normalize():f}%"
+        if len(_PCT) >= 4096:
+            _PCT.clear()
+        _PCT[rate] = t
+    return t
 
 
 @dataclass

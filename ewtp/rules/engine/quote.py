@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from ewtp.rules.engine.regimes import regime
 from ewtp.rules.engine.rounding import consolidate
 
 KIND_ORDER = {"duty": 0, "tax": 1, "fee": 2}
+_ROW_ORDER = itemgetter(0, 1, 2)  # line, kind, column: charges by line, then duty, tax, fee
 _QUANTUM = {m: Decimal(1).scaleb(-m) for m in range(5)}
 
 
@@ -62,7 +64,8 @@ def raw_from_input(qi: QuoteInput) -> Raw:
         q=const(0, n), hs=np.array([ln.hs_code for ln in ls], dtype="U6"),
         origin=np.array([ln.origin for ln in ls], dtype="U2"), qty=DecOps.col([Decimal(ln.quantity) for ln in ls]),
         price=DecOps.col([ln.unit_price for ln in ls]), duty_over=duty_over, duty_has=duty_has, vat_over=vat_over,
-        vat_has=vat_has, exc_over=exc_over, exc_has=exc_has, fx_given={(g.base, g.quote): g.rate for g in qi.fx},
+        vat_has=vat_has, exc_over=exc_over, exc_has=exc_has,
+        fx_given={(g.base, g.quote): g.rate for g in qi.fx} if qi.fx else {},
     )
 
 
@@ -118,8 +121,11 @@ def compute(qi: QuoteInput) -> tuple[Frame, KernelOut]:
 
 def run(qi: QuoteInput) -> dict[str, Any]:
     f, out = compute(qi)
-    x = DecOps(f.raw.q, 1)
-    cols = [consolidate(x, f, c) for c in out.charges] if f.pack.rounding == "consignment" else out.charges
+    if f.pack.rounding == "consignment":
+        x = DecOps(f.raw.q, 1)
+        cols = [consolidate(x, f, c) for c in out.charges]
+    else:
+        cols = out.charges
     quantum = _QUANTUM[f.minor] if f.minor in _QUANTUM else Decimal(1).scaleb(-f.minor)
     zero = Decimal(0).quantize(quantum)
     tot = {"duty": zero, "tax": zero, "fees": zero, "at_checkout": zero, "at_border": zero}
@@ -146,8 +152,8 @@ def run(qi: QuoteInput) -> dict[str, Any]:
             tot[kind_key] += amt
             tot["at_checkout" if checkout[i] else "at_border"] += amt
             rows.append((i + 1 if per_line else 10**6, KIND_ORDER[col.kind], order, c))
-    rows.sort(key=lambda t: t[:3])
-    charges = [c for *_, c in rows]
+    rows.sort(key=_ROW_ORDER)
+    charges = [r[3] for r in rows]
     r3 = [v.quantize(quantum, ROUND_HALF_UP) for v in (out.threshold[0], out.customs[0], out.tax_base[0])]
     paid = tot["at_checkout"] + tot["at_border"]
     where = "checkout" if tot["at_border"] == 0 else "border"
