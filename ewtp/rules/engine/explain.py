@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -58,7 +59,7 @@ def closing(f) -> list[str]:
     return [said]
 
 
-def refuse_restricted(pack, on: date, hs: list[str], origins: list[str]) -> None:
+def refuse_restricted(pack, on: date, hs: Sequence[str], origins: Sequence[str]) -> None:
     """A prohibited or restricted good for this destination: refuse, naming the rule."""
     tests = pack.memo.get(("restriction tests", on))
     if tests is None:  # (rule, HS prefixes, origins) per restriction in force, once per pack and date

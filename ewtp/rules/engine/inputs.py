@@ -171,16 +171,17 @@ _NAMES: dict[int, dict[str, str]] = {}
 
 
 def _line_names(i: int) -> dict[str, str]:
-    """"lines.i.<field>" for every field, made once per line number (a request has at most MAX_LINES)."""
+    """"lines.i.<field>" for every field ("lines.i" under ""), made once per line number (at most MAX_LINES)."""
     names = _NAMES.get(i)
     if names is None:
         names = _NAMES[i] = {k: f"lines.{i}.{k}" for k in LINE}
+        names[""] = f"lines.{i}"
     return names
 
 
 def _line(v: Any, i: int, err: _Errors) -> Line | None:
     nm = _line_names(i)
-    d = _obj(v, f"lines.{i}", err, LINE)
+    d = _obj(v, nm[""], err, LINE)
     if not d:
         return None
     qty = d.get("quantity")

@@ -12,7 +12,7 @@ from ewtp.core.errors import ValidationFailed
 from ewtp.rules.engine import explain
 from ewtp.rules.engine.context import pack_for
 from ewtp.rules.engine.frame import Frame, Raw, prepare
-from ewtp.rules.engine.inputs import REGISTRATIONS, QuoteInput, parse
+from ewtp.rules.engine.inputs import REGISTRATIONS, Line, QuoteInput, parse
 from ewtp.rules.engine.kernel import KernelOut
 from ewtp.rules.engine.ops import D0, DecOps, any_, const
 from ewtp.rules.engine.regimes import regime
@@ -40,7 +40,7 @@ class _Regs(dict):
 _ABSENT: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _given(values: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _given(values: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-line override column (0 where absent) and where it was given."""
     if values.count(None) == n:  # the usual case: the same two read-only columns for every quote of n lines
         pair = _ABSENT.get(n)
@@ -50,20 +50,26 @@ def _given(values: list, n: int) -> tuple[np.ndarray, np.ndarray]:
     return DecOps.col([D0 if v is None else v for v in values]), np.array([v is not None for v in values], dtype=bool)
 
 
-def raw_from_input(qi: QuoteInput) -> Raw:
-    ls = qi.lines
-    n = len(ls)
-    duty_over, duty_has = _given([ln.duty_rate for ln in ls], n)
-    vat_over, vat_has = _given([ln.vat_rate for ln in ls], n)
-    exc_over, exc_has = _given([ln.excise_rate for ln in ls], n)
+def _by_field(qi: QuoteInput) -> list[tuple]:
+    """The lines transposed, in one call: codes, descriptions, origins, quantities, prices, ..."""
+    return list(zip(*qi.lines, strict=True)) if qi.lines else [()] * len(Line._fields)
+
+
+def raw_from_input(qi: QuoteInput, by_field: list[tuple] | None = None) -> Raw:
+    """`by_field`: the lines transposed (`_by_field`), when the caller has them already."""
+    n = len(qi.lines)
+    hs, _desc, origin, qty, price, _weight, duty, vat, exc = by_field or _by_field(qi)
+    duty_over, duty_has = _given(duty, n)
+    vat_over, vat_has = _given(vat, n)
+    exc_over, exc_has = _given(exc, n)
     return Raw(
         currency=const(qi.currency), shipping=DecOps.col([qi.shipping]), insurance=DecOps.col([qi.insurance]),
         ship_from=const(qi.ship_from), mode=const(qi.mode), ddp=const(qi.incoterm == "DDP"),
         pit=const(qi.prices_include_tax), subdivision=const(qi.subdivision),
         regs=_Regs(qi.registrations), cbec_used=DecOps.col([qi.cbec_used]),
-        q=const(0, n), hs=np.array([ln.hs_code for ln in ls], dtype="U6"),
-        origin=np.array([ln.origin for ln in ls], dtype="U2"), qty=DecOps.col([Decimal(ln.quantity) for ln in ls]),
-        price=DecOps.col([ln.unit_price for ln in ls]), duty_over=duty_over, duty_has=duty_has, vat_over=vat_over,
+        q=const(0, n), hs=np.array(hs, dtype="U6"),
+        origin=np.array(origin, dtype="U2"), qty=DecOps.col([Decimal(v) for v in qty]),
+        price=DecOps.col(price), duty_over=duty_over, duty_has=duty_has, vat_over=vat_over,
         vat_has=vat_has, exc_over=exc_over, exc_has=exc_has,
         fx_given={(g.base, g.quote): g.rate for g in qi.fx} if qi.fx else {},
     )
@@ -108,9 +114,10 @@ def _rate(v) -> str:
 
 def compute(qi: QuoteInput) -> tuple[Frame, KernelOut]:
     pack = pack_for(qi.country, qi.date)
-    explain.refuse_restricted(pack, qi.date, [ln.hs_code for ln in qi.lines], [ln.origin for ln in qi.lines])
+    by_field = _by_field(qi)
+    explain.refuse_restricted(pack, qi.date, by_field[0], by_field[2])
     mod = regime(pack.regime)
-    raw = raw_from_input(qi)
+    raw = raw_from_input(qi, by_field)
     x = DecOps(raw.q, 1)
     ct_rule = pack.need(mod.CT_KEY, qi.date) if mod.CT_KEY else None
     f = prepare(x, raw, pack, qi.country, qi.date, mod.TAX_KEY, mod.THRESHOLD_CCY, ct_rule, want_tariff=True)
@@ -129,6 +136,9 @@ def run(qi: QuoteInput) -> dict[str, Any]:
     quantum = _QUANTUM[f.minor] if f.minor in _QUANTUM else Decimal(1).scaleb(-f.minor)
     zero = Decimal(0).quantize(quantum)
     tot = {"duty": zero, "tax": zero, "fees": zero, "at_checkout": zero, "at_border": zero}
+    # A value just quantized to the minor unit has exponent -minor, which str() writes in exponent
+    # notation only beyond 6 places: then str is _s, without the call. (Sums can round: _s.)
+    fmt = str if f.minor <= 6 else _s
     rows = []
     for order, col in enumerate(cols):
         applies = np.asarray(col.applies, dtype=bool).tolist()
@@ -144,9 +154,9 @@ def run(qi: QuoteInput) -> dict[str, Any]:
                 continue
             amt = amounts[i].quantize(quantum, ROUND_HALF_UP)
             c = {"kind": col.kind, "name": col.name, "line": i + 1 if per_line else None,
-                 "base": _s(bases[i].quantize(quantum, ROUND_HALF_UP)),
+                 "base": fmt(bases[i].quantize(quantum, ROUND_HALF_UP)),
                  "rate": _rate(rates[i]) if rates is not None else None,
-                 "amount": _s(amt), "collected_at": "checkout" if checkout[i] else "border", "rule": ref}
+                 "amount": fmt(amt), "collected_at": "checkout" if checkout[i] else "border", "rule": ref}
             if override is not None and override[i]:
                 c["rate_source"] = "given on the line"
             tot[kind_key] += amt
@@ -177,7 +187,7 @@ def run(qi: QuoteInput) -> dict[str, Any]:
         "date": qi.date.isoformat(),
         "regime": {"code": code, "name": f"{f.pack.name}: {_REGIME_NAMES.get(code, '')}",
                    "low_value": bool(out.low_value[0]), "collection": where},
-        "values": {"threshold": _s(r3[0]), "customs": _s(r3[1]), "tax_base": _s(r3[2])},
+        "values": {"threshold": fmt(r3[0]), "customs": fmt(r3[1]), "tax_base": fmt(r3[2])},
         "charges": charges,
         "totals": {k: _s(v) for k, v in tot.items()},
         "fx": [r.as_dict() for r in f.fx_used],
