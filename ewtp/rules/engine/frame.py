@@ -118,22 +118,25 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     used: list[ecb.Rate] = []
     cache: dict[tuple[str, str], Decimal] = {}
 
-    if nq == 1:  # one quote: its currency, no grouping
-        ccys, ccy_inv = [str(raw.currency[0])], None
+    if nq == 1:  # one quote: its currency's rates, no grouping
+        src = str(raw.currency[0])
+        rate_d = x.col([x.c(rate_of(src, dest, on, raw.fx_given, used))])
+        rate_t = (x.col([x.c(rate_of(src, threshold_ccy, on, raw.fx_given, used))])
+                  if threshold_ccy and threshold_ccy != dest else rate_d)
     else:
         ccys, ccy_inv = x.uniq(raw.currency)
 
-    def per_quote(target: str) -> np.ndarray:
-        vals = []
-        for c in ccys:
-            k = (str(c), target)
-            if k not in cache:
-                cache[k] = rate_of(str(c), target, on, raw.fx_given, used)
-            vals.append(x.c(cache[k]))
-        return x.col(vals) if ccy_inv is None else x.col(vals)[ccy_inv]
+        def per_quote(target: str) -> np.ndarray:
+            vals = []
+            for c in ccys:
+                k = (str(c), target)
+                if k not in cache:
+                    cache[k] = rate_of(str(c), target, on, raw.fx_given, used)
+                vals.append(x.c(cache[k]))
+            return x.col(vals)[ccy_inv]
 
-    rate_d = per_quote(dest)
-    rate_t = per_quote(threshold_ccy) if threshold_ccy and threshold_ccy != dest else rate_d
+        rate_d = per_quote(dest)
+        rate_t = per_quote(threshold_ccy) if threshold_ccy and threshold_ccy != dest else rate_d
     eur_d = x.col([x.c(rate_of("EUR", dest, on, raw.fx_given, used))] * nq) if threshold_ccy == "EUR" else rate_d
     if plan.tax_key and plan.trule is None:
         pack.need(plan.tax_key, on)  # raises: no VAT/GST rule in force on the date
