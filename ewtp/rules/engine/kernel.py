@@ -80,6 +80,15 @@ def choose(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(mask, a, b)
 
 
+def label(mask: np.ndarray, yes, no) -> np.ndarray:
+    """np.where(mask, yes, no) for the regime code per quote; for one quote, the chosen code as a
+    shared read-only array, without NumPy's string-array work (the engine reads it back as str)."""
+    if len(mask) == 1:
+        pick = yes if mask[0] else no
+        return pick if isinstance(pick, np.ndarray) else const(pick)
+    return np.where(mask, yes, no)
+
+
 def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
     if all_(mask):
         return a

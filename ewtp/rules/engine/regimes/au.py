@@ -13,6 +13,7 @@ from ewtp.rules.engine.kernel import (
     border,
     choose,
     ddp_lines,
+    label,
     line_mask,
     money,
     pct,
@@ -52,5 +53,5 @@ def kernel(x, f) -> KernelOut:
             say.append(f"Duty on the customs value (rule {p.need('duty', on).id}) and GST at {pct(gst.params['rate'])} on "
                        f"customs value + duty + transport and insurance (rule {gst.id}).")
     tb = choose(low_l, choose(sale_l, sale_base, x.full(f.n, 0)), b.tb)
-    regime = np.where(low, np.where(reg, "AU-LVIG", "AU-LVIG-UNREG"), "AU-IMPORT")
+    regime = label(low, label(reg, "AU-LVIG", "AU-LVIG-UNREG"), "AU-IMPORT")
     return KernelOut(cols, cv, cv, x.qsum(tb), regime, low, high_l & ~f.dr_known, say)
