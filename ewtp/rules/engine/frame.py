@@ -120,8 +120,8 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
 
     if nq == 1:  # one quote: its currency's rates, no grouping
         src = str(raw.currency[0])
-        rate_d = x.col([x.c(rate_of(src, dest, on, raw.fx_given, used))])
-        rate_t = (x.col([x.c(rate_of(src, threshold_ccy, on, raw.fx_given, used))])
+        rate_d = x.one(x.c(rate_of(src, dest, on, raw.fx_given, used)))
+        rate_t = (x.one(x.c(rate_of(src, threshold_ccy, on, raw.fx_given, used)))
                   if threshold_ccy and threshold_ccy != dest else rate_d)
     else:
         ccys, ccy_inv = x.uniq(raw.currency)

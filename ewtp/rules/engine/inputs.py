@@ -195,9 +195,10 @@ def _line(v: Any, i: int, err: _Errors) -> Line | None:
     get = d.get
     # absent optional figures (the usual case) skip the call
     weight, duty, vat, excise = get("unit_weight_kg"), get("duty_rate"), get("vat_rate"), get("excise_rate")
+    desc = get("description", "")
     return Line(
         _hs(get("hs_code"), nm["hs_code"], err),
-        _str(get("description", ""), nm["description"], err, optional=True),
+        desc.strip() if desc.__class__ is str and len(desc) <= 200 else _str(desc, nm["description"], err, optional=True),
         _country(get("origin"), nm["origin"], err),
         qty,
         _decimal(get("unit_price"), nm["unit_price"], err, strict_min=True) or ZERO,

@@ -101,11 +101,16 @@ class DecOps:
             a[i] = v
         return a
 
+    @staticmethod
+    def one(v) -> np.ndarray:
+        """`col([v])` without the loop: a quote's per-quote column."""
+        a = np.empty(1, dtype=object)
+        a[0] = v
+        return a
+
     def qsum(self, a: np.ndarray) -> np.ndarray:
         if self.nq == 1:  # the scalar engine: one quote; the same left-to-right sum as a.sum()
-            out = np.empty(1, dtype=object)
-            out[0] = reduce(add, a.tolist()) if len(a) else D0
-            return out
+            return self.one(reduce(add, a.tolist()) if len(a) else D0)
         out = np.empty(self.nq, dtype=object)
         out.fill(D0)
         for i, v in zip(self.q, a, strict=True):
@@ -153,6 +158,10 @@ class FloatOps:
     @staticmethod
     def col(values: list) -> np.ndarray:
         return np.array(values, dtype=float)
+
+    @staticmethod
+    def one(v) -> np.ndarray:
+        return np.array([v], dtype=float)
 
     def qsum(self, a: np.ndarray) -> np.ndarray:
         return np.bincount(self.q, weights=a, minlength=self.nq)

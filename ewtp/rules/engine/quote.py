@@ -63,10 +63,10 @@ def raw_from_input(qi: QuoteInput, by_field: list[tuple] | None = None) -> Raw:
     vat_over, vat_has = _given(vat, n)
     exc_over, exc_has = _given(exc, n)
     return Raw(
-        currency=const(qi.currency), shipping=DecOps.col([qi.shipping]), insurance=DecOps.col([qi.insurance]),
+        currency=const(qi.currency), shipping=DecOps.one(qi.shipping), insurance=DecOps.one(qi.insurance),
         ship_from=const(qi.ship_from), mode=const(qi.mode), ddp=const(qi.incoterm == "DDP"),
         pit=const(qi.prices_include_tax), subdivision=const(qi.subdivision),
-        regs=_Regs(qi.registrations), cbec_used=DecOps.col([qi.cbec_used]),
+        regs=_Regs(qi.registrations), cbec_used=DecOps.one(qi.cbec_used),
         q=const(0, n), hs=np.array(hs, dtype="U6"),
         origin=np.array(origin, dtype="U2"), qty=DecOps.col([Decimal(v) for v in qty]),
         price=DecOps.col(price), duty_over=duty_over, duty_has=duty_has, vat_over=vat_over,
