@@ -128,6 +128,11 @@ def compute(qi: QuoteInput) -> tuple[Frame, KernelOut]:
 
 def run(qi: QuoteInput) -> dict[str, Any]:
     f, out = compute(qi)
+    return answer(qi, f, out)
+
+
+def answer(qi: QuoteInput, f: Frame, out: KernelOut) -> dict[str, Any]:
+    """The response: charges rounded from the kernel's unrounded columns, totals, explanation."""
     if f.pack.rounding == "consignment":
         x = DecOps(f.raw.q, 1)
         cols = [consolidate(x, f, c) for c in out.charges]
