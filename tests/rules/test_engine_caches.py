@@ -13,6 +13,7 @@ from ewtp.rules import packs as packs_module
 from ewtp.rules import tariffs as tariffs_module
 from ewtp.rules.engine import plan as plan_module
 from ewtp.rules.engine import quote
+from ewtp.rules.engine.memos import forget
 from ewtp.rules.engine.plan import plan_for
 from ewtp.rules.packs import HERE, pack_by_country, packs, parse_pack
 from tests.rules.helpers import req
@@ -29,10 +30,8 @@ def _answer(body):
 
 
 def _forget_everything() -> None:
-    for p in packs().values():
-        p.memo.clear()
-    for s in tariffs_module.schedules().values():
-        s.memo.clear()
+    forget()  # pack, tariff and FX memos, and the engine's caches of strings and read-only columns
+    assert not any(p.memo for p in packs().values())
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -12,11 +13,12 @@ from ewtp.rules.engine.rounding import statement
 
 
 def opening(f, qi) -> list[str]:
-    out = [f"Rules of the {f.pack.name} pack in force on {f.on.isoformat()} apply to goods shipped from "
+    on = f.on.isoformat()
+    out = [f"Rules of the {f.pack.name} pack in force on {on} apply to goods shipped from "
            f"{qi.ship_from} to {qi.country}{' (' + qi.subdivision + ')' if qi.subdivision else ''} by {qi.mode}, "
            f"{qi.incoterm}."]
     for r in f.fx_used:
-        when = "" if r.on == f.on else f" (the last rate published before {f.on.isoformat()})"
+        when = "" if r.on == f.on else f" (the last rate published before {on})"
         if r.source == "ECB" and (f.on - r.on).days > 7:
             when += (f"; this hub's copy of the ECB rates ends on {r.on.isoformat()}, so give the rate in the "
                      f"request to use a current one")
@@ -36,6 +38,8 @@ def overrides(f, duty_lines: np.ndarray) -> list[str]:
     has = (raw.duty_has.tolist(), raw.vat_has.tolist(), raw.exc_has.tolist())
     given_any = [True in h for h in has]
     paying = duty_lines.tolist()
+    if True not in given_any and True not in paying:  # the usual quote: nothing to say
+        return out
     for i in range(f.n):
         for name, h, v, any_given in (("duty", has[0], raw.duty_over, given_any[0]),
                                       ("VAT/GST", has[1], raw.vat_over, given_any[1]),
@@ -58,7 +62,7 @@ def closing(f) -> list[str]:
     return [said]
 
 
-def refuse_restricted(pack, on: date, hs: list[str], origins: list[str]) -> None:
+def refuse_restricted(pack, on: date, hs: Sequence[str], origins: Sequence[str]) -> None:
     """A prohibited or restricted good for this destination: refuse, naming the rule."""
     tests = pack.memo.get(("restriction tests", on))
     if tests is None:  # (rule, HS prefixes, origins) per restriction in force, once per pack and date

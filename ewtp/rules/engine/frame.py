@@ -118,19 +118,25 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     used: list[ecb.Rate] = []
     cache: dict[tuple[str, str], Decimal] = {}
 
-    ccys, ccy_inv = x.uniq(raw.currency)
+    if nq == 1:  # one quote: its currency's rates, no grouping
+        src = str(raw.currency[0])
+        rate_d = x.one(x.c(rate_of(src, dest, on, raw.fx_given, used)))
+        rate_t = (x.one(x.c(rate_of(src, threshold_ccy, on, raw.fx_given, used)))
+                  if threshold_ccy and threshold_ccy != dest else rate_d)
+    else:
+        ccys, ccy_inv = x.uniq(raw.currency)
 
-    def per_quote(target: str) -> np.ndarray:
-        vals = []
-        for c in ccys:
-            k = (str(c), target)
-            if k not in cache:
-                cache[k] = rate_of(str(c), target, on, raw.fx_given, used)
-            vals.append(x.c(cache[k]))
-        return x.col(vals)[ccy_inv]
+        def per_quote(target: str) -> np.ndarray:
+            vals = []
+            for c in ccys:
+                k = (str(c), target)
+                if k not in cache:
+                    cache[k] = rate_of(str(c), target, on, raw.fx_given, used)
+                vals.append(x.c(cache[k]))
+            return x.col(vals)[ccy_inv]
 
-    rate_d = per_quote(dest)
-    rate_t = per_quote(threshold_ccy) if threshold_ccy and threshold_ccy != dest else rate_d
+        rate_d = per_quote(dest)
+        rate_t = per_quote(threshold_ccy) if threshold_ccy and threshold_ccy != dest else rate_d
     eur_d = x.col([x.c(rate_of("EUR", dest, on, raw.fx_given, used))] * nq) if threshold_ccy == "EUR" else rate_d
     if plan.tax_key and plan.trule is None:
         pack.need(plan.tax_key, on)  # raises: no VAT/GST rule in force on the date
@@ -156,8 +162,8 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
         vr = qrate[raw.q]
     if any_(raw.vat_has):
         vr = np.where(raw.vat_has, raw.vat_over, vr)
-    dr_known |= raw.duty_has
-    if any_(raw.duty_has):
+    if any_(raw.duty_has):  # else dr_known | duty_has is dr_known
+        dr_known |= raw.duty_has
         dr = np.where(raw.duty_has, raw.duty_over, dr)
     # values: strip included tax, convert, spread shipping by value (multiply before dividing)
     one = x.c(1)
@@ -168,11 +174,15 @@ def prepare(x, raw: Raw, pack: Pack, country: str, on: date, tax_key: str | None
     if any_pit:
         ship_src = np.where(raw.pit, ship_src / (one + x.c(base_v)), ship_src)
     # per quote -> per line: one quote's values broadcast, many are gathered
-    per_line = (lambda a: a) if nq == 1 else (lambda a: a[raw.q])
-    g = g_src * per_line(rate_d)
     ship = ship_src * rate_d
-    gsum = x.qsum(g)
-    s = per_line(ship) * g / per_line(gsum)
+    if nq == 1:  # one quote's values broadcast
+        g = g_src * rate_d
+        gsum = x.qsum(g)
+        s = ship * g / gsum
+    else:  # many are gathered
+        g = g_src * rate_d[raw.q]
+        gsum = x.qsum(g)
+        s = ship[raw.q] * g / gsum[raw.q]
     unit = g / raw.qty
     any_exc = any_(raw.exc_has)
     cr = np.where(raw.exc_has, raw.exc_over, x.full(n, 0)) if any_exc else x.full(n, 0)

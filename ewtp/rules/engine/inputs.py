@@ -78,6 +78,16 @@ ZERO, ONE, TEN = Decimal(0), Decimal(1), Decimal(10)
 
 def _decimal(v: Any, name: str, err: _Errors, *, minimum: Decimal | None = ZERO, strict_min: bool = False,
              below: Decimal | None = None, optional: bool = False) -> Decimal | None:
+    if v.__class__ is str and len(v) <= 12 and v.isascii() and "e" not in v and "E" not in v:
+        # The usual "12.50": at most 12 characters and no exponent cannot have more than 12 digits
+        # on either side of the point, so only the bounds are left to check (same answers, as below).
+        try:
+            d = Decimal(v.strip())
+        except InvalidOperation:
+            d = None
+        if d is not None and d.is_finite() and (minimum is None or (d > minimum if strict_min else d >= minimum)) \
+                and (below is None or d < below):
+            return d
     if v is None and optional:
         return None
     if isinstance(v, bool) or not isinstance(v, (str, int)):
@@ -116,6 +126,10 @@ def _str(v: Any, name: str, err: _Errors, *, optional: bool = False, maxlen: int
 
 
 def _country(v: Any, name: str, err: _Errors) -> str:
+    if v.__class__ is str and len(v) == 2:  # the usual "CN": answered here when it is a known code
+        u = v.upper()
+        if u in country_table():
+            return u
     s = _str(v, name, err, maxlen=2)
     if s and s.upper() not in country_table():
         err.add(name, f"unknown country code {s!r} (ISO 3166-1 alpha-2 expected)")
@@ -134,6 +148,10 @@ def _obj(v: Any, name: str, err: _Errors, allowed: set[str]) -> dict:
 
 
 def _hs(v: Any, name: str, err: _Errors) -> str:
+    if v.__class__ is str and len(v) == 6 and v.isdigit():  # the usual "610910": only the table to ask
+        entry = hs_table().get(v)
+        if entry is not None and entry.level == 6:
+            return v
     s = _str(v, name, err, maxlen=14).replace(".", "").replace(" ", "")
     if not s:
         if isinstance(v, str):
@@ -153,16 +171,17 @@ _NAMES: dict[int, dict[str, str]] = {}
 
 
 def _line_names(i: int) -> dict[str, str]:
-    """"lines.i.<field>" for every field, made once per line number (a request has at most MAX_LINES)."""
+    """"lines.i.<field>" for every field ("lines.i" under ""), made once per line number (at most MAX_LINES)."""
     names = _NAMES.get(i)
     if names is None:
         names = _NAMES[i] = {k: f"lines.{i}.{k}" for k in LINE}
+        names[""] = f"lines.{i}"
     return names
 
 
 def _line(v: Any, i: int, err: _Errors) -> Line | None:
     nm = _line_names(i)
-    d = _obj(v, f"lines.{i}", err, LINE)
+    d = _obj(v, nm[""], err, LINE)
     if not d:
         return None
     qty = d.get("quantity")
@@ -176,9 +195,10 @@ def _line(v: Any, i: int, err: _Errors) -> Line | None:
     get = d.get
     # absent optional figures (the usual case) skip the call
     weight, duty, vat, excise = get("unit_weight_kg"), get("duty_rate"), get("vat_rate"), get("excise_rate")
+    desc = get("description", "")
     return Line(
         _hs(get("hs_code"), nm["hs_code"], err),
-        _str(get("description", ""), nm["description"], err, optional=True),
+        desc.strip() if desc.__class__ is str and len(desc) <= 200 else _str(desc, nm["description"], err, optional=True),
         _country(get("origin"), nm["origin"], err),
         qty,
         _decimal(get("unit_price"), nm["unit_price"], err, strict_min=True) or ZERO,

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from ewtp.rules.engine.ops import all_, any_, const
+from ewtp.rules.engine.ops import SMALL, all_, any_, const
 from ewtp.rules.packs import Rule
 
 
@@ -68,6 +68,27 @@ def prefixed(f, prefixes: list[str]) -> np.ndarray:
     return out
 
 
+def choose(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.where(mask, a, b) for columns of one length; a quote's masks are mostly uniform, and then
+    the answer is a or b itself (an object-array where costs more than the quote's arithmetic)."""
+    if len(mask) <= SMALL:
+        m = np.asarray(mask, dtype=bool).tolist()
+        if False not in m:
+            return a
+        if True not in m:
+            return b
+    return np.where(mask, a, b)
+
+
+def label(mask: np.ndarray, yes, no) -> np.ndarray:
+    """np.where(mask, yes, no) for the regime code per quote; for one quote, the chosen code as a
+    shared read-only array, without NumPy's string-array work (the engine reads it back as str)."""
+    if len(mask) == 1:
+        pick = yes if mask[0] else no
+        return pick if isinstance(pick, np.ndarray) else const(pick)
+    return np.where(mask, yes, no)
+
+
 def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
     if all_(mask):
         return a
@@ -76,14 +97,29 @@ def masked(x, mask: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.where(mask, a, x.full(len(mask), 0))
 
 
+_QUANTA = {m: Decimal(1).scaleb(-m) for m in range(5)}
+
+
 def money(f, amount) -> str:
     """Display form for explanations (the currency may be a withdrawn one, so not via Money)."""
-    q = Decimal(amount).quantize(Decimal(1).scaleb(-f.minor), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(f.minor) or Decimal(1).scaleb(-f.minor)
+    q = (amount if amount.__class__ is Decimal else Decimal(amount)).quantize(quantum, rounding=ROUND_HALF_UP)
     return f"{f.dest_ccy} {q:,f}"
 
 
+_PCT: dict = {}
+
+
 def pct(rate) -> str:
-    return f"{(Decimal(rate) * 100).normalize():f}%"
+    """A rate as a percentage (remembered by value: a pack has few rates, and equal values such as
+    0.1 and 0.10 print alike once normalised)."""
+    t = _PCT.get(rate)
+    if t is None:
+        t = f"{(Decimal(rate) * 100).normalize():f}%"
+        if len(_PCT) >= 4096:
+            _PCT.clear()
+        _PCT[rate] = t
+    return t
 
 
 @dataclass
@@ -101,7 +137,8 @@ def border(x, f, mask: np.ndarray, cif: bool, extra_duty: np.ndarray | None = No
     """cv = goods (+ shipping and insurance when CIF); duty = cv x rate; excise on cv + duty;
     tax on cv + duty + excise (+ shipping and insurance when the customs value excluded them)."""
     if not any_(mask):  # nothing at the border (a low-value quote): every column is masked to zero
-        return Border(*(x.full(f.n, 0) for _ in range(5)))
+        z = x.full(f.n, 0)
+        return Border(z, z, z, z, z)
     cv = f.g + f.s if cif else f.g
     duty = masked(x, mask, cv * f.dr)
     if extra_duty is not None:

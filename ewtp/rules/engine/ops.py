@@ -38,13 +38,15 @@ def all_(a: np.ndarray) -> bool:
 
 
 _CONSTS: dict = {}
+_ZEROS: dict[int, np.ndarray] = {}  # n -> DecOps.full(n, 0); n is at most a request's line count
 
 
 def const(v, n: int = 1, exact: bool = False) -> np.ndarray:
     """A read-only array of n copies of v (a Decimal constant when `exact`), made once: a quote's
     per-quote columns, absent overrides and zero columns are the same few values each time, and
     read-only means no kernel can change them for the next quote. Bounded."""
-    k = (type(v), str(v) if isinstance(v, Decimal) else v, n, exact)  # str: Decimal("0.10") == Decimal("0.1")
+    cls = v.__class__
+    k = (cls, str(v) if cls is Decimal else v, n, exact)  # str: Decimal("0.10") == Decimal("0.1")
     a = _CONSTS.get(k)
     if a is None:
         if exact:
@@ -83,6 +85,11 @@ class DecOps:
         return d
 
     def full(self, n: int, v) -> np.ndarray:
+        if v.__class__ is int and v == 0:  # the zero column most kernels ask for, several times a quote
+            z = _ZEROS.get(n)
+            if z is None:
+                z = _ZEROS[n] = const(0, n, exact=True)
+            return z
         return const(v, n, exact=True)  # read-only: every caller only reads it
 
     @staticmethod
@@ -94,11 +101,16 @@ class DecOps:
             a[i] = v
         return a
 
+    @staticmethod
+    def one(v) -> np.ndarray:
+        """`col([v])` without the loop: a quote's per-quote column."""
+        a = np.empty(1, dtype=object)
+        a[0] = v
+        return a
+
     def qsum(self, a: np.ndarray) -> np.ndarray:
         if self.nq == 1:  # the scalar engine: one quote; the same left-to-right sum as a.sum()
-            out = np.empty(1, dtype=object)
-            out[0] = reduce(add, a.tolist()) if len(a) else D0
-            return out
+            return self.one(reduce(add, a.tolist()) if len(a) else D0)
         out = np.empty(self.nq, dtype=object)
         out.fill(D0)
         for i, v in zip(self.q, a, strict=True):
@@ -146,6 +158,10 @@ class FloatOps:
     @staticmethod
     def col(values: list) -> np.ndarray:
         return np.array(values, dtype=float)
+
+    @staticmethod
+    def one(v) -> np.ndarray:
+        return np.array([v], dtype=float)
 
     def qsum(self, a: np.ndarray) -> np.ndarray:
         return np.bincount(self.q, weights=a, minlength=self.nq)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -11,13 +12,14 @@ from ewtp.core.errors import ValidationFailed
 from ewtp.rules.engine import explain
 from ewtp.rules.engine.context import pack_for
 from ewtp.rules.engine.frame import Frame, Raw, prepare
-from ewtp.rules.engine.inputs import REGISTRATIONS, QuoteInput, parse
+from ewtp.rules.engine.inputs import REGISTRATIONS, Line, QuoteInput, parse
 from ewtp.rules.engine.kernel import KernelOut
 from ewtp.rules.engine.ops import D0, DecOps, any_, const
 from ewtp.rules.engine.regimes import regime
 from ewtp.rules.engine.rounding import consolidate
 
 KIND_ORDER = {"duty": 0, "tax": 1, "fee": 2}
+_ROW_ORDER = itemgetter(0, 1, 2)  # line, kind, column: charges by line, then duty, tax, fee
 _QUANTUM = {m: Decimal(1).scaleb(-m) for m in range(5)}
 
 
@@ -35,28 +37,41 @@ class _Regs(dict):
         return v
 
 
-def _given(values: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+_ABSENT: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _given(values: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-line override column (0 where absent) and where it was given."""
-    if all(v is None for v in values):
-        return const(D0, n, exact=True), const(False, n)
+    if values.count(None) == n:  # the usual case: the same two read-only columns for every quote of n lines
+        pair = _ABSENT.get(n)
+        if pair is None:
+            pair = _ABSENT[n] = (const(D0, n, exact=True), const(False, n))
+        return pair
     return DecOps.col([D0 if v is None else v for v in values]), np.array([v is not None for v in values], dtype=bool)
 
 
-def raw_from_input(qi: QuoteInput) -> Raw:
-    ls = qi.lines
-    n = len(ls)
-    duty_over, duty_has = _given([ln.duty_rate for ln in ls], n)
-    vat_over, vat_has = _given([ln.vat_rate for ln in ls], n)
-    exc_over, exc_has = _given([ln.excise_rate for ln in ls], n)
+def _by_field(qi: QuoteInput) -> list[tuple]:
+    """The lines transposed, in one call: codes, descriptions, origins, quantities, prices, ..."""
+    return list(zip(*qi.lines, strict=True)) if qi.lines else [()] * len(Line._fields)
+
+
+def raw_from_input(qi: QuoteInput, by_field: list[tuple] | None = None) -> Raw:
+    """`by_field`: the lines transposed (`_by_field`), when the caller has them already."""
+    n = len(qi.lines)
+    hs, _desc, origin, qty, price, _weight, duty, vat, exc = by_field or _by_field(qi)
+    duty_over, duty_has = _given(duty, n)
+    vat_over, vat_has = _given(vat, n)
+    exc_over, exc_has = _given(exc, n)
     return Raw(
-        currency=const(qi.currency), shipping=DecOps.col([qi.shipping]), insurance=DecOps.col([qi.insurance]),
+        currency=const(qi.currency), shipping=DecOps.one(qi.shipping), insurance=DecOps.one(qi.insurance),
         ship_from=const(qi.ship_from), mode=const(qi.mode), ddp=const(qi.incoterm == "DDP"),
         pit=const(qi.prices_include_tax), subdivision=const(qi.subdivision),
-        regs=_Regs(qi.registrations), cbec_used=DecOps.col([qi.cbec_used]),
-        q=const(0, n), hs=np.array([ln.hs_code for ln in ls], dtype="U6"),
-        origin=np.array([ln.origin for ln in ls], dtype="U2"), qty=DecOps.col([Decimal(ln.quantity) for ln in ls]),
-        price=DecOps.col([ln.unit_price for ln in ls]), duty_over=duty_over, duty_has=duty_has, vat_over=vat_over,
-        vat_has=vat_has, exc_over=exc_over, exc_has=exc_has, fx_given={(g.base, g.quote): g.rate for g in qi.fx},
+        regs=_Regs(qi.registrations), cbec_used=DecOps.one(qi.cbec_used),
+        q=const(0, n), hs=np.array(hs, dtype="U6"),
+        origin=np.array(origin, dtype="U2"), qty=DecOps.col([Decimal(v) for v in qty]),
+        price=DecOps.col(price), duty_over=duty_over, duty_has=duty_has, vat_over=vat_over,
+        vat_has=vat_has, exc_over=exc_over, exc_has=exc_has,
+        fx_given={(g.base, g.quote): g.rate for g in qi.fx} if qi.fx else {},
     )
 
 
@@ -99,9 +114,10 @@ def _rate(v) -> str:
 
 def compute(qi: QuoteInput) -> tuple[Frame, KernelOut]:
     pack = pack_for(qi.country, qi.date)
-    explain.refuse_restricted(pack, qi.date, [ln.hs_code for ln in qi.lines], [ln.origin for ln in qi.lines])
+    by_field = _by_field(qi)
+    explain.refuse_restricted(pack, qi.date, by_field[0], by_field[2])
     mod = regime(pack.regime)
-    raw = raw_from_input(qi)
+    raw = raw_from_input(qi, by_field)
     x = DecOps(raw.q, 1)
     ct_rule = pack.need(mod.CT_KEY, qi.date) if mod.CT_KEY else None
     f = prepare(x, raw, pack, qi.country, qi.date, mod.TAX_KEY, mod.THRESHOLD_CCY, ct_rule, want_tariff=True)
@@ -112,11 +128,22 @@ def compute(qi: QuoteInput) -> tuple[Frame, KernelOut]:
 
 def run(qi: QuoteInput) -> dict[str, Any]:
     f, out = compute(qi)
-    x = DecOps(f.raw.q, 1)
-    cols = [consolidate(x, f, c) for c in out.charges] if f.pack.rounding == "consignment" else out.charges
+    return answer(qi, f, out)
+
+
+def answer(qi: QuoteInput, f: Frame, out: KernelOut) -> dict[str, Any]:
+    """The response: charges rounded from the kernel's unrounded columns, totals, explanation."""
+    if f.pack.rounding == "consignment":
+        x = DecOps(f.raw.q, 1)
+        cols = [consolidate(x, f, c) for c in out.charges]
+    else:
+        cols = out.charges
     quantum = _QUANTUM[f.minor] if f.minor in _QUANTUM else Decimal(1).scaleb(-f.minor)
     zero = Decimal(0).quantize(quantum)
     tot = {"duty": zero, "tax": zero, "fees": zero, "at_checkout": zero, "at_border": zero}
+    # A value just quantized to the minor unit has exponent -minor, which str() writes in exponent
+    # notation only beyond 6 places: then str is _s, without the call. (Sums can round: _s.)
+    fmt = str if f.minor <= 6 else _s
     rows = []
     for order, col in enumerate(cols):
         applies = np.asarray(col.applies, dtype=bool).tolist()
@@ -132,23 +159,25 @@ def run(qi: QuoteInput) -> dict[str, Any]:
                 continue
             amt = amounts[i].quantize(quantum, ROUND_HALF_UP)
             c = {"kind": col.kind, "name": col.name, "line": i + 1 if per_line else None,
-                 "base": _s(bases[i].quantize(quantum, ROUND_HALF_UP)),
+                 "base": fmt(bases[i].quantize(quantum, ROUND_HALF_UP)),
                  "rate": _rate(rates[i]) if rates is not None else None,
-                 "amount": _s(amt), "collected_at": "checkout" if checkout[i] else "border", "rule": ref}
+                 "amount": fmt(amt), "collected_at": "checkout" if checkout[i] else "border", "rule": ref}
             if override is not None and override[i]:
                 c["rate_source"] = "given on the line"
             tot[kind_key] += amt
             tot["at_checkout" if checkout[i] else "at_border"] += amt
             rows.append((i + 1 if per_line else 10**6, KIND_ORDER[col.kind], order, c))
-    rows.sort(key=lambda t: t[:3])
-    charges = [c for *_, c in rows]
+    rows.sort(key=_ROW_ORDER)
+    charges = [r[3] for r in rows]
     r3 = [v.quantize(quantum, ROUND_HALF_UP) for v in (out.threshold[0], out.customs[0], out.tax_base[0])]
     paid = tot["at_checkout"] + tot["at_border"]
     where = "checkout" if tot["at_border"] == 0 else "border"
-    duty_lines = np.zeros(f.n, dtype=bool)
+    duty_lines = const(False, f.n)  # read-only: combined into new arrays, never in place
     for col in out.charges:
         if col.kind == "duty" and col.rate is not None and col.level == "line":
-            duty_lines |= np.asarray(col.applies, dtype=bool)
+            a = np.asarray(col.applies, dtype=bool)
+            if any_(a):
+                duty_lines = duty_lines | a
     sentences = explain.opening(f, qi) + out.explanation + explain.overrides(f, duty_lines)
     if not charges or paid == 0:
         sentences.append("Nothing is due: no duty, tax or fee applies to this consignment.")
@@ -156,14 +185,14 @@ def run(qi: QuoteInput) -> dict[str, Any]:
         sentences.append(f"In total {f.dest_ccy} {_s(paid)} is due: {_s(tot['at_checkout'])} collected at checkout "
                          f"and {_s(tot['at_border'])} at the border.")
     sentences += explain.closing(f)
-    pack_name = f.pack.name
+    code = str(out.regime[0])
     return {
         "destination": qi.country,
         "currency": f.dest_ccy,
         "date": qi.date.isoformat(),
-        "regime": {"code": str(out.regime[0]), "name": f"{pack_name}: {_REGIME_NAMES.get(str(out.regime[0]), '')}",
+        "regime": {"code": code, "name": f"{f.pack.name}: {_REGIME_NAMES.get(code, '')}",
                    "low_value": bool(out.low_value[0]), "collection": where},
-        "values": {"threshold": _s(r3[0]), "customs": _s(r3[1]), "tax_base": _s(r3[2])},
+        "values": {"threshold": fmt(r3[0]), "customs": fmt(r3[1]), "tax_base": fmt(r3[2])},
         "charges": charges,
         "totals": {k: _s(v) for k, v in tot.items()},
         "fx": [r.as_dict() for r in f.fx_used],

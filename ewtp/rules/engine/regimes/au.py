@@ -11,7 +11,9 @@ from ewtp.rules.engine.kernel import (
     KernelOut,
     any_per_quote,
     border,
+    choose,
     ddp_lines,
+    label,
     line_mask,
     money,
     pct,
@@ -30,9 +32,10 @@ def kernel(x, f) -> KernelOut:
     low = x.le(cv, x.c(lvg.params["threshold"])) & ~any_per_quote(f, f.excise)
     reg = np.asarray(f.raw.regs[lvg.params["registration"]], dtype=bool)
     low_l, sale_l = line_mask(f, low), line_mask(f, low & reg)
+    high_l = ~low_l
     gst = p.need("gst", on)
-    b = border(x, f, ~low_l, cif=False)
-    cols = std_charges(x, f, b, ~low_l, ddp_lines(f), p.need("duty", on), gst, "GST")
+    b = border(x, f, high_l, cif=False)
+    cols = std_charges(x, f, b, high_l, ddp_lines(f), p.need("duty", on), gst, "GST")
     sale_base = f.g + f.s
     cols.append(ChargeCol("tax", "GST (low value imported goods)", lvg, sale_base * f.vr, sale_base, f.vr, sale_l,
                           sale_l, override=f.raw.vat_has))
@@ -49,6 +52,6 @@ def kernel(x, f) -> KernelOut:
         else:
             say.append(f"Duty on the customs value (rule {p.need('duty', on).id}) and GST at {pct(gst.params['rate'])} on "
                        f"customs value + duty + transport and insurance (rule {gst.id}).")
-    tb = np.where(low_l, np.where(sale_l, sale_base, x.full(f.n, 0)), b.tb)
-    regime = np.where(low, np.where(reg, "AU-LVIG", "AU-LVIG-UNREG"), "AU-IMPORT")
-    return KernelOut(cols, cv, cv, x.qsum(tb), regime, low, ~low_l & ~f.dr_known, say)
+    tb = choose(low_l, choose(sale_l, sale_base, x.full(f.n, 0)), b.tb)
+    regime = label(low, label(reg, "AU-LVIG", "AU-LVIG-UNREG"), "AU-IMPORT")
+    return KernelOut(cols, cv, cv, x.qsum(tb), regime, low, high_l & ~f.dr_known, say)

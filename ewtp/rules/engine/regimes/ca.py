@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ewtp.rules.engine.kernel import ChargeCol, KernelOut, border, ddp_lines, line_mask, money
+from ewtp.rules.engine.kernel import ChargeCol, KernelOut, border, ddp_lines, label, line_mask, money
 
 TAX_KEY = "gst"
 THRESHOLD_CCY = None
@@ -49,6 +49,6 @@ def kernel(x, f) -> KernelOut:
                        f"GST/HST on value for duty plus duty (rule {gst.id}).")
         if not f.raw.subdivision[0]:
             say.append("No province given: GST only; HST provinces need destination.subdivision.")
-    regime = np.where(tax_free, "CA-FREE", np.where(duty_free, "CA-TAX-ONLY", "CA-IMPORT"))
+    regime = label(tax_free, "CA-FREE", label(duty_free, "CA-TAX-ONLY", "CA-IMPORT"))
     return KernelOut(cols, vfd, vfd, x.qsum(np.where(taxed, tb, x.full(f.n, 0))), regime, tax_free | duty_free,
                      dutied & ~f.dr_known, say)

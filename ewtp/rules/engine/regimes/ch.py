@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ewtp.rules.engine.kernel import ChargeCol, KernelOut, ddp_lines, line_mask, masked, money, pct
+from ewtp.rules.engine.kernel import ChargeCol, KernelOut, ddp_lines, label, line_mask, masked, money, pct
 
 TAX_KEY = "vat"
 THRESHOLD_CCY = None
@@ -46,5 +46,5 @@ def kernel(x, f) -> KernelOut:
             if small_q[0]:
                 say.append(f"That is under CHF {small.params['min_tax']}: it is not collected (rule {small.id}).")
         say.append(f"Customs duty per rule {duty_rule.id}.")
-    regime = np.where(reg, "CH-SELLER-VAT", np.where(small_q, "CH-SMALL", "CH-IMPORT"))
+    regime = label(reg, "CH-SELLER-VAT", label(small_q, "CH-SMALL", "CH-IMPORT"))
     return KernelOut(cols, vat_q, x.qsum(cv), x.qsum(tb), regime, small_q, ~f.dr_known, say)

@@ -13,6 +13,7 @@ from ewtp.rules.engine.kernel import (
     KernelOut,
     any_per_quote,
     ddp_lines,
+    label,
     line_mask,
     masked,
     money,
@@ -87,6 +88,6 @@ def kernel(x, f) -> KernelOut:
         if not reduced_q[0]:
             say.append(f"Duty on the CIF value (rule {duty_rule.id}); consumption tax on (value + duty) / (1 - CT); "
                        f"VAT at {pct(v[0])} on value + duty + consumption tax (rule {general.id}).")
-    regime = np.where(reduced_q, "CN-CBEC", np.where(cbec_q, "CN-CBEC-FULL", "CN-GENERAL"))
+    regime = label(reduced_q, "CN-CBEC", label(cbec_q, "CN-CBEC-FULL", "CN-GENERAL"))
     tax_base = x.qsum(np.where(reduced, price, tb / (one - c)))
     return KernelOut(cols, total, total, tax_base, regime, reduced_q, full & ~f.dr_known, say)

@@ -11,6 +11,7 @@ from ewtp.rules.engine.kernel import (
     any_per_quote,
     border,
     ddp_lines,
+    label,
     line_mask,
     masked,
     pct,
@@ -62,7 +63,7 @@ def kernel(x, f) -> KernelOut:
     cols.append(ChargeCol("tax", "VAT (IOSS)", ioss_rule, vat, tb, f.vr, ioss_l, ioss_l, override=f.raw.vat_has))
     cols.append(ChargeCol("tax", "Import VAT", p.need("import_vat", on), vat, tb, f.vr, ~ioss_l, checkout,
                           override=f.raw.vat_has))
-    regime = np.where(ioss, "EU-IOSS", np.where(low, "EU-LVC", "EU-IMPORT"))
+    regime = label(ioss, "EU-IOSS", label(low, "EU-LVC", "EU-IMPORT"))
     if x.exact:
         T = thr.params["threshold"]
         it = intrinsic_t[0]

@@ -11,6 +11,7 @@ from ewtp.rules.engine.kernel import (
     any_per_quote,
     border,
     ddp_lines,
+    label,
     line_mask,
     money,
     pct,
@@ -48,5 +49,5 @@ def kernel(x, f) -> KernelOut:
             say.append("Above the limit, supply VAT must not be charged at sale: customs duty on goods, shipping and "
                        "insurance and import VAT on that plus duty are due at import.")
     tb = np.where(low_l, sale_base, b.tb)
-    return KernelOut(cols, intrinsic, x.qsum(f.g + f.s), x.qsum(tb), np.where(low, "GB-LVC", "GB-IMPORT"), low,
+    return KernelOut(cols, intrinsic, x.qsum(f.g + f.s), x.qsum(tb), label(low, "GB-LVC", "GB-IMPORT"), low,
                      ~low_l & ~f.dr_known, say)

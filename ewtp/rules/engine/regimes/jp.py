@@ -4,9 +4,7 @@ here); above the limit duty on that value and consumption tax on value + duty.""
 
 from __future__ import annotations
 
-import numpy as np
-
-from ewtp.rules.engine.kernel import ChargeCol, KernelOut, ddp_lines, line_mask, masked, money
+from ewtp.rules.engine.kernel import ChargeCol, KernelOut, ddp_lines, label, line_mask, masked, money
 
 TAX_KEY = "ct"
 THRESHOLD_CCY = None
@@ -38,5 +36,5 @@ def kernel(x, f) -> KernelOut:
         else:
             say.append(f"More than JPY {ex.params['threshold']}: duty on the customs value (rule {duty_rule.id}) and "
                        f"consumption tax on value + duty (rule {ct.id}), collected at import.")
-    return KernelOut(cols, total, total, x.qsum(masked(x, taxed, tb)), np.where(exempt_q, "JP-EXEMPT", "JP-IMPORT"),
+    return KernelOut(cols, total, total, x.qsum(masked(x, taxed, tb)), label(exempt_q, "JP-EXEMPT", "JP-IMPORT"),
                      exempt_q, taxed & ~f.dr_known, say)

@@ -11,6 +11,7 @@ from ewtp.rules.engine.kernel import (
     KernelOut,
     border,
     ddp_lines,
+    label,
     line_mask,
     money,
     pct,
@@ -55,6 +56,6 @@ def kernel(x, f) -> KernelOut:
                        f"(rule {st.id}).")
     any_border = np.bincount(f.raw.q, weights=at_border.astype(float), minlength=f.nq) > 0
     any_sale = np.bincount(f.raw.q, weights=sale.astype(float), minlength=f.nq) > 0
-    regime = np.where(any_border, "MY-IMPORT", np.where(any_sale, "MY-LVG", "MY-DEMINIMIS"))
+    regime = label(any_border, "MY-IMPORT", label(any_sale, "MY-LVG", "MY-DEMINIMIS"))
     tb = np.where(sale, f.g, b.tb)
     return KernelOut(cols, x.qsum(f.g), cif, x.qsum(tb), regime, ~any_border, at_border & ~f.dr_known, say)

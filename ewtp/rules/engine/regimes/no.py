@@ -11,6 +11,7 @@ from ewtp.rules.engine.kernel import (
     KernelOut,
     border,
     ddp_lines,
+    label,
     line_mask,
     pct,
     prefixed,
@@ -49,4 +50,4 @@ def kernel(x, f) -> KernelOut:
     any_border = np.bincount(f.raw.q, weights=at_border.astype(float), minlength=f.nq) > 0
     tb = np.where(sale, sale_base, b.tb)
     return KernelOut(cols, x.qsum(f.g), x.qsum(f.g + f.s), x.qsum(tb),
-                     np.where(any_border, "NO-IMPORT", "NO-VOEC"), ~any_border, at_border & ~f.dr_known, say)
+                     label(any_border, "NO-IMPORT", "NO-VOEC"), ~any_border, at_border & ~f.dr_known, say)

@@ -11,6 +11,7 @@ from ewtp.rules.engine.kernel import (
     KernelOut,
     border,
     ddp_lines,
+    label,
     line_mask,
     money,
     pct,
@@ -55,5 +56,5 @@ def kernel(x, f) -> KernelOut:
                        f"value + duty + freight and insurance, at the border (rule {gst.id}).")
     tb = np.where(sale, sale_base, b.tb)
     low_q = ~(np.bincount(f.raw.q, weights=at_border.astype(float), minlength=f.nq) > 0)
-    regime = np.where(low_q, np.where(f.raw.regs[lvg.params["registration"]], "NZ-LVIG", "NZ-EXEMPT"), "NZ-IMPORT")
+    regime = label(low_q, label(f.raw.regs[lvg.params["registration"]], "NZ-LVIG", "NZ-EXEMPT"), "NZ-IMPORT")
     return KernelOut(cols, cons, cons, x.qsum(tb), regime, low_q, at_border & ~f.dr_known, say)

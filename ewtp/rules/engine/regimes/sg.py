@@ -11,6 +11,7 @@ from ewtp.rules.engine.kernel import (
     KernelOut,
     border,
     ddp_lines,
+    label,
     line_mask,
     money,
     pct,
@@ -52,6 +53,6 @@ def kernel(x, f) -> KernelOut:
             say.append(f"GST at {pct(gst.params['rate'])} on CIF value + duty is due at import (rule {gst.id}).")
     any_border = np.bincount(f.raw.q, weights=at_border.astype(float), minlength=f.nq) > 0
     any_sale = np.bincount(f.raw.q, weights=sale.astype(float), minlength=f.nq) > 0
-    regime = np.where(any_border, "SG-IMPORT", np.where(any_sale, "SG-LVG", "SG-RELIEF"))
+    regime = label(any_border, "SG-IMPORT", label(any_sale, "SG-LVG", "SG-RELIEF"))
     tb = np.where(sale, sale_base, b.tb)
     return KernelOut(cols, x.qsum(f.g), cif, x.qsum(tb), regime, ~any_border, at_border & ~f.dr_known, say)

@@ -11,6 +11,7 @@ from ewtp.rules.engine.kernel import (
     any_per_quote,
     border,
     ddp_lines,
+    label,
     line_mask,
     masked,
     money,
@@ -74,5 +75,5 @@ def kernel(x, f) -> KernelOut:
                 say.append(f"A {pct(sur.params['rate'])} surcharge applies on the same value (rule {sur.id}).")
             if mpf is not None:
                 say.append(f"A merchandise processing fee is due per entry (rule {mpf.id}).")
-    return KernelOut(cols, value, value, x.full(f.nq, 0), np.where(entry_q, "US-ENTRY", "US-DEMINIMIS"),
+    return KernelOut(cols, value, value, x.full(f.nq, 0), label(entry_q, "US-ENTRY", "US-DEMINIMIS"),
                      ~entry_q, dutiable & ~f.dr_known, say)
