@@ -59,6 +59,17 @@ def test_bad_lines_are_422_naming_the_field(api, line, field):
 
 
 @pytest.mark.django_db
+def test_an_empty_line_is_422_not_dropped(api):
+    body = req("AU", "AUD", [("610910", 1, "10.00")])
+    body["lines"] = [{}]  # once a 500 (nothing left to quote); beside a good line, silently dropped
+    r = api.post("/quotes", body)
+    assert r.status_code == 422 and {"lines.0.quantity", "lines.0.hs_code"} <= r.json()["error"]["fields"].keys()
+    body["lines"] = [req("AU", "AUD", [("610910", 1, "10.00")])["lines"][0], {}]
+    r = api.post("/quotes", body)
+    assert r.status_code == 422 and "lines.1.quantity" in r.json()["error"]["fields"]
+
+
+@pytest.mark.django_db
 def test_unknown_rate_is_422_naming_the_code(api):
     r = api.post("/quotes", req("MY", "MYR", [("610910", 1, "900.00")], mode="sea"))
     assert r.status_code == 422

@@ -182,7 +182,7 @@ def _line_names(i: int) -> dict[str, str]:
 def _line(v: Any, i: int, err: _Errors) -> Line | None:
     nm = _line_names(i)
     d = _obj(v, nm[""], err, LINE)
-    if not d:
+    if not d and not isinstance(v, dict):  # not an object (reported); an empty one has every field missing
         return None
     qty = d.get("quantity")
     if isinstance(qty, bool) or not isinstance(qty, int):
