@@ -179,7 +179,8 @@ def rematch(book: Book, order_no: str) -> Parcel:
     parcel.discrepancies = [d.as_dict() for d in result.discrepancies]
     parcel.checks += 1
     parcel.checked_at = timezone.now()
-    parcel.save()
+    # only what a match changes: the frozen quote on the row is large and stays as it is
+    parcel.save(update_fields=["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
     audit.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
                  after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
     decl = book.declaration(order_no)
