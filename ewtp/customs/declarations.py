@@ -120,8 +120,10 @@ def active_rules(jurisdiction: str) -> list[risk.Rule]:
             for r in RiskRule.objects.filter(jurisdiction=jurisdiction, active=True).order_by("pk")]
 
 
-def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None) -> Declaration:
-    """Build, accept and route the declaration of a matched parcel (inside the caller's transaction)."""
+def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None,
+            rules: list[risk.Rule] | None = None) -> Declaration:
+    """Build, accept and route the declaration of a matched parcel (inside the caller's transaction).
+    `rules`: the jurisdiction's active risk rules when the caller has read them already."""
     now = now or timezone.now()
     decl = Declaration(parcel=parcel, number=f"{parcel.jurisdiction}{parcel.pk:012d}",
                        jurisdiction=parcel.jurisdiction, regime="9610", status=DECLARING)
@@ -130,16 +132,16 @@ def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None) -> Decla
     DeclarationEvent.objects.create(declaration=decl, action="declare", to_status=DECLARING, actor="system")
     audit.record(SYSTEM, "customs.declaration.declare", decl, after={"number": decl.number, "status": DECLARING})
     _move(SYSTEM, decl, "accept")
-    route(decl, now=now)
+    route(decl, now=now, rules=rules)
     return decl
 
 
-def route(decl: Declaration, *, now: datetime) -> None:
+def route(decl: Declaration, *, now: datetime, rules: list[risk.Rule] | None = None) -> None:
     ytd = buyer_year_to_date(decl.buyer_id_number, now.year, exclude_parcel=decl.parcel_id)
     facts = risk.Facts(number=decl.number, value=decl.customs_value, buyer_year_to_date=ytd, now=now,
                        lines=[{**li, "unit_price": Decimal(li["unit_price"])} for li in decl.lines],
                        seller_since=decl.parcel.seller.created_at if decl.parcel.seller_id else None)
-    lane, reasons = risk.assess(active_rules(decl.jurisdiction), facts)
+    lane, reasons = risk.assess(active_rules(decl.jurisdiction) if rules is None else rules, facts)
     decl.lane, decl.lane_reasons = lane, reasons
     decl.save(update_fields=["lane", "lane_reasons", "updated_at"])
     _move(SYSTEM, decl, f"route_{lane}", note="; ".join(r["why"] for r in reasons))

@@ -13,6 +13,7 @@ domains that call it (market, logistics); they call these functions.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +22,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
-from ewtp.core.errors import Conflict, NotFound
+from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.customs.models import Declaration, Parcel, TradeDocument
-from ewtp.customs.services import PushResult, push_documents
+from ewtp.customs.services import Push, PushResult, push_documents, push_many
+from ewtp.customs.store import Book
 from ewtp.customs.xml.documents import APP_CHANGE, APP_NEW
 from ewtp.customs.xml.produce import new_guid
 
@@ -39,11 +41,46 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _body(document: dict) -> bytes:
+    return json.dumps(_plain(document), ensure_ascii=False).encode()
+
+
 def push_json(actor: Actor, kind: str, document: dict, *, jurisdiction: str = "CN") -> PushResult:
     """One document as a dict with the official camelCase field names (amounts Decimal or str)."""
-    body = json.dumps(_plain(document), ensure_ascii=False).encode()
-    [result] = push_documents(actor, kind, body, "application/json", jurisdiction)
+    [result] = push_documents(actor, kind, _body(document), "application/json", jurisdiction)
     return result
+
+
+def push_json_many(actor: Actor, kind: str, documents: list[tuple[dict, str]]) -> list[PushResult | AppError]:
+    """[(document, jurisdiction)] of one kind by one party, each as `push_json` would push it; a
+    refused one gives its error in its place and the others go on (`services.push_many`)."""
+    return push_many(actor, kind, [Push(_body(doc), jurisdiction) for doc, jurisdiction in documents])
+
+
+def _attach_quote(book: Book, order_no: str, jurisdiction: str, landed_cost: dict, seller_org_id: int | None) -> None:
+    parcel = book.parcel(order_no, jurisdiction)
+    if parcel.landed_cost != landed_cost or parcel.seller_id != seller_org_id:
+        if book.declaration(order_no) is not None:
+            raise Conflict(f"order {parcel.order_no} is declared: its quote can no longer change")
+        parcel.landed_cost, parcel.seller_id = landed_cost, seller_org_id
+        parcel.save(update_fields=["landed_cost", "seller"])
+
+
+@dataclass(frozen=True)
+class HubOrder:
+    document: dict
+    jurisdiction: str
+    landed_cost: dict
+    seller_org_id: int | None = None
+
+
+def push_hub_orders(actor: Actor, orders: list[HubOrder]) -> list[PushResult | AppError]:
+    """A batch of `push_hub_order`: each order document with its frozen quote, in its own
+    savepoint (a refused one gives its error in its place)."""
+    return push_many(actor, "order", [
+        Push(_body(o.document), o.jurisdiction,
+             before=lambda book, no, o=o: _attach_quote(book, no, o.jurisdiction, o.landed_cost, o.seller_org_id))
+        for o in orders])
 
 
 def push_hub_order(actor: Actor, document: dict, *, jurisdiction: str, landed_cost: dict,

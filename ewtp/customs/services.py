@@ -7,20 +7,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
-from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.permissions import require_access, require_role
-from ewtp.customs import declarations, risk
+from ewtp.customs import declarations, risk, store
 from ewtp.customs.jsondocs import from_json, to_json
 from ewtp.customs.models import Declaration, Parcel, RiskRule, TradeDocument
-from ewtp.customs.reconciliation import reconcile
-from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW, MESSAGE_OF, Transfer
+from ewtp.customs.store import Book
+from ewtp.customs.xml.documents import MESSAGE_OF, Transfer
 from ewtp.customs.xml.parse import parse_message
 from ewtp.customs.xml.produce import message_for, produce
 from ewtp.customs.xml.safe import XmlRefused
@@ -95,6 +95,21 @@ def _digest(doc) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _check_pusher(actor: Actor, kind: str) -> None:
+    if kind not in PUSHERS:
+        raise NotFound(f"no document kind {kind!r}")
+    if actor.role not in PUSHERS[kind]:
+        raise Forbidden(f"a {kind} is pushed only by: {', '.join(sorted(PUSHERS[kind]))}")
+    if kind in TOKEN_ONLY and actor.user_id is not None:
+        # a partner's system pushes (its API token, or the hub's in-process adapter for it)
+        raise Forbidden(f"a {kind} is pushed by the partner's system with its API token, not from a session")
+
+
+def _check_jurisdiction(jurisdiction: str) -> None:
+    if not JURISDICTION.fullmatch(jurisdiction or ""):
+        raise ValidationFailed.field("jurisdiction", "an ISO 3166 alpha-2 country code such as CN or DE")
+
+
 def push_documents(actor: Actor, kind: str, body: bytes, content_type: str = "application/json",
                    jurisdiction: str = "CN") -> list[PushResult]:
     """Store the documents of one push (a CEB message may carry up to 100) and re-match their
@@ -103,97 +118,74 @@ def push_documents(actor: Actor, kind: str, body: bytes, content_type: str = "ap
     destination country whose customs clear the parcel (CN: China's single window)."""
     if kind not in PUSHERS:
         raise NotFound(f"no document kind {kind!r}")
-    if not JURISDICTION.fullmatch(jurisdiction or ""):
-        raise ValidationFailed.field("jurisdiction", "an ISO 3166 alpha-2 country code such as CN or DE")
-    if actor.role not in PUSHERS[kind]:
-        raise Forbidden(f"a {kind} is pushed only by: {', '.join(sorted(PUSHERS[kind]))}")
-    if kind in TOKEN_ONLY and actor.user_id is not None:
-        # a partner's system pushes (its API token, or the hub's in-process adapter for it)
-        raise Forbidden(f"a {kind} is pushed by the partner's system with its API token, not from a session")
+    _check_jurisdiction(jurisdiction)
+    _check_pusher(actor, kind)
     docs, fmt, raw = decode_body(kind, body, content_type, jurisdiction)
     org_id = next(iter(sorted(actor.org_ids)), None)
     results = []
     with transaction.atomic():
+        book = Book()
+        book.load(d.order_no for d in docs)
         for doc in docs:
-            results.append(_store(actor, kind, doc, fmt, raw, org_id, jurisdiction))
+            results.append(_store(book, actor, kind, doc, fmt, raw, org_id, jurisdiction))
     return results
 
 
-def _store(actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str) -> PushResult:
-    parcel, _ = Parcel.objects.get_or_create(order_no=doc.order_no, defaults={"jurisdiction": jurisdiction})
-    if parcel.jurisdiction != jurisdiction:
-        raise Conflict(f"order {doc.order_no} is cleared in {parcel.jurisdiction}, not {jurisdiction}")
-    digest = _digest(doc)
-    current = (TradeDocument.objects.select_for_update()
-               .filter(kind=kind, order_no=doc.order_no, current=True).first())
-    if current is not None and current.organisation_id != org_id and not actor.is_operator:
-        raise Forbidden(f"the {kind} for order {doc.order_no} was pushed by another organisation")
-    if current is not None and current.digest == digest:
-        return PushResult(kind, doc.order_no, current.version, "unchanged", Parcel.objects.get(order_no=doc.order_no))
-    decl = Declaration.objects.filter(parcel__order_no=doc.order_no).first()
-    if decl is not None and decl.status in declarations.TERMINAL:
-        raise Conflict(f"order {doc.order_no} is already {declarations.STATUS_LABELS[decl.status]}: "
-                       "its documents can no longer change")
-    if doc.app_type == APP_NEW and current is not None:
-        raise Conflict(f"a {kind} for order {doc.order_no} exists; send appType 2 to change it")
-    if doc.app_type in (APP_CHANGE, APP_DELETE) and current is None:
-        raise Conflict(f"there is no {kind} for order {doc.order_no} to change or delete")
-    if doc.app_type == APP_DELETE and decl is not None:
-        raise Conflict(f"order {doc.order_no} is declared: a {kind} cannot be withdrawn, only changed")
-    last = (TradeDocument.objects.filter(kind=kind, order_no=doc.order_no).order_by("-version")
-            .values_list("version", flat=True).first() or 0)
-    if current is not None:
-        TradeDocument.objects.filter(pk=current.pk).update(current=False)
-    stored = TradeDocument.objects.create(
-        kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=last + 1, current=doc.app_type != APP_DELETE,
-        app_type=doc.app_type, guid=doc.guid, fields=to_json(doc), body_format=fmt, xml=raw, digest=digest,
-        pushed_by=actor.audit_name, organisation_id=org_id)
-    outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
-    audit.record(actor, f"customs.document.{outcome}", stored,
-                 before={"version": current.version} if current else None,
-                 after={"kind": kind, "order_no": doc.order_no, "version": stored.version, "digest": digest})
-    return PushResult(kind, doc.order_no, stored.version, outcome, reconcile_parcel(doc.order_no))
+@dataclass(frozen=True)
+class Push:
+    """One document of a batch: its JSON body, its jurisdiction, and optionally a step to run on
+    its parcel first, in the same savepoint (the hub's orders attach their frozen quote)."""
+
+    body: bytes
+    jurisdiction: str
+    before: Callable[[Book, str], None] | None = None
+
+
+def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResult | AppError]:
+    """A batch of single-document JSON pushes of one kind by one party, as `push_documents` does
+    them one by one — same checks, same audit entries, same order — but reading the parcels'
+    state in a few queries for the whole batch. Each push is its own savepoint: a refused one
+    (its error in its place in the answer) changes nothing and the others go on."""
+    _check_pusher(actor, kind)
+    org_id = next(iter(sorted(actor.org_ids)), None)
+    decoded: list[tuple[object, str] | AppError] = []
+    for p in pushes:
+        try:
+            _check_jurisdiction(p.jurisdiction)
+            [doc], fmt, _ = decode_body(kind, p.body, "application/json", p.jurisdiction)
+            decoded.append((doc, fmt))
+        except AppError as err:
+            decoded.append(err)
+    results: list[PushResult | AppError] = []
+    with transaction.atomic():
+        book = Book()
+        book.load(d[0].order_no for d in decoded if not isinstance(d, AppError))
+        for p, d in zip(pushes, decoded, strict=True):
+            if isinstance(d, AppError):
+                results.append(d)
+                continue
+            doc, fmt = d
+            try:
+                with transaction.atomic():
+                    if p.before is not None:
+                        p.before(book, doc.order_no)
+                    results.append(_store(book, actor, kind, doc, fmt, "", org_id, p.jurisdiction))
+            except AppError as err:
+                book.forget(doc.order_no)
+                results.append(err)
+    return results
+
+
+def _store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None,
+           jurisdiction: str) -> PushResult:
+    version, outcome, parcel = store.store(book, actor, kind, doc, fmt, raw, org_id, jurisdiction, _digest(doc))
+    return PushResult(kind, doc.order_no, version, outcome, parcel)
 
 
 def current_documents(order_no: str) -> dict:
     """{kind: typed document} for the current version of each document of a parcel."""
     rows = TradeDocument.objects.filter(order_no=order_no, current=True)
     return {r.kind: from_json(r.kind, r.fields) for r in rows}
-
-
-def reconcile_parcel(order_no: str) -> Parcel:
-    """Re-run the match for one parcel (inside the caller's transaction) and declare it when it
-    first matches with its inventory list."""
-    docs = current_documents(order_no)
-    parcel, _ = Parcel.objects.select_for_update().get_or_create(order_no=order_no)
-    order = docs.get("order")
-    if order is not None:
-        parcel.buyer_id_number = order.buyer_id_number
-        seller = TradeDocument.objects.filter(order_no=order_no, kind="order", current=True).first()
-        if seller is not None and seller.organisation_id is not None:  # the hub's own orders: set at push
-            parcel.seller_id = seller.organisation_id
-    ytd = (declarations.buyer_year_to_date(parcel.buyer_id_number, timezone.now().year, exclude_parcel=parcel.pk)
-           if order is not None and parcel.jurisdiction == "CN" else None)
-    result = reconcile(order, docs.get("payment"), docs.get("waybill"), docs.get("inventory"),
-                       buyer_year_to_date=ytd, jurisdiction=parcel.jurisdiction)
-    before = parcel.status
-    has_three = all(k in docs for k in ("order", "payment", "waybill"))
-    parcel.status = (Parcel.MATCHED if result.matched else
-                     Parcel.DISCREPANCIES if has_three or any(d.rule != "missing_document"
-                                                              for d in result.discrepancies) else Parcel.AWAITING)
-    parcel.discrepancies = [d.as_dict() for d in result.discrepancies]
-    parcel.checks += 1
-    parcel.checked_at = timezone.now()
-    parcel.save()
-    audit.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
-                 after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
-    decl = Declaration.objects.select_for_update().filter(parcel=parcel).first()
-    if result.matched and decl is None and "inventory" in docs:
-        # the declarant files the inventory list (CEB621): it carries the HS codes to declare
-        declarations.declare(parcel, docs)
-    elif decl is not None and decl.status not in declarations.TERMINAL:
-        declarations.documents_changed(decl, docs if result.matched else None)
-    return parcel
 
 
 def get_parcel(actor: Actor, order_no: str) -> Parcel:

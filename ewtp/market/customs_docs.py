@@ -28,7 +28,7 @@ from django.db.models.fields.json import KT, KeyTextTransform
 
 from ewtp.accounts.models import Organisation
 from ewtp.core.actor import SYSTEM, Actor, Role
-from ewtp.core.errors import Conflict
+from ewtp.core.errors import AppError, Conflict
 from ewtp.core.money import Money
 from ewtp.customs import intake
 from ewtp.customs.codes import CNY, gacc_country
@@ -191,3 +191,46 @@ def push_inventory(order: Order, actor: Actor = SYSTEM) -> PushResult | None:
     if waybill is None:
         return None
     return intake.push_json(actor, "inventory", inventory_document(order, waybill), jurisdiction=_dest(order))
+
+
+def push_paid_orders(orders: list[Order], actor: Actor = SYSTEM) -> dict[str, AppError]:
+    """`push_paid_order` for many orders, batched through customs' intake (a few queries for the
+    whole batch, then one savepoint per document): the order documents, then the payments of the
+    orders whose document went. -> {reference: why} for the orders left for the next run."""
+    failed: dict[str, AppError] = {}
+    payments: dict[str, Payment] = {}
+    refs = [o.reference for o in orders]
+    for p in Payment.objects.filter(order_ref__in=refs, state=Payment.CAPTURED).order_by("pk"):
+        payments.setdefault(p.order_ref, p)  # as .first() would
+    ready = []
+    for o in orders:
+        if o.reference in payments:
+            ready.append(o)
+        else:
+            failed[o.reference] = Conflict(f"order {o.reference} has no captured payment")
+    pushed = intake.push_hub_orders(actor, [
+        intake.HubOrder(order_document(o, payments[o.reference]), _dest(o), o.snapshot["engine"], o.seller_id)
+        for o in ready])
+    went = []
+    for o, r in zip(ready, pushed, strict=True):
+        if isinstance(r, AppError):
+            failed[o.reference] = r
+        else:
+            went.append(o)
+    paid = intake.push_json_many(payment_partner(), "payment",
+                                 [(payment_document(o, payments[o.reference]), _dest(o)) for o in went])
+    failed.update({o.reference: r for o, r in zip(went, paid, strict=True) if isinstance(r, AppError)})
+    return failed
+
+
+def push_inventories(orders: list[Order], actor: Actor = SYSTEM) -> tuple[int, dict[str, AppError]]:
+    """`push_inventory` for many orders, batched -> (inventory lists filed, {reference: why})."""
+    waybills = dict(TradeDocument.objects.filter(order_no__in=[o.reference for o in orders],
+                                                 kind=TradeDocument.WAYBILL, current=True)
+                    .values_list("order_no", "fields"))
+    ready = [o for o in orders if o.reference in waybills]
+    results = intake.push_json_many(actor, "inventory",
+                                    [(inventory_document(o, waybills[o.reference]), _dest(o)) for o in ready])
+    failed = {o.reference: r for o, r in zip(ready, results, strict=True) if isinstance(r, AppError)}
+    return len(ready) - len(failed), failed
+

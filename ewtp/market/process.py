@@ -64,13 +64,16 @@ def _each(orders, step: Callable[[Order], object], out: CustomsSync) -> int:
 def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
     out = CustomsSync()
     in_flight = Order.objects.filter(state__in=IN_FLIGHT).select_related("group")
-    to_push = customs_docs.by_border(in_flight, crossing=True).exclude(
-        reference__in=intake.order_nos_with(TradeDocument.PAYMENT))[:limit]
-    out.documents = _each(to_push, lambda o: customs_docs.push_paid_order(o, actor), out)
+    # the documents go in batches through customs' intake, one savepoint per document
+    to_push = list(customs_docs.by_border(in_flight, crossing=True).exclude(
+        reference__in=intake.order_nos_with(TradeDocument.PAYMENT))[:limit])
+    failed = customs_docs.push_paid_orders(to_push, actor)
+    out.documents = len(to_push) - len(failed)
     waybill.push_pending(actor, limit)  # shipments created before their order reached customs
-    to_declare = (in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
-                  .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit])
-    out.inventories = _each(to_declare, lambda o: customs_docs.push_inventory(o, actor), out)
+    to_declare = list(in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
+                      .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit])
+    out.inventories, not_filed = customs_docs.push_inventories(to_declare, actor)
+    out.failed += [f"{ref}: {err.message}" for ref, err in (failed | not_filed).items()]
     released = Order.objects.filter(state=Order.SHIPPED,
                                     reference__in=intake.order_nos_declared(declarations.RELEASED))[:limit]
     out.cleared = _each(released, lambda o: transition(actor, o.pk, Order.CLEARED, reason="released by customs"),

@@ -1,0 +1,193 @@
+"""Storing pushed documents and re-matching their parcels, for one push or a batch of them.
+
+A `Book` reads the customs state of a set of parcels up front — the parcels, every version of their
+documents, their declarations — in a few queries, instead of ten or so lookups per document. Each
+document is then stored and its parcel re-matched in turn, exactly as a single push does: the same
+checks in the same order, the same audit entries, versions and declarations. The book is the
+transaction's view of those rows: it is updated with every write, and an order whose push was
+refused (its savepoint rolled back) is forgotten and read again when next needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from ewtp.accounts.models import Organisation
+from ewtp.core import audit
+from ewtp.core.actor import Actor
+from ewtp.core.errors import Conflict, Forbidden
+from ewtp.customs import declarations, risk
+from ewtp.customs.jsondocs import from_json, to_json
+from ewtp.customs.models import Declaration, Parcel, TradeDocument
+from ewtp.customs.reconciliation import reconcile
+from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW
+
+
+@dataclass
+class _Versions:
+    """What the book knows of one (order, kind): the last version number and the current row."""
+
+    last: int = 0
+    current: dict | None = None  # pk, version, digest, organisation_id, fields
+    typed: Any = None  # the current row as a typed document, parsed once
+
+
+@dataclass
+class Book:
+    parcels: dict[str, Parcel] = field(default_factory=dict)
+    docs: dict[tuple[str, str], _Versions] = field(default_factory=dict)
+    decls: dict[str, Declaration | None] = field(default_factory=dict)
+    loaded: set[str] = field(default_factory=set)
+    rules: dict[str, list[risk.Rule]] = field(default_factory=dict)
+    orgs: dict[int, Organisation] = field(default_factory=dict)
+
+    def load(self, order_nos: Iterable[str]) -> None:
+        """Read (and lock) the state of these parcels; ones already read are kept."""
+        todo = sorted(set(order_nos) - self.loaded)
+        for i in range(0, len(todo), 500):  # stay under SQLite's bound-parameter limit
+            self._load(todo[i:i + 500])
+
+    def _load(self, order_nos: list[str]) -> None:
+        for p in Parcel.objects.select_for_update().filter(order_no__in=order_nos):
+            self.parcels[p.order_no] = p
+        rows = (TradeDocument.objects.filter(order_no__in=order_nos)
+                .values("pk", "kind", "order_no", "version", "current", "digest", "organisation_id", "fields"))
+        for r in rows:
+            v = self.docs.setdefault((r["order_no"], r["kind"]), _Versions())
+            v.last = max(v.last, r["version"])
+            if r["current"]:
+                v.current = r
+        by_parcel = {p.pk: p for no, p in self.parcels.items() if no in order_nos}
+        for d in Declaration.objects.select_for_update().filter(parcel_id__in=list(by_parcel)):
+            d.parcel = by_parcel[d.parcel_id]
+            self.decls[d.parcel.order_no] = d
+        self.loaded.update(order_nos)
+
+    def forget(self, order_no: str) -> None:
+        """The push for this order rolled back: what the book holds of it may be gone."""
+        self.loaded.discard(order_no)
+        self.parcels.pop(order_no, None)
+        self.decls.pop(order_no, None)
+        for key in [k for k in self.docs if k[0] == order_no]:
+            del self.docs[key]
+
+    def versions(self, order_no: str, kind: str) -> _Versions:
+        self.load([order_no])
+        return self.docs.setdefault((order_no, kind), _Versions())
+
+    def parcel(self, order_no: str, jurisdiction: str) -> Parcel:
+        self.load([order_no])
+        if order_no not in self.parcels:  # get_or_create: a concurrent first push may have made it
+            self.parcels[order_no], _ = Parcel.objects.get_or_create(order_no=order_no,
+                                                                     defaults={"jurisdiction": jurisdiction})
+        return self.parcels[order_no]
+
+    def declaration(self, order_no: str) -> Declaration | None:
+        self.load([order_no])
+        return self.decls.get(order_no)
+
+    def current_documents(self, order_no: str) -> dict:
+        """{kind: typed document} of the parcel's current documents (kinds in a stable order)."""
+        self.load([order_no])
+        out = {}
+        for kind, _ in TradeDocument.KINDS:
+            v = self.docs.get((order_no, kind))
+            if v is not None and v.current is not None:
+                if v.typed is None:
+                    v.typed = from_json(kind, v.current["fields"])
+                out[kind] = v.typed
+        return out
+
+    def active_rules(self, jurisdiction: str) -> list[risk.Rule]:
+        if jurisdiction not in self.rules:
+            self.rules[jurisdiction] = declarations.active_rules(jurisdiction)
+        return self.rules[jurisdiction]
+
+    def seller(self, parcel: Parcel) -> None:
+        """Attach the parcel's seller organisation from the book (routing reads its age)."""
+        if parcel.seller_id is None:
+            return
+        if parcel.seller_id not in self.orgs:
+            self.orgs[parcel.seller_id] = Organisation.objects.get(pk=parcel.seller_id)
+        parcel.seller = self.orgs[parcel.seller_id]
+
+
+def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
+          digest: str) -> tuple[int, str, Parcel]:
+    """Store one document (inside the caller's transaction) -> (version, outcome, parcel)."""
+    parcel = book.parcel(doc.order_no, jurisdiction)
+    if parcel.jurisdiction != jurisdiction:
+        raise Conflict(f"order {doc.order_no} is cleared in {parcel.jurisdiction}, not {jurisdiction}")
+    v = book.versions(doc.order_no, kind)
+    current = v.current
+    if current is not None and current["organisation_id"] != org_id and not actor.is_operator:
+        raise Forbidden(f"the {kind} for order {doc.order_no} was pushed by another organisation")
+    if current is not None and current["digest"] == digest:
+        return current["version"], "unchanged", parcel
+    decl = book.declaration(doc.order_no)
+    if decl is not None and decl.status in declarations.TERMINAL:
+        raise Conflict(f"order {doc.order_no} is already {declarations.STATUS_LABELS[decl.status]}: "
+                       "its documents can no longer change")
+    if doc.app_type == APP_NEW and current is not None:
+        raise Conflict(f"a {kind} for order {doc.order_no} exists; send appType 2 to change it")
+    if doc.app_type in (APP_CHANGE, APP_DELETE) and current is None:
+        raise Conflict(f"there is no {kind} for order {doc.order_no} to change or delete")
+    if doc.app_type == APP_DELETE and decl is not None:
+        raise Conflict(f"order {doc.order_no} is declared: a {kind} cannot be withdrawn, only changed")
+    if current is not None:
+        TradeDocument.objects.filter(pk=current["pk"]).update(current=False)
+    fields = to_json(doc)
+    stored = TradeDocument.objects.create(
+        kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=v.last + 1,
+        current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
+        xml=raw, digest=digest, pushed_by=actor.audit_name, organisation_id=org_id)
+    v.last = stored.version
+    v.current = ({"pk": stored.pk, "version": stored.version, "digest": digest, "organisation_id": org_id,
+                  "fields": fields} if stored.current else None)
+    v.typed = None
+    outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
+    audit.record(actor, f"customs.document.{outcome}", stored,
+                 before={"version": current["version"]} if current else None,
+                 after={"kind": kind, "order_no": doc.order_no, "version": stored.version, "digest": digest})
+    return stored.version, outcome, rematch(book, doc.order_no)
+
+
+def rematch(book: Book, order_no: str) -> Parcel:
+    """Re-run the match for one parcel (inside the caller's transaction) and declare it when it
+    first matches with its inventory list."""
+    docs = book.current_documents(order_no)
+    parcel = book.parcel(order_no, "CN")
+    order = docs.get("order")
+    if order is not None:
+        parcel.buyer_id_number = order.buyer_id_number
+        seller = book.docs[(order_no, "order")].current
+        if seller["organisation_id"] is not None:  # the hub's own orders: set at push
+            parcel.seller_id = seller["organisation_id"]
+    ytd = (declarations.buyer_year_to_date(parcel.buyer_id_number, timezone.now().year, exclude_parcel=parcel.pk)
+           if order is not None and parcel.jurisdiction == "CN" else None)
+    result = reconcile(order, docs.get("payment"), docs.get("waybill"), docs.get("inventory"),
+                       buyer_year_to_date=ytd, jurisdiction=parcel.jurisdiction)
+    before = parcel.status
+    has_three = all(k in docs for k in ("order", "payment", "waybill"))
+    parcel.status = (Parcel.MATCHED if result.matched else
+                     Parcel.DISCREPANCIES if has_three or any(d.rule != "missing_document"
+                                                              for d in result.discrepancies) else Parcel.AWAITING)
+    parcel.discrepancies = [d.as_dict() for d in result.discrepancies]
+    parcel.checks += 1
+    parcel.checked_at = timezone.now()
+    # only what a match changes: the frozen quote on the row is large and stays as it is
+    parcel.save(update_fields=["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
+    audit.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
+                 after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
+    decl = book.declaration(order_no)
+    if result.matched and decl is None and "inventory" in docs:
+        # the declarant files the inventory list (CEB621): it carries the HS codes to declare
+        book.seller(parcel)
+        book.decls[order_no] = declarations.declare(parcel, docs, rules=book.active_rules(parcel.jurisdiction))
+    elif decl is not None and decl.status not in declarations.TERMINAL:
+        declarations.documents_changed(decl, docs if result.matched else None)
+    return parcel
