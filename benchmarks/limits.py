@@ -11,7 +11,8 @@ import tempfile
 import time
 from functools import cache
 
-PG_DSN = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_DSN = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")  # only connects there
+PGBENCH_DB = "ewtp_bench_pgbench"
 
 
 @cache
@@ -73,17 +74,23 @@ def pg_available() -> bool:
 @cache
 def pgbench_tps(clients: int = 1, seconds: int = 5) -> float | None:
     """pgbench's built-in TPC-B transaction rate on the same server (None if pgbench or the
-    server is missing). Uses its own tables (pgbench_*) in the database of EWTP_BENCH_PG."""
+    server is missing), in a scratch database created and dropped around it."""
     exe = shutil.which("pgbench") or next(iter(sorted(
         p for p in (f"/usr/lib/postgresql/{v}/bin/pgbench" for v in ("17", "16", "15", "14")) if os.path.exists(p))), None)
     if not exe or not pg_available():
         return None
     env = {**os.environ, "PGHOST": "127.0.0.1", "PGUSER": "postgres"}
-    db = PG_DSN.rsplit("/", 1)[1].split("?")[0]
-    subprocess.run([exe, "-i", "-q", "-s", "1", db], env=env, check=True, capture_output=True)
-    out = subprocess.run([exe, "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), db],
-                         env=env, check=True, capture_output=True, text=True).stdout
-    subprocess.run([exe, "-i", "-I", "d", db], env=env, capture_output=True)  # drop its tables
+    db = PGBENCH_DB  # a scratch database of its own: never the test suite's (CI uses `test`)
+    with _pg_connect() as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{db}"')
+        con.execute(f'CREATE DATABASE "{db}"')
+    try:
+        subprocess.run([exe, "-i", "-q", "-s", "1", db], env=env, check=True, capture_output=True)
+        out = subprocess.run([exe, "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), db],
+                             env=env, check=True, capture_output=True, text=True).stdout
+    finally:
+        with _pg_connect() as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{db}"')
     for line in out.splitlines():
         if line.startswith("tps ="):
             return float(line.split()[2])
