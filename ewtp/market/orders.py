@@ -36,14 +36,20 @@ ACTORS: dict[str, set[str]] = {
     Order.ACCEPTED: {Role.SELLER},
     Order.RETURN_REQUESTED: {Role.BUYER},
 }
-RELEASES_STOCK = {Order.CANCELLED}
+RELEASES_STOCK = {Order.CANCELLED}  # the reserved units are free again
+CONSUMES_STOCK = {Order.SHIPPED}  # the reserved units left the warehouse: on hand goes down too
 
 
-def _release_stock(order: Order) -> None:
+def _settle_reservations(order: Order, *, consume: bool) -> None:
+    """End the order's open reservations: released (cancelled) or consumed (shipped). Rows are
+    locked in stock-id order, the order placement reserves them in, so two orders cannot deadlock."""
     reservations = list(StockReservation.objects.select_for_update()
                         .filter(line__order=order, released=False).order_by("stock_id"))
     for r in reservations:
-        StockLevel.objects.filter(pk=r.stock_id).update(reserved=F("reserved") - r.quantity)
+        change = {"reserved": F("reserved") - r.quantity}
+        if consume:
+            change["on_hand"] = F("on_hand") - r.quantity
+        StockLevel.objects.filter(pk=r.stock_id).update(**change)
     StockReservation.objects.filter(pk__in=[r.pk for r in reservations]).update(released=True)
 
 
@@ -94,8 +100,8 @@ def transition(actor: Actor, order_id: int, to: str, *, reason: str = "") -> Ord
         if to not in TRANSITIONS[order.state]:
             raise Conflict(f"an order that is {order.state} cannot become {to}", code="invalid_transition")
         before = order.state
-        if to in RELEASES_STOCK:
-            _release_stock(order)
+        if to in RELEASES_STOCK or to in CONSUMES_STOCK:
+            _settle_reservations(order, consume=to in CONSUMES_STOCK)
         if (to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED)) or (
                 to == Order.REFUNDED and before == Order.SHIPPED):
             _refund_payment(actor, order)
