@@ -83,8 +83,8 @@ def test_cn_annual_limit_exceeded_general_trade():
 
 def test_cn_general_trade_without_a_rate_names_the_code():
     with pytest.raises(ValidationFailed) as e:
-        quote(req("CN", "CNY", [("610910", 1, "100.00")], used="25990.00"))
-    assert "610910" in e.value.fields["lines.0.hs_code"][0]
+        quote(req("CN", "CNY", [("871200", 1, "100.00")], used="25990.00"))
+    assert "871200" in e.value.fields["lines.0.hs_code"][0]
 
 
 def test_cn_high_end_watch_consumption_tax():

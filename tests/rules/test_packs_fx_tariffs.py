@@ -80,7 +80,7 @@ def test_tariff_defaults_and_unknowns():
     assert lookup("SG", "220300", date(2026, 1, 1)) is None  # liquor: no shipped rate
     assert lookup("CH", "610910", date(2023, 6, 1)) is None  # before the industrial tariff abolition
     assert lookup("EU", "610910", date(2026, 1, 1)).rate == Decimal("0.12")
-    assert lookup("MY", "610910", date(2026, 1, 1)) is None
+    assert lookup("MY", "871200", date(2026, 1, 1)) is None  # bicycles: no shipped rate
 
 
 def test_a_quote_reads_no_database_and_no_files(db, django_assert_num_queries, monkeypatch):

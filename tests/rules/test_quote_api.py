@@ -71,9 +71,9 @@ def test_an_empty_line_is_422_not_dropped(api):
 
 @pytest.mark.django_db
 def test_unknown_rate_is_422_naming_the_code(api):
-    r = api.post("/quotes", req("MY", "MYR", [("610910", 1, "900.00")], mode="sea"))
+    r = api.post("/quotes", req("MY", "MYR", [("871200", 1, "900.00")], mode="sea"))
     assert r.status_code == 422
-    assert "610910" in r.json()["error"]["fields"]["lines.0.hs_code"][0]
+    assert "871200" in r.json()["error"]["fields"]["lines.0.hs_code"][0]
 
 
 @pytest.mark.django_db
