@@ -130,24 +130,27 @@ _INSERT_TX = (
 )
 
 
-@lru_cache(maxsize=64)
-def _pg_post_sql(n_accounts: int, n_legs: int) -> str:
-    """PostgreSQL: the whole transaction as ONE statement — lock the accounts in ascending id
-    order, move their balances, insert the transaction and its postings. One statement is
-    atomic by itself, so outside a service's transaction it needs no BEGIN/COMMIT round trips.
-    The CHECK constraint refuses a guarded balance below zero and the (deferred) foreign keys
-    an unknown account; either aborts the statement as a whole."""
-    case = " ".join(["WHEN %s THEN %s"] * n_accounts)
-    values = ",".join(["(%s::bigint, %s::bigint, %s::varchar)"] * n_legs)
-    return (
-        f"WITH l AS (SELECT id FROM {ACC} WHERE id = ANY(%s) ORDER BY id FOR UPDATE), "  # noqa: S608
-        f"u AS (UPDATE {ACC} a SET balance_minor = a.balance_minor + CASE a.id {case} ELSE 0 END, "
-        "version = a.version + 1 FROM l WHERE a.id = l.id RETURNING a.id), "
-        f"t AS ({_INSERT_TX}), "
-        f"p AS (INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "
-        f"SELECT t.id, v.a, v.m, v.c FROM t, (VALUES {values}) AS v(a, m, c) RETURNING 1) "
-        "SELECT (SELECT id FROM t), (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM p)"
-    )
+# PostgreSQL: the whole transaction as ONE statement, the same text for any number of legs
+# (arrays), so it is parsed and planned once per connection and then run as a prepared
+# statement. Order of work: insert the transaction and its postings first, then lock the
+# accounts in ascending id order and move their balances last, so the row locks on hot
+# accounts (hub fees, clearing) are held for the shortest time before the commit. One
+# statement is atomic by itself: outside a service's transaction it needs no BEGIN/COMMIT
+# round trips. The CHECK constraint refuses a guarded balance below zero and the (deferred)
+# foreign keys an unknown account; either aborts the statement as a whole.
+_PG_POST = (
+    f"WITH t AS (INSERT INTO {TX} (kind, reference, corrects_id, created_at) "  # noqa: S608
+    "VALUES (%(kind)s, %(reference)s, %(corrects)s::bigint, %(at)s) RETURNING id), "
+    f"p AS (INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "
+    "SELECT t.id, v.a, v.m, v.c FROM t, "
+    "unnest(%(acc)s::bigint[], %(amt)s::bigint[], %(cur)s::varchar[]) WITH ORDINALITY AS v(a, m, c, n) "
+    "ORDER BY v.n RETURNING 1), "
+    f"l AS (SELECT id FROM {ACC} WHERE id = ANY(%(ids)s::bigint[]) ORDER BY id FOR UPDATE), "
+    f"u AS (UPDATE {ACC} a SET balance_minor = a.balance_minor + d.delta, version = a.version + 1 "
+    "FROM l JOIN unnest(%(ids)s::bigint[], %(deltas)s::bigint[]) AS d(id, delta) ON d.id = l.id "
+    "WHERE a.id = l.id RETURNING a.id) "
+    "SELECT (SELECT id FROM t), (SELECT COUNT(*) FROM p), (SELECT COUNT(*) FROM u)"
+)
 
 
 def _refused(entry: Entry, exc: IntegrityError) -> Exception:
@@ -160,20 +163,44 @@ def _refused(entry: Entry, exc: IntegrityError) -> Exception:
     return exc
 
 
-def _pg_post(entry: Entry, ids: list[int], moves: list[int], header: list) -> int:
-    sql = _pg_post_sql(len(ids), len(entry.legs))
-    params = [
-        ids,
-        *moves,
-        *header,
-        *(x for leg in entry.legs for x in (leg.account_id, leg.amount_minor, leg.currency)),
-    ]
+@lru_cache(maxsize=1)
+def _prepared_cursor_class() -> type:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Server-side binding, prepared on first use: the ledger's statement is planned once
+        per connection instead of on every call (planning cost more than executing)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparedCursor
+
+
+def _pg_post(entry: Entry, ids: list[int], deltas: list[int]) -> int:
+    from psycopg.types.numeric import Int8
+
+    legs = entry.legs
+    params = {
+        "kind": entry.kind,
+        "reference": entry.reference,
+        "corrects": entry.corrects_id,
+        "at": _now(),
+        # Int8 everywhere: one parameter type per array, hence one prepared statement
+        "acc": [Int8(leg.account_id) for leg in legs],
+        "amt": [Int8(leg.amount_minor) for leg in legs],
+        "cur": [leg.currency for leg in legs],
+        "ids": [Int8(i) for i in ids],
+        "deltas": [Int8(d) for d in deltas],
+    }
 
     def run() -> int:
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            tx_id, updated, posted = cur.fetchone()
-        if updated != len(ids) or posted != len(entry.legs):
+        connection.ensure_connection()
+        # through Django's cursor wrapper: errors mapped, queries logged and counted as usual
+        with connection._prepare_cursor(_prepared_cursor_class()(connection.connection)) as cur:
+            cur.execute(_PG_POST, params)
+            tx_id, posted, updated = cur.fetchone()
+        if updated != len(ids) or posted != len(legs):
             raise NotFound(f"{entry.kind} {entry.reference}: unknown ledger account")
         return tx_id
 
@@ -195,10 +222,10 @@ def post(entry: Entry) -> int:
     for leg in entry.legs:
         deltas[leg.account_id] += leg.amount_minor
     ids = sorted(deltas)
+    if connection.vendor == "postgresql":
+        return _pg_post(entry, ids, [deltas[i] for i in ids])
     moves = [x for i in ids for x in (i, deltas[i])]
     header = [entry.kind, entry.reference, entry.corrects_id, _now()]
-    if connection.vendor == "postgresql":
-        return _pg_post(entry, ids, moves, header)
     # SQLite: BEGIN IMMEDIATE holds the database's write lock for the three statements
     update, insert = _single_sql(len(ids), len(entry.legs))
     try:
