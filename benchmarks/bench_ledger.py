@@ -243,20 +243,19 @@ def _same_sql_bare(sources, sinks, mix: str, seconds: float = 1.0) -> float:
 
     from django.conf import settings
 
-    from ewtp.payments.ledger import _INSERT_TX, _single_sql
+    from ewtp.payments.ledger import _single_sql
 
     con = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]), isolation_level=None)
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA foreign_keys=ON")
-    update, insert = (q.replace("%s", "?") for q in _single_sql(4, 4))
-    insert_tx = _INSERT_TX.replace("%s", "?")
+    update, insert_tx, insert = _single_sql(4, 4, "?")
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         e = _entry(20_000_000 + n, sources, sinks, mix)
         deltas = {leg.account_id: leg.amount_minor for leg in e.legs}
         ids = sorted(deltas)
         con.execute("BEGIN IMMEDIATE")
-        con.execute(update, [x for i in ids for x in (i, deltas[i])] + ids).fetchall()
+        con.execute(update, [x for i in ids for x in (i, deltas[i])] + ids)
         tx = con.execute(insert_tx, [e.kind, e.reference, None, "2026-01-01 00:00:00"]).fetchone()[0]
         con.execute(insert, [x for leg in e.legs for x in (tx, leg.account_id, leg.amount_minor, leg.currency)])
         con.execute("COMMIT")
