@@ -13,14 +13,19 @@ constraint `payments_account_guarded`) and turned into InsufficientFunds; nothin
 
 The hot path uses the connection's cursor directly because the ORM's per-object overhead
 would cost several times the database's own work. SQLite: three statements (update the
-balances, insert the transaction, insert its postings). PostgreSQL: one statement with
-data-modifying CTEs (lock, update, insert the transaction and its postings), which is atomic
-by itself — outside a service's transaction it needs no BEGIN/COMMIT round trips, and the
-locks on hot accounts (hub fees, clearing) are held for that one statement only.
+balances, insert the transaction, insert its postings); outside a service's transaction on
+the bare sqlite3 connection with its own BEGIN IMMEDIATE/COMMIT, since Django's atomic() and
+cursor wrapper were a fifth to a quarter of the time. PostgreSQL: one prepared statement with
+data-modifying CTEs (insert the transaction and its postings, then lock and update the
+balances), which is atomic by itself — outside a service's transaction it needs no
+BEGIN/COMMIT round trips, and the locks on hot accounts (hub fees, clearing) are held for the
+end of that one statement and its commit only.
 
 Cost on SQLite is dominated by pages written per commit (about 13 WAL pages for a 4-posting
-transaction: four account rows, the (account, tx) index, the transaction and its reference
-index, the postings; no AUTOINCREMENT sequence, see models.RowId) — see benchmarks/bench_ledger.py.
+transaction: four account rows, about four (account, tx) index leaves, the postings' tx index,
+the transaction and its reference index, the postings; no AUTOINCREMENT sequence, see
+models.RowId) — see benchmarks/bench_ledger.py. Every one of those indexes serves a read
+(statements by account, a transaction's postings, lookups by reference).
 """
 
 from __future__ import annotations
