@@ -5,6 +5,11 @@ Every measurement runs in a child process with its own throwaway database (a tem
 file, or a scratch PostgreSQL database created and dropped here), so the hub's database is
 never touched and Django is configured for exactly that database before it starts.
 Run alone: `python -m benchmarks ledger` (or `python -m benchmarks.bench_ledger`).
+
+PostgreSQL: the server and admin database come from EWTP_BENCH_PG (as for the limits' pgbench,
+default the `test` database, which CI uses: set it to your own database when others share the
+server); the scratch database is named after it, so two runs against different databases do
+not drop each other's scratch database.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import tempfile
 import time
 
 PG_BASE = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", "ewtp_bench_ledger")  # a scratch database, dropped after
+_BASE_DB = PG_BASE.rsplit("/", 1)[1].split("?")[0] or "postgres"
+PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", f"ewtp_bench_ledger_{_BASE_DB}")  # scratch, dropped after
 SECONDS = float(os.environ.get("EWTP_BENCH_SECONDS", "3"))
 
 
