@@ -5,6 +5,11 @@ Every measurement runs in a child process with its own throwaway database (a tem
 file, or a scratch PostgreSQL database created and dropped here), so the hub's database is
 never touched and Django is configured for exactly that database before it starts.
 Run alone: `python -m benchmarks ledger` (or `python -m benchmarks.bench_ledger`).
+
+PostgreSQL: the server and admin database come from EWTP_BENCH_PG (as for the limits' pgbench,
+default the `test` database, which CI uses: set it to your own database when others share the
+server); the scratch database is named after it, so two runs against different databases do
+not drop each other's scratch database.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import tempfile
 import time
 
 PG_BASE = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", "ewtp_bench_ledger")  # a scratch database, dropped after
+_BASE_DB = PG_BASE.rsplit("/", 1)[1].split("?")[0] or "postgres"
+PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", f"ewtp_bench_ledger_{_BASE_DB}")  # scratch, dropped after
 SECONDS = float(os.environ.get("EWTP_BENCH_SECONDS", "3"))
 
 
@@ -243,20 +249,19 @@ def _same_sql_bare(sources, sinks, mix: str, seconds: float = 1.0) -> float:
 
     from django.conf import settings
 
-    from ewtp.payments.ledger import _INSERT_TX, _single_sql
+    from ewtp.payments.ledger import _single_sql
 
     con = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]), isolation_level=None)
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA foreign_keys=ON")
-    update, insert = (q.replace("%s", "?") for q in _single_sql(4, 4))
-    insert_tx = _INSERT_TX.replace("%s", "?")
+    update, insert_tx, insert = _single_sql(4, 4, "?")
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         e = _entry(20_000_000 + n, sources, sinks, mix)
         deltas = {leg.account_id: leg.amount_minor for leg in e.legs}
         ids = sorted(deltas)
         con.execute("BEGIN IMMEDIATE")
-        con.execute(update, [x for i in ids for x in (i, deltas[i])] + ids).fetchall()
+        con.execute(update, [x for i in ids for x in (i, deltas[i])] + ids)
         tx = con.execute(insert_tx, [e.kind, e.reference, None, "2026-01-01 00:00:00"]).fetchone()[0]
         con.execute(insert, [x for leg in e.legs for x in (tx, leg.account_id, leg.amount_minor, leg.currency)])
         con.execute("COMMIT")
