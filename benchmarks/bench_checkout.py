@@ -128,7 +128,7 @@ def _children_cpu(pid: int) -> float:
 def _http(url_db: str, workers: int = 1, per_worker: int = 8) -> dict:
     variant, buyers = _world(N_HTTP)
     with running_server(url_db, threads=per_worker, workers=workers) as (base, server_pid):
-        from django.contrib.sessions.backends.db import SessionStore
+        from ewtp.accounts.sessions import SessionStore
 
         sessions = []
         for b in buyers:
