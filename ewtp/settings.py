@@ -109,6 +109,8 @@ STORAGES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# database sessions, read with one plain statement (ewtp/accounts/sessions.py)
+SESSION_ENGINE = "ewtp.accounts.sessions"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -7,6 +7,11 @@ between them. Workers share nothing in memory: the database is the only shared s
 serialises writers with BEGIN IMMEDIATE and a busy timeout; PostgreSQL with row locks), and the
 per-process cache (rate limit counters) is per worker — point CACHES at a shared cache when the
 rate limit must hold across workers. Fork needs a POSIX system; elsewhere one worker runs.
+
+Database connections are kept open across requests here (CONN_MAX_AGE, with a health check at
+the start of each request): waitress threads live as long as the process, and opening and
+closing a connection per request cost more than the rest of a small API call (closing a SQLite
+WAL connection checkpoints the log; a PostgreSQL connection is a new backend process).
 """
 
 from __future__ import annotations
@@ -27,6 +32,20 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+# seconds a connection is reused before it is replaced; EWTP_DB_CONN_MAX_AGE overrides
+CONN_MAX_AGE = 600
+
+
+def persistent_connections(max_age: int | None = None) -> None:
+    """Reuse each thread's database connection across requests, checked before reuse."""
+    from django.db import connections
+
+    age = max_age if max_age is not None else int(os.environ.get("EWTP_DB_CONN_MAX_AGE", str(CONN_MAX_AGE)))
+    for alias in connections:
+        # the wrapper reads its settings dict at connect and at each request's end
+        connections[alias].settings_dict.update(CONN_MAX_AGE=age, CONN_HEALTH_CHECKS=age > 0)
+
+
 def _serve_one(sock: socket.socket, threads: int) -> None:
     from waitress import serve as waitress_serve
 
@@ -38,6 +57,7 @@ def _serve_one(sock: socket.socket, threads: int) -> None:
 def serve(host: str, port: int, threads: int, workers: int = 1) -> None:
     """Serve until SIGINT/SIGTERM. Blocks; with workers > 1 the parent only supervises."""
     sock = _bind(host, port)
+    persistent_connections()
     if workers <= 1 or not hasattr(os, "fork"):
         _serve_one(sock, threads)
         return

@@ -9,11 +9,10 @@ from ninja import Field, Router, Schema, Status
 from ewtp.accounts.api_auth import actor_of
 from ewtp.core.permissions import get_accessible
 from ewtp.core.schemas import ERRORS, Input, ObjectId
-from ewtp.market import cart, orders
+from ewtp.market import cart, orders, placement
 from ewtp.market.checkout import quote_checkout
 from ewtp.market.fulfilment import accept_order
-from ewtp.market.models import CheckoutQuote, Order, OrderGroup
-from ewtp.market.placement import place_order
+from ewtp.market.models import CartLine, CheckoutQuote, Order, OrderGroup
 
 router = Router(tags=["checkout and orders"])
 
@@ -92,27 +91,25 @@ def _order_out(o: Order) -> dict:
             "total": str(o.total)}
 
 
-def _group_out(g: OrderGroup) -> dict:
-    return {"id": g.pk, "currency": g.currency, "total": str(g.total),
-            "orders": [_order_out(o) for o in g.orders.order_by("pk")]}
+def _group_out(g: OrderGroup, orders: list[Order] | None = None) -> dict:
+    placed = sorted(orders, key=lambda o: o.pk) if orders is not None else g.orders.order_by("pk")
+    return {"id": g.pk, "currency": g.currency, "total": str(g.total), "orders": [_order_out(o) for o in placed]}
 
 
-def _cart_out(actor) -> list[dict]:
+def _cart_out(lines: list[CartLine]) -> list[dict]:
     return [{"variant_id": ln.variant_id, "sku": ln.variant.sku, "title": ln.variant.product.title(),
              "seller_id": ln.variant.seller_id, "quantity": ln.quantity, "unit_price": str(ln.variant.price_amount),
-             "currency": ln.variant.currency} for ln in cart.lines_of(cart.cart_for(actor))]
+             "currency": ln.variant.currency} for ln in lines]
 
 
 @router.get("/cart", response={200: list[CartLineOut], **ERRORS})
 def get_cart(request: HttpRequest):
-    return _cart_out(actor_of(request))
+    return _cart_out(cart.buyer_lines(actor_of(request)))
 
 
 @router.put("/cart/lines", response={200: list[CartLineOut], **ERRORS})
 def set_cart_line(request: HttpRequest, payload: CartLineIn):
-    actor = actor_of(request)
-    cart.set_quantity(actor, payload.variant_id, payload.quantity)
-    return _cart_out(actor)
+    return _cart_out(cart.set_lines(actor_of(request), payload.variant_id, payload.quantity))
 
 
 @router.post("/checkout", response={201: QuoteOut, **ERRORS})
@@ -124,7 +121,8 @@ def checkout(request: HttpRequest, payload: CheckoutIn):
 
 @router.post("/orders", response={201: GroupOut, **ERRORS})
 def place(request: HttpRequest, payload: PlaceIn):
-    return Status(201, _group_out(place_order(actor_of(request), payload.quote_id)))
+    placed = placement.place(actor_of(request), payload.quote_id)
+    return Status(201, _group_out(placed.group, placed.orders))
 
 
 @router.get("/orders/{order_id}", response={200: OrderOut, **ERRORS})

@@ -23,7 +23,7 @@ from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.logistics.packing import Item, pack
 from ewtp.logistics.quote import quote_shipping
-from ewtp.market.cart import cart_for, fingerprint, lines_of
+from ewtp.market.cart import buyer_lines, fingerprint
 from ewtp.market.identity import is_prc_id_number
 from ewtp.market.models import CbecUsage, CheckoutQuote, SellerProfile
 from ewtp.market.pricing import buyer_rate
@@ -151,8 +151,7 @@ def _consignment(profile: SellerProfile, lines: list, dest: dict, currency: str,
 
 def quote_checkout(actor: Actor, destination: dict) -> CheckoutQuote:
     dest = _check_address(destination)
-    cart = cart_for(actor)
-    lines = lines_of(cart)
+    lines = buyer_lines(actor)
     if not lines:
         raise ValidationFailed.field("cart", "the cart is empty")
     currency = country_table()[dest["country"]]["currency"]
