@@ -120,6 +120,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # API rate limit per caller (token or user), requests per minute.
 EWTP_RATE_LIMIT_PER_MINUTE = int(os.environ.get("EWTP_RATE_LIMIT_PER_MINUTE", "600"))
+# The schemes under which the hub itself, as the marketplace (deemed supplier), collects tax at sale:
+# EU IOSS, UK VAT, AU/NZ GST, SG OVR, MY LVG, NO VOEC, CH VAT. Empty: only the sellers' own count.
+EWTP_HUB_REGISTRATIONS = [r.strip() for r in os.environ.get(
+    "EWTP_HUB_REGISTRATIONS", "EU-IOSS,GB-VAT,AU-GST,NZ-GST,SG-OVR,MY-LVG,NO-VOEC,CH-VAT").split(",") if r.strip()]
 
 # Payments (ewtp/payments): the hub's transaction fee (percentage of the goods and shipping,
 # plus a fixed amount per currency, in major units; "default" for the others), days after delivery

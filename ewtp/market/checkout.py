@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -98,6 +99,12 @@ def _shipping(profile: SellerProfile, lines: list, country: str, today):
                                fields={"cart": [err.message]}) from None
 
 
+def _collectors(profile: SellerProfile) -> list[str]:
+    """The registrations under which tax is collected at sale: the seller's own and the hub's as the
+    marketplace that facilitates the sale (deemed supplier in AU, NZ, GB, EU, NO, SG, MY, CH)."""
+    return sorted({r.scheme for r in profile.registrations.all()} | set(settings.EWTP_HUB_REGISTRATIONS))
+
+
 def _consignment(profile: SellerProfile, lines: list, dest: dict, currency: str, buyer_id: int, today,
                  cbec_used: Decimal) -> dict:
     seller_ccy = profile.base_currency
@@ -111,7 +118,7 @@ def _consignment(profile: SellerProfile, lines: list, dest: dict, currency: str,
             {"subdivision": dest["subdivision"]} if dest.get("subdivision") else {})},
         "ship_from": profile.country, "mode": "courier", "incoterm": "DDP", "currency": seller_ccy,
         "prices_include_tax": False, "shipping": str(shipping.amount), "insurance": "0",
-        "seller": {"country": profile.country, "registrations": [r.scheme for r in profile.registrations.all()]},
+        "seller": {"country": profile.country, "registrations": _collectors(profile)},
         "buyer": {"id": f"u{buyer_id}", "cbec_used_this_year": str(cbec_used)},
         "lines": [{"hs_code": ln.variant.product.hs_code, "description": ln.variant.product.title("en")[:200] or "goods",
                    "origin": ln.variant.product.origin, "quantity": ln.quantity,

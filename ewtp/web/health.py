@@ -35,5 +35,11 @@ def run_checks() -> Iterator[tuple[bool, str]]:
         n_c, n_hs = Country.objects.count(), HSCode.objects.count()
         yield n_c > 0 and n_hs > 0, f"reference data: {n_c} countries, {n_hs} HS codes" + (
             "" if n_c and n_hs else " (run `ewtp refdata load`)")
+    from ewtp.rules.engine.inputs import REGISTRATIONS
+
+    unknown = [r for r in settings.EWTP_HUB_REGISTRATIONS if r not in REGISTRATIONS]
+    yield not unknown, ("hub registrations (tax collected at sale as the marketplace): "
+                        + (", ".join(settings.EWTP_HUB_REGISTRATIONS) or "none")
+                        + (f" — unknown: {', '.join(unknown)}; one of {', '.join(REGISTRATIONS)}" if unknown else ""))
     yield True, "secret key: " + ("from EWTP_SECRET_KEY" if os.environ.get("EWTP_SECRET_KEY") else "kept in var/secret_key")
     yield True, f"debug: {'ON — do not use in production' if settings.DEBUG else 'off'}"
