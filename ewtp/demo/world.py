@@ -52,6 +52,8 @@ def build(operator: Actor, seed: int = 7, *, buyers: int = 1000, products_per_se
     templates = DATA["products"]
     for group in DATA["sellers"]:
         currency = _seller_currency(group["currency"])
+        # a seller offers its own country's goods, so a Kenyan roaster never sells Chinese teapots
+        own = [t for t in templates if t["country"] == group["country"]]
         for name in group["names"]:
             username = "s-" + "".join(c for c in name.lower() if c.isalnum())[:24]
             user = User.objects.filter(username=username).first()
@@ -72,10 +74,11 @@ def build(operator: Actor, seed: int = 7, *, buyers: int = 1000, products_per_se
                     sellers.add_registration(actor, org.pk, *group["registration"])
                 sellers.decide_verification(operator, org.pk, verified=True)
                 w = catalogue.create_warehouse(actor, org.pk, name=f"{name} warehouse", country=group["country"])
-                for i, t in enumerate(rng.sample(templates, products_per_seller)):
+                # sampled without replacement: a seller's products are distinct without its name in the title
+                for i, t in enumerate(rng.sample(own, products_per_seller)):
                     p = catalogue.create_product(actor, org.pk, ProductSpec(
                         hs_code=t["hs"], origin=group["country"],
-                        titles={"en": f"{t['en']} — {name}", "zh_hans": t["zh"], "ms": t["ms"]},
+                        titles={"en": t["en"], "zh_hans": t["zh"], "ms": t["ms"]},
                         variants=[VariantSpec(sku=f"{org.pk}-{i}", price=_price(t["usd"], currency, rng),
                                               weight_kg=t["kg"])]))
                     catalogue.publish(actor, p.pk)

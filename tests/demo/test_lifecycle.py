@@ -39,8 +39,11 @@ def test_lifecycles_from_checkout_to_payout(make_user, network):
         e = Escrow.objects.get(order_ref=o.reference)
         assert e.state == Escrow.POSTED and e.delivered_at is not None and e.resolved_at > e.delivered_at
         assert e.released_minor == Money(o.total, o.currency).to_minor()
-    # sellers were paid out: nothing left available, every payout confirmed
-    assert not Account.objects.filter(kind=Kind.SELLER_AVAILABLE, balance_minor__gt=0).exists()
+    # sellers were paid out: nothing left available but what a failed payout (the sandbox fails
+    # amounts ending in .13) returned, every payout confirmed
+    for a in Account.objects.filter(kind=Kind.SELLER_AVAILABLE, balance_minor__gt=0):
+        last = Payout.objects.filter(seller_org_id=int(a.owner_id), currency=a.currency).latest("id")
+        assert (last.state, last.amount_minor) == (Payout.FAILED, a.balance_minor), a
     assert r["payouts"] > 0 and Payout.objects.exclude(state=Payout.PAID).count() == \
         Payout.objects.filter(state=Payout.FAILED).count()
     assert ledger_verify().ok and audit_verify().ok
