@@ -1,4 +1,5 @@
-"""`ewtp serve --workers N`: pre-forked worker processes answer on one socket and stop together."""
+"""`ewtp serve --workers N`: pre-forked worker processes answer on one socket and stop together, with
+the scheduled jobs' process."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +37,14 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+    except OSError:
+        return False
+
+
 def test_workers_serve_one_port_and_stop_together(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("EWTP_")}
@@ -51,8 +61,10 @@ def test_workers_serve_one_port_and_stop_together(tmp_path):
             except OSError:
                 time.sleep(0.1)
         assert body is not None, server.stderr.read().decode() if server.poll() is not None else "no answer"
-        workers = _children(server.pid)
-        assert len(workers) == 2
+        children = _children(server.pid)
+        jobs = {pid for pid in children if b"jobs" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+        workers = children - jobs
+        assert len(workers) == 2 and len(jobs) == 1  # and the scheduled jobs in a process of their own
         for _ in range(10):  # every request is answered, whichever worker takes it
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310
                 assert r.status == 200
@@ -60,4 +72,4 @@ def test_workers_serve_one_port_and_stop_together(tmp_path):
         server.send_signal(signal.SIGTERM)
         code = server.wait(20)
     assert code == 0
-    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], "a worker outlived the server"
+    assert not [pid for pid in children if _alive(pid)], "a worker or the jobs process outlived the server"
