@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,8 +25,8 @@ import uuid
 
 from benchmarks.django_env import setup_django
 from benchmarks.http_server import running_server
+from benchmarks.subrun import PG_BASE, child_figures, pg_admin
 
-PG_BASE = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", "ewtp_bench_checkout")  # a scratch database, dropped after
 WORKERS = int(os.environ.get("EWTP_BENCH_WORKERS", str(min(os.cpu_count() or 1, 4))))
 
@@ -200,19 +199,7 @@ def _measure(url: str) -> dict:
 
 
 def _child(url: str) -> dict:
-    env = {**os.environ, "EWTP_BENCH_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ewtp.settings"}
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_checkout", "child"], env=env,
-                          capture_output=True, text=True)
-    if proc.returncode:
-        raise RuntimeError(f"bench_checkout failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_BASE, autocommit=True, connect_timeout=3) as con:
-        con.execute(sql)
+    return child_figures("benchmarks.bench_checkout", ["child"], {"EWTP_BENCH_DATABASE_URL": url})
 
 
 def run(limits: dict) -> dict:
@@ -225,12 +212,12 @@ def run(limits: dict) -> dict:
         figures["in_process_vs_raw_sqlite_tx"] = round(sqlite["in_process"]["checkouts_per_s"] / limits["sqlite_tx_per_s"], 4)
     if pg_available():
         base, _, _ = PG_BASE.rpartition("/")
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
-        _pg_admin(f"CREATE DATABASE {PG_DB}")
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
+        pg_admin(f"CREATE DATABASE {PG_DB}")
         try:
             figures["postgresql"] = _child(f"{base}/{PG_DB}")
         finally:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
     return figures
 
 

@@ -16,35 +16,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
-PG_BASE = os.environ.get("EWTP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+from benchmarks.subrun import PG_BASE, child_figures, pg_admin
+
 _BASE_DB = PG_BASE.rsplit("/", 1)[1].split("?")[0] or "postgres"
 PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", f"ewtp_bench_ledger_{_BASE_DB}")  # scratch, dropped after
 SECONDS = float(os.environ.get("EWTP_BENCH_SECONDS", "3"))
 
 
 def _child(db_url: str, mode: str, clients: int = 1, mix: str = "random") -> dict:
-    env = {**os.environ, "EWTP_DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "ewtp.settings"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_ledger", mode, str(clients), mix],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode:
-        raise RuntimeError(f"bench_ledger {mode} failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_BASE, autocommit=True, connect_timeout=3) as con:
-        con.execute(sql)
+    return child_figures("benchmarks.bench_ledger", [mode, str(clients), mix], {"EWTP_DATABASE_URL": db_url})
 
 
 def run(limits: dict) -> dict:
@@ -81,8 +65,8 @@ def run(limits: dict) -> dict:
         base, _, _ = PG_BASE.rpartition("/")
 
         def fresh(mode: str, clients: int = 1) -> dict:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
-            _pg_admin(f"CREATE DATABASE {PG_DB}")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
+            pg_admin(f"CREATE DATABASE {PG_DB}")
             return _child(f"{base}/{PG_DB}", mode, clients, "release")
 
         try:
@@ -100,7 +84,7 @@ def run(limits: dict) -> dict:
                 )
             figures["pg_batch_postings_per_s"] = fresh("batch")["postings_per_s"]
         finally:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
     return figures
 
 
