@@ -60,3 +60,11 @@ def test_documents_payout_and_images_from_the_account_page(make_seller, make_pro
     other = _client(User.objects.get(pk=other_actor.user_id))
     assert other.get(f"/market/seller/documents/{doc.pk}/").status_code == 404
     assert _client(make_user(Role.BUYER)).get(f"/market/seller/documents/{doc.pk}/").status_code == 403
+
+
+def test_account_and_group_payment_pages_in_three_languages(make_seller):
+    actor, _ = make_seller()
+    seller = _client(User.objects.get(pk=actor.user_id))
+    for lang, heading in (("en", "Business documents"), ("zh-hans", "营业文件"), ("ms", "Dokumen perniagaan")):
+        html = seller.get("/market/seller/account/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        assert heading in html, lang

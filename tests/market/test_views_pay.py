@@ -33,6 +33,8 @@ def test_one_card_entry_pays_every_sellers_order(buyer, stocked, make_user):  # 
     url = f"/market/orders/{group.pk}/pay/"
     page = me.get(url)
     assert page.status_code == 200 and 'data-testid="group-total"' in page.content.decode()
+    assert "支付订单" in me.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Bayar untuk pesanan" in me.get(url, HTTP_ACCEPT_LANGUAGE="ms").content.decode()
     bad = me.post(url, {"card_number": "12"})
     assert bad.status_code == 422 and not Payment.objects.exists()  # nothing started
     assert me.post(url, {"card_number": "4242 4242 4242 4242"}).status_code == 302
