@@ -17,25 +17,36 @@ from ewtp.logistics.partner import hub_logistics_actor
 LOGISTICS_NAME = "eWTP hub logistics"  # its code towards customs is the hub carrier's (Carrier.HUB)
 
 
+def _push(partner: Actor, shipment: Shipment, parcels: list[Parcel], order: dict) -> None:
+    intake.push_waybill(partner, shipment.order_ref, logistics_code=Carrier.HUB,
+                        logistics_name=LOGISTICS_NAME, logistics_no=shipment.tracking_no,
+                        weight=sum((p.weight_kg for p in parcels), Decimal(0)),
+                        freight=Decimal(str(order.get("freight") or 0)))
+
+
 def push_waybill(actor: Actor, shipment: Shipment, parcels: list[Parcel]) -> bool:
     """Push the shipment's waybill if customs has the order; False when there is nothing to match."""
     order = intake.current_fields(shipment.order_ref, TradeDocument.ORDER)
     if order is None:
         return False
-    intake.push_waybill(hub_logistics_actor(actor), shipment.order_ref, logistics_code=Carrier.HUB,
-                        logistics_name=LOGISTICS_NAME, logistics_no=shipment.tracking_no,
-                        weight=sum((p.weight_kg for p in parcels), Decimal(0)),
-                        freight=Decimal(str(order.get("freight") or 0)))
+    _push(hub_logistics_actor(actor), shipment, parcels, order)
     return True
 
 
 def push_pending(actor: Actor, limit: int = 10_000) -> int:
-    """Waybills of forward shipments whose order document reached customs after the shipment."""
-    waiting = (Shipment.objects.filter(direction=Shipment.FORWARD,
-                                       order_ref__in=intake.order_nos_with(TradeDocument.ORDER))
-               .exclude(order_ref__in=intake.order_nos_with(TradeDocument.WAYBILL)).order_by("pk")
-               .prefetch_related("parcels"))
-    n = 0
-    for s in waiting[:limit]:
-        n += push_waybill(actor, s, list(s.parcels.all()))
-    return n
+    """Waybills of forward shipments whose order document reached customs after the shipment: the
+    hub's logistics identity and the order documents are looked up once for the batch, then each
+    waybill is pushed as `push_waybill` pushes it."""
+    waiting = list(Shipment.objects.filter(direction=Shipment.FORWARD,
+                                           order_ref__in=intake.order_nos_with(TradeDocument.ORDER))
+                   .exclude(order_ref__in=intake.order_nos_with(TradeDocument.WAYBILL)).order_by("pk")
+                   .prefetch_related("parcels")[:limit])
+    if not waiting:
+        return 0
+    partner = hub_logistics_actor(actor)
+    orders = dict(TradeDocument.objects.filter(kind=TradeDocument.ORDER, current=True,
+                                               order_no__in=[s.order_ref for s in waiting])
+                  .values_list("order_no", "fields"))
+    for s in waiting:
+        _push(partner, s, list(s.parcels.all()), orders[s.order_ref])
+    return len(waiting)
