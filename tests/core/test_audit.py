@@ -145,10 +145,10 @@ def test_batch_gives_the_same_chain_as_one_by_one(db, django_assert_max_num_quer
 
 def test_batch_takes_the_head_lock_once(db, django_assert_num_queries):
     _append(1)
-    with django_assert_num_queries(5):  # savepoint, head, insert of all, head update, release
-        with audit.batch():
-            for i in range(20):
-                audit.record("user:1", "test.many", object_type="t", object_id=i)
+    # savepoint, head, insert of all, head update, release
+    with django_assert_num_queries(5), audit.batch():
+        for i in range(20):
+            audit.record("user:1", "test.many", object_type="t", object_id=i)
     assert audit.verify().entries == 21
     assert transaction.get_connection().run_on_commit == []  # the batch's markers are gone
 
