@@ -126,10 +126,11 @@ def batch() -> Iterator[None]:
     same order with the same content and hashes as one by one. The head lock is still taken
     last, after every other row the block locked (the lock ordering the services rely on).
     Entries of an inner savepoint that rolled back are dropped, as they would have been. Inside,
-    nothing may read the audit log expecting the block's own entries. Nested batches join the
-    outer one."""
+    nothing may read the audit log expecting the block's own entries. A nested batch is a
+    savepoint whose entries join the outer batch's."""
     if getattr(_local, "pending", None) is not None:
-        yield
+        with transaction.atomic():  # still a savepoint of its own
+            yield
         return
     with transaction.atomic():
         pending = _local.pending = _Pending()

@@ -162,3 +162,15 @@ def test_a_failed_batch_writes_nothing(db):
     with transaction.atomic():  # and the next entry chains on the head as it was
         audit.record("user:1", "test.next", object_type="t", object_id=2)
     assert audit.verify().ok
+
+
+def test_a_nested_batch_is_a_savepoint_joining_the_outer_batch(db):
+    with audit.batch():
+        audit.record("user:1", "test.outer", object_type="t", object_id=1)
+        with pytest.raises(ValueError), audit.batch():
+            audit.record("user:1", "test.inner_lost", object_type="t", object_id=2)
+            raise ValueError("refused")
+        with audit.batch():
+            audit.record("user:1", "test.inner", object_type="t", object_id=3)
+        assert not AuditEntry.objects.exists()
+    assert [e[2] for e in _entries()] == ["test.outer", "test.inner"] and audit.verify().ok
