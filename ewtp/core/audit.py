@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -51,11 +54,33 @@ def _lock_head(cur) -> tuple[int, str]:
     return int(row[0]), row[1]
 
 
+INSERT_SQL = ("INSERT INTO core_auditentry (seq, at, actor, action, object_type, object_id, before, after, prev_hash,"
+              " hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+
+
+@dataclass
+class _Pending:
+    """Entries recorded inside `batch()`, not yet chained: (at, actor, action, type, id, before,
+    after, marker). `marker` is an on-commit callback registered with the entry: Django drops it
+    when a savepoint the entry was recorded in rolls back, which is how a rolled-back entry is told
+    apart from a kept one (Django has no other savepoint-rollback hook)."""
+
+    entries: list[tuple] = field(default_factory=list)
+
+
+_local = threading.local()  # connections are per thread, so is the open batch
+
+
+def _noop() -> None:
+    pass
+
+
 def record(actor: Actor | str, action: str, obj: Any = None, *, object_type: str = "", object_id: Any = "",
-           before: dict | None = None, after: dict | None = None) -> str:
-    """Append one entry and return its hash. Must run inside the service's transaction, so the
-    entry and the change it describes commit or roll back together. Plain SQL: this runs on
-    every state change, and the ORM's per-row overhead was most of its cost."""
+           before: dict | None = None, after: dict | None = None) -> str | None:
+    """Append one entry and return its hash (None inside `batch()`: it is chained at the batch's
+    end). Must run inside the service's transaction, so the entry and the change it describes
+    commit or roll back together. Plain SQL: this runs on every state change, and the ORM's
+    per-row overhead was most of its cost."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must be called inside the service's transaction")
     if obj is not None:
@@ -63,21 +88,62 @@ def record(actor: Actor | str, action: str, obj: Any = None, *, object_type: str
         object_id = object_id or obj.pk
     at = timezone.now()
     who = actor if isinstance(actor, str) else actor.audit_name
-    before_c, after_c = _canonical(before), _canonical(after)
+    row = (at, who, action, object_type, str(object_id), _canonical(before), _canonical(after))
+    pending: _Pending | None = getattr(_local, "pending", None)
+    if pending is not None:
+        marker = partial(_noop)  # a distinct object per entry
+        transaction.on_commit(marker)
+        pending.entries.append((*row, marker))
+        return None
+    return _append([row])
+
+
+def _append(rows: list[tuple]) -> str:
+    """Chain rows (at, actor, action, type, id, before, after) onto the head: one head lock, one
+    insert of them all, one head update."""
     ops = connection.ops
     with connection.cursor() as cur:
-        prev_seq, prev_hash = _lock_head(cur)
-        seq = prev_seq + 1
-        h = entry_hash(seq, at.isoformat(), who, action, object_type, str(object_id), before_c, after_c, prev_hash)
-        cur.execute(
-            "INSERT INTO core_auditentry (seq, at, actor, action, object_type, object_id, before, after, prev_hash, hash)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [seq, ops.adapt_datetimefield_value(at), who, action, object_type, str(object_id),
-             ops.adapt_json_value(before_c, DjangoJSONEncoder), ops.adapt_json_value(after_c, DjangoJSONEncoder),
-             prev_hash, h],
-        )
+        seq, h = _lock_head(cur)
+        values = []
+        for at, who, action, object_type, object_id, before_c, after_c in rows:
+            prev, seq = h, seq + 1
+            h = entry_hash(seq, at.isoformat(), who, action, object_type, object_id, before_c, after_c, prev)
+            values.append([seq, ops.adapt_datetimefield_value(at), who, action, object_type, object_id,
+                           ops.adapt_json_value(before_c, DjangoJSONEncoder),
+                           ops.adapt_json_value(after_c, DjangoJSONEncoder), prev, h])
+        if len(values) == 1:
+            cur.execute(INSERT_SQL, values[0])
+        else:
+            cur.executemany(INSERT_SQL, values)
         cur.execute("UPDATE core_audithead SET seq = %s, hash = %s WHERE id = 1", [seq, h])
     return h
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """A transaction (savepoint) whose audit entries are chained together at its end: the head is
+    locked once, the entries inserted at once, the head updated once — the same entries, in the
+    same order with the same content and hashes as one by one. The head lock is still taken
+    last, after every other row the block locked (the lock ordering the services rely on).
+    Entries of an inner savepoint that rolled back are dropped, as they would have been. Inside,
+    nothing may read the audit log expecting the block's own entries. A nested batch is a
+    savepoint whose entries join the outer batch's."""
+    if getattr(_local, "pending", None) is not None:
+        with transaction.atomic():  # still a savepoint of its own
+            yield
+        return
+    with transaction.atomic():
+        pending = _local.pending = _Pending()
+        try:
+            yield
+            markers = {id(e[-1]) for e in pending.entries}
+            alive = {id(func) for _, func, _ in connection.run_on_commit if id(func) in markers}
+            connection.run_on_commit = [c for c in connection.run_on_commit if id(c[1]) not in markers]
+            rows = [e[:-1] for e in pending.entries if id(e[-1]) in alive]
+        finally:
+            _local.pending = None
+        if rows:
+            _append(rows)
 
 
 @dataclass(frozen=True)

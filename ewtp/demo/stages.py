@@ -26,7 +26,7 @@ from ewtp.logistics.models import Claim, ParcelItem, Shipment
 from ewtp.logistics.simulator import post, simulate_events
 from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
-from ewtp.market.fulfilment import accept_order
+from ewtp.market.fulfilment import accept_orders
 from ewtp.market.models import Order
 from ewtp.market.payment_start import start_order_payment
 from ewtp.market.placement import place_order
@@ -127,11 +127,10 @@ def order_sync(run: Run, chunk: Chunk) -> None:
 def acceptance(run: Run, chunk: Chunk) -> None:
     """Each seller accepts its paid orders: the shipment is created (route, parcels, legs, tracking
     numbers) and the logistics partner's waybill goes to customs, in one transaction."""
-    for pk, seller in Order.objects.filter(pk__in=chunk.order_ids, state=Order.PAID).values_list("pk", "seller_id"):
-        try:
-            accept_order(run.seller_actor[seller], pk)
-        except AppError:  # e.g. no route: the order stays paid, as in the console
-            run.counts["refused_accept"] += 1
+    paid = Order.objects.filter(pk__in=chunk.order_ids, state=Order.PAID).values_list("pk", "seller_id")
+    accepted = accept_orders([(run.seller_actor[seller], pk) for pk, seller in paid])
+    # e.g. no route: the order stays paid, as in the console
+    run.counts["refused_accept"] += sum(isinstance(r, AppError) for r in accepted)
 
 
 def customs_documents(run: Run, chunk: Chunk) -> None:

@@ -5,7 +5,10 @@ waybill goes to customs — all in one transaction. Idempotent per order referen
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING
@@ -61,6 +64,39 @@ def _check(actor: Actor, order: OrderData) -> None:
         raise ValidationFailed("the order cannot be shipped as given", fields=errors)
 
 
+_memo = threading.local()
+
+
+@contextmanager
+def network_memo() -> Iterator[None]:
+    """Within the block, hubs and carriers are read once per set of codes: a batch of shipments
+    (`fulfilment.accept_orders`) reads the network, which it does not change, once per route."""
+    _memo.rows = {}
+    try:
+        yield
+    finally:
+        _memo.rows = None
+
+
+def _hubs(codes: set[str]) -> dict[str, Hub]:
+    return _network("hubs", codes, lambda: {h.code: h for h in Hub.objects.filter(code__in=codes)})
+
+
+def _carriers(codes: set[str]) -> dict[str, Carrier]:
+    return _network("carriers", codes, lambda: {c.code: c for c in Carrier.objects.select_related("organisation")
+                                                .filter(code__in=codes)})
+
+
+def _network(kind: str, codes: set[str], load) -> dict:
+    rows = getattr(_memo, "rows", None)
+    if rows is None:
+        return load()
+    key = (kind, frozenset(codes))
+    if key not in rows:
+        rows[key] = load()
+    return rows[key]
+
+
 def _leg_number(carrier: Carrier, kind: str, serial: int, hub_number: str) -> str:
     """The carrier's own number for the leg, in its format: S10 for the posts, the 10-digit waybill
     for DHL Express; the hub's number for line-haul by the hub itself or by sea (the parcel rides
@@ -74,8 +110,7 @@ def _leg_number(carrier: Carrier, kind: str, serial: int, hub_number: str) -> st
 
 def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: ShippingQuote, on: date) -> Shipment:
     route = quote.route
-    hubs = {h.code: h for h in Hub.objects.filter(code__in={leg.lane.to_hub or leg.lane.from_hub
-                                                            for leg in route.legs})}
+    hubs = _hubs({leg.lane.to_hub or leg.lane.from_hub for leg in route.legs})
     origin_hub, dest_hub = hubs[route.legs[0].lane.to_hub], hubs[route.legs[-1].lane.from_hub]
     est = quote.estimate.days.to_integral_value(rounding=ROUND_CEILING)
     shipment = Shipment.objects.create(
@@ -99,8 +134,7 @@ def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: Sh
                    net_weight_kg=it.unit_weight_kg * it.quantity, value=it.unit_value * it.quantity,
                    currency=it.currency, hs_code=it.hs_code[:10], origin_country=it.origin)
         for parcel, p in zip(parcels, packed, strict=True) for i, it in enumerate(p.items, 1)])
-    carriers = {c.code: c for c in Carrier.objects.select_related("organisation")
-                .filter(code__in={leg.lane.carrier for leg in route.legs})}
+    carriers = _carriers({leg.lane.carrier for leg in route.legs})
     Leg.objects.bulk_create([
         Leg(shipment=shipment, seq=n, kind=leg.lane.kind, lane_id=leg.lane.id, carrier=carriers[leg.lane.carrier],
             tracking_no=_leg_number(carriers[leg.lane.carrier], leg.lane.kind, shipment.pk, shipment.tracking_no),

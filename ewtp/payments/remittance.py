@@ -21,7 +21,7 @@ from ewtp.core.actor import Actor
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, ledger
-from ewtp.payments.escrow import _snapshot, _state, locked
+from ewtp.payments.escrow import _snapshot, _state
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, LedgerTransaction
 
@@ -39,9 +39,9 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
     if duty.is_negative() or tax.is_negative() or not duty.is_rounded() or not tax.is_rounded():
         raise ValidationFailed.field("duty", "amounts >= 0, rounded to the currency's minor unit")
     with transaction.atomic():
-        if not Escrow.objects.filter(order_ref=order_ref).exists():
+        e = Escrow.objects.select_for_update().filter(order_ref=order_ref).first()  # one query: lock, or none
+        if e is None:
             return None
-        e = locked(order_ref)
         done = (LedgerTransaction.objects.filter(reference=order_ref, kind__in=(REMIT, RELEASE))
                 .order_by("-kind").values_list("pk", flat=True).first())
         if done is not None:  # remitted already (escrow_remit sorts first), or the escrow release booked them

@@ -104,3 +104,73 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     assert not errors, errors
     result = audit.verify()
     assert result.ok and result.entries == 60, result
+
+
+def _entries() -> list[tuple]:
+    return list(AuditEntry.objects.order_by("seq").values_list("seq", "actor", "action", "object_id", "before",
+                                                                "after", "prev_hash"))
+
+
+def _mixed_work() -> None:
+    """Entries at several savepoint depths, one inner savepoint rolled back and caught."""
+    audit.record("user:1", "test.a", object_type="t", object_id=1, after={"v": 1})
+    with transaction.atomic():
+        audit.record("user:2", "test.b", object_type="t", object_id=2, before={"v": 1}, after={"v": 2})
+        try:
+            with transaction.atomic():
+                audit.record("user:3", "test.rolled_back", object_type="t", object_id=3)
+                raise ValueError("refused")
+        except ValueError:
+            pass
+        with transaction.atomic():
+            audit.record("user:4", "test.c", object_type="t", object_id=4, after={"when": "2026-01-01"})
+
+
+def test_batch_gives_the_same_chain_as_one_by_one(db, django_assert_max_num_queries):
+    _append(2)
+    with transaction.atomic():
+        _mixed_work()
+    one_by_one = [e[:-1] for e in _entries()]  # prev_hash differs only through `at`
+    AuditEntry.objects.all()._raw_delete(AuditEntry.objects.db)
+    _raw("UPDATE core_audithead SET seq = 0, hash = %s WHERE id = 1", [audit.GENESIS])
+    _append(2)
+    with audit.batch():
+        _mixed_work()
+        assert AuditEntry.objects.count() == 2  # not written until the batch ends
+    assert [e[:-1] for e in _entries()] == one_by_one
+    assert [e[2] for e in _entries()] == ["test.thing", "test.thing", "test.a", "test.b", "test.c"]
+    result = audit.verify()
+    assert result.ok and result.entries == 5, result
+
+
+def test_batch_takes_the_head_lock_once(db, django_assert_num_queries):
+    _append(1)
+    # savepoint, head, insert of all, head update, release
+    with django_assert_num_queries(5), audit.batch():
+        for i in range(20):
+            audit.record("user:1", "test.many", object_type="t", object_id=i)
+    assert audit.verify().entries == 21
+    assert transaction.get_connection().run_on_commit == []  # the batch's markers are gone
+
+
+def test_a_failed_batch_writes_nothing(db):
+    _append(1)
+    with pytest.raises(ValueError), audit.batch():
+        audit.record("user:1", "test.lost", object_type="t", object_id=1)
+        raise ValueError("refused")
+    assert [e[2] for e in _entries()] == ["test.thing"]
+    with transaction.atomic():  # and the next entry chains on the head as it was
+        audit.record("user:1", "test.next", object_type="t", object_id=2)
+    assert audit.verify().ok
+
+
+def test_a_nested_batch_is_a_savepoint_joining_the_outer_batch(db):
+    with audit.batch():
+        audit.record("user:1", "test.outer", object_type="t", object_id=1)
+        with pytest.raises(ValueError), audit.batch():
+            audit.record("user:1", "test.inner_lost", object_type="t", object_id=2)
+            raise ValueError("refused")
+        with audit.batch():
+            audit.record("user:1", "test.inner", object_type="t", object_id=3)
+        assert not AuditEntry.objects.exists()
+    assert [e[2] for e in _entries()] == ["test.outer", "test.inner"] and audit.verify().ok

@@ -103,3 +103,30 @@ def test_only_the_seller_ships_and_bad_data_is_422(seller, buyer, make_user):
     with pytest.raises(ValidationFailed) as exc:
         create_shipment(seller, _order(seller, buyer, [_item()], to={**TO_AU, "country": "BR"}))
     assert exc.value.code == "no_route" and not Shipment.objects.exists()
+
+
+def test_pending_waybills_are_pushed_in_a_batch_as_one_by_one(seller, buyer, django_assert_max_num_queries):
+    """push_pending looks the hub's identity and the order documents up once for the batch, and
+    pushes the waybill push_waybill pushes for the same shipment."""
+    from ewtp.core.actor import SYSTEM
+    from ewtp.customs import intake
+    from ewtp.customs.jsondocs import to_json
+    from tests.customs.factories import parcel
+
+    shipments = []
+    for n in (1, 2, 3):
+        order_doc = parcel(n)[0]
+        shipments.append(create_shipment(seller, _order(seller, buyer, [_item(qty=n)], ref=order_doc.order_no)))
+        intake.push_json(SYSTEM, "order", to_json(order_doc))
+    assert waybill.push_waybill(seller, shipments[0], list(shipments[0].parcels.all()))  # one by one
+    with django_assert_max_num_queries(60):
+        assert waybill.push_pending(seller) == 2
+    assert waybill.push_pending(seller) == 0  # nothing left
+
+    def stored(s):
+        f = dict(TradeDocument.objects.get(kind="waybill", order_no=s.order_ref, current=True).fields)
+        assert f.pop("logisticsNo") == s.tracking_no and f.pop("orderNo") == s.order_ref
+        assert D(f.pop("weight")) == sum(p.weight_kg for p in s.parcels.all())
+        return {k: v for k, v in f.items() if k not in ("guid", "appTime")}
+
+    assert stored(shipments[0]) == stored(shipments[1]) == stored(shipments[2])

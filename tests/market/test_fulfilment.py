@@ -99,3 +99,37 @@ def test_accept_through_the_api_and_the_console(buyer, stocked, operator, api_as
     shipment = Shipment.objects.get(order_ref=o2.reference)
     assert shipment.tracking_no.encode() in r.content and Order.objects.get(pk=o2.pk).state == Order.ACCEPTED
     assert timezone.now() - shipment.created_at < timedelta(minutes=1)
+
+
+def _shipped(order: Order) -> tuple:
+    """What acceptance made of an order, without its own numbers (nor its items' SKUs)."""
+    s = Shipment.objects.get(order_ref=order.reference)
+    parcels = [(p.seq, p.weight_kg, [(i.description[:6], i.quantity, i.value, i.hs_code) for i in p.items.order_by("seq")])
+               for p in s.parcels.order_by("seq")]
+    legs = [(leg.seq, leg.kind, leg.carrier.code, leg.lane_id) for leg in s.legs.order_by("seq")]
+    return (Order.objects.get(pk=order.pk).state, s.ship_from, s.ship_to, s.quote, s.origin_hub_id,
+            s.destination_hub_id, parcels, legs)
+
+
+def test_accepting_in_a_batch_is_accepting_one_by_one(buyer, stocked, operator):  # noqa: F811
+    from ewtp.core.models import AuditEntry
+    from ewtp.market.fulfilment import accept_orders
+
+    [v1, v2, v3, v4] = stocked("MY", "MYR", n=4, stock=10)
+    one = [_paid(buyer, operator, v1, qty=2), _paid(buyer, operator, v2)]
+    batch = [_paid(buyer, operator, v3, qty=2), _paid(buyer, operator, v4)]
+    refused = _paid(buyer, operator, v4)
+    refused.group.destination = {**refused.group.destination, "phone": ""}
+    refused.group.save(update_fields=["destination"])
+    seller = _seller_of(one[0])
+    for o in one:
+        accept_order(seller, o.pk)
+    n_audit = AuditEntry.objects.count()
+    results = accept_orders([(seller, batch[0].pk), (seller, refused.pk), (seller, batch[1].pk)])
+    assert isinstance(results[1], ValidationFailed) and "ship_to.phone" in results[1].fields
+    assert [r[0].state for r in (results[0], results[2])] == [Order.ACCEPTED, Order.ACCEPTED]
+    assert [_shipped(o) for o in batch] == [_shipped(o) for o in one]
+    assert Order.objects.get(pk=refused.pk).state == Order.PAID
+    assert not Shipment.objects.filter(order_ref=refused.reference).exists()
+    added = list(AuditEntry.objects.filter(seq__gt=n_audit).values_list("action", flat=True))
+    assert added == ["market.order_accepted", "logistics.create_shipment"] * 2
