@@ -75,6 +75,7 @@ def report(run: Run, n_orders: int, seconds: float, stages=STAGES) -> dict:
         "checkouts_attempted": n_orders, "orders": run.counts["orders"], "completed_lifecycles": completed,
         "refused_at_checkout": dict(run.refused), "payments_declined": run.counts["declined"],
         "cancelled": run.counts["cancelled"], "customs_rejected": run.counts["customs_rejected"],
+        "customs_held": run.counts["customs_held"],
         "lost_and_claimed": run.counts["lost_and_claimed"], "returned": run.counts["returned"],
         "tracking_events": run.counts["tracking_events"], "refused_at_acceptance": run.counts["refused_accept"],
         "payouts": run.counts["payouts"], "payouts_paid": paid_out,

@@ -42,6 +42,7 @@ DECLINE_RATE = 0.02
 CANCEL_RATE = 0.02
 LOST_RATE = 0.01
 REJECT_RATE = 0.1  # of the declarations an officer looks at (a few percent of all)
+HOLD_RATE = 0.05  # held for the officer on duty (a person signing in after the demo finds them queued)
 RETURN_RATE = 0.03
 JOURNEY_DAYS = 45  # every simulated journey ends well within this
 
@@ -169,14 +170,20 @@ def _officer(run: Run, jurisdiction: str) -> Actor:
 
 def customs_officers(run: Run, chunk: Chunk) -> None:
     """Officers work the yellow (document check) and red (inspection) lanes: most parcels are
-    released, a few rejected (the buyer is refunded); then released orders are `cleared`."""
+    released, a few rejected (the buyer is refunded), a few held and left in the queue for the
+    officer on duty; then released orders are `cleared`."""
     waiting = (Declaration.objects.filter(parcel__order_no__in=_refs(chunk))
                .exclude(status__in=[declarations.RELEASED, declarations.REJECTED]).order_by("pk"))
     for d in waiting.values("pk", "jurisdiction", "status"):
         officer = _officer(run, d["jurisdiction"])
-        if run.rng.random() < REJECT_RATE:
+        draw = run.rng.random()
+        if draw < REJECT_RATE:
             declarations.officer_action(officer, d["pk"], "reject", "goods do not match the declared description")
             run.counts["customs_rejected"] += 1
+            continue
+        if draw < REJECT_RATE + HOLD_RATE:
+            declarations.officer_action(officer, d["pk"], "hold", "held: invoice to be checked by the officer on duty")
+            run.counts["customs_held"] += 1
             continue
         if d["status"] == declarations.INSPECTION:
             declarations.officer_action(officer, d["pk"], "conclude", "inspected: as declared")
