@@ -41,7 +41,7 @@ def can_access(actor: Actor, obj: Scoped) -> bool:
         return True
     if scope.org_id is not None and scope.org_id in actor.org_ids:
         return True
-    if scope.other_org_ids & set(actor.org_ids):
+    if not scope.other_org_ids.isdisjoint(actor.org_ids):
         return True
     return bool(scope.jurisdiction and actor.role == Role.CUSTOMS_OFFICER and actor.jurisdiction == scope.jurisdiction)
 

@@ -5,7 +5,7 @@ each function goes through `services.push_documents` with a JSON body. Customs n
 domains that call it (market, logistics); they call these functions.
 
 - the marketplace pushes its own orders with the landed-cost quote frozen at checkout
-  (`push_hub_order`), and the inventory list once the waybill is known;
+  (`push_hub_orders`), and the inventory list once the waybill is known;
 - a payment partner (or the hub's adapter for the SANDBOX provider) pushes the payment;
 - a logistics partner pushes the waybill when it creates the shipment (`push_waybill`).
 """
@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
 from ewtp.core.errors import AppError, Conflict, NotFound
-from ewtp.customs.models import Declaration, Parcel, TradeDocument
+from ewtp.customs.models import Declaration, TradeDocument
 from ewtp.customs.services import Push, PushResult, push_documents, push_many
 from ewtp.customs.store import Book
 from ewtp.customs.xml.documents import APP_CHANGE, APP_NEW
@@ -75,28 +74,12 @@ class HubOrder:
 
 
 def push_hub_orders(actor: Actor, orders: list[HubOrder]) -> list[PushResult | AppError]:
-    """A batch of `push_hub_order`: each order document with its frozen quote, in its own
+    """The hub's own orders: each order document with its frozen quote, in its own
     savepoint (a refused one gives its error in its place)."""
     return push_many(actor, "order", [
         Push(_body(o.document), o.jurisdiction,
              before=lambda book, no, o=o: _attach_quote(book, no, o.jurisdiction, o.landed_cost, o.seller_org_id))
         for o in orders])
-
-
-def push_hub_order(actor: Actor, document: dict, *, jurisdiction: str, landed_cost: dict,
-                   seller_org_id: int | None = None) -> PushResult:
-    """The hub's own order with the engine quote frozen at checkout: the declaration will take its
-    duty, taxes, regime and rule versions from that quote (see taxes.py). `seller_org_id`: the
-    marketplace seller (the risk rules look at it; it may read its parcel)."""
-    with transaction.atomic():
-        parcel, _ = Parcel.objects.select_for_update().get_or_create(
-            order_no=document["orderNo"], defaults={"jurisdiction": jurisdiction})
-        if parcel.landed_cost != landed_cost or parcel.seller_id != seller_org_id:
-            if Declaration.objects.filter(parcel=parcel).exists():
-                raise Conflict(f"order {parcel.order_no} is declared: its quote can no longer change")
-            parcel.landed_cost, parcel.seller_id = landed_cost, seller_org_id
-            parcel.save(update_fields=["landed_cost", "seller"])
-        return push_json(actor, "order", document, jurisdiction=jurisdiction)
 
 
 def push_waybill(actor: Actor, order_no: str, *, logistics_code: str, logistics_name: str, logistics_no: str,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
@@ -196,15 +197,20 @@ def get_parcel(actor: Actor, order_no: str) -> Parcel:
     return parcel
 
 
+def visible_declarations(actor: Actor) -> QuerySet[Declaration]:
+    """The declarations an officer may see: their jurisdiction's (the hub operator: every one)."""
+    require_role(actor, [Role.CUSTOMS_OFFICER])
+    qs = Declaration.objects.all()
+    return qs if actor.is_operator else qs.filter(jurisdiction=actor.jurisdiction)
+
+
 def officer_queue(actor: Actor, *, limit: int = 200) -> tuple[list[Parcel], list[Declaration]]:
     """Unmatched parcels with their discrepancies, and declarations waiting for an officer."""
-    require_role(actor, [Role.CUSTOMS_OFFICER])
+    decls = visible_declarations(actor).filter(status__in=[declarations.REVIEW, declarations.INSPECTION,
+                                                           declarations.HELD, declarations.CONCLUDED])
     parcels = Parcel.objects.filter(status=Parcel.DISCREPANCIES)
-    decls = Declaration.objects.filter(status__in=[declarations.REVIEW, declarations.INSPECTION,
-                                                   declarations.HELD, declarations.CONCLUDED])
     if not actor.is_operator:
         parcels = parcels.filter(jurisdiction=actor.jurisdiction)
-        decls = decls.filter(jurisdiction=actor.jurisdiction)
     return (list(parcels.order_by("-checked_at")[:limit]),
             list(decls.select_related("parcel").order_by("created_at")[:limit]))
 

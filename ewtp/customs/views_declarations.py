@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from ewtp.core.actor import Role
 from ewtp.customs.models import Declaration
+from ewtp.customs.services import visible_declarations
 from ewtp.customs.views import STATUS_NAMES
 from ewtp.web.access import page_actor, role_required
 
@@ -19,10 +20,7 @@ PER_PAGE = 50
 
 @role_required(Role.CUSTOMS_OFFICER)
 def declaration_list(request: HttpRequest) -> HttpResponse:
-    actor = page_actor(request)
-    qs = Declaration.objects.select_related("parcel")
-    if not actor.is_operator:
-        qs = qs.filter(jurisdiction=actor.jurisdiction)
+    qs = visible_declarations(page_actor(request)).select_related("parcel")
     status = request.GET.get("status", "")
     lane = request.GET.get("lane", "")
     q = request.GET.get("q", "").strip()[:60]

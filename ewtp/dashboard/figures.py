@@ -288,10 +288,10 @@ def parse_filters(start: str | None, end: str | None, hub: str | None) -> Filter
     """Query-string filters -> Filters; bad input is a field-level 422."""
     from ewtp.core.errors import ValidationFailed
 
-    default = default_filters()
+    default = default_filters() if not (start and end) else None  # its MAX(delivered_at) only when needed
     errors: dict[str, list[str]] = {}
     days = {}
-    for name, raw, fallback in (("from", start, default.start), ("to", end, default.end)):
+    for name, raw, fallback in (("from", start, default and default.start), ("to", end, default and default.end)):
         try:
             days[name] = date.fromisoformat(raw) if raw else fallback
         except ValueError:

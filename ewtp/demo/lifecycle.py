@@ -100,5 +100,4 @@ def run_command(n_orders: int, seed: int, chunk_size: int, progress: Callable[[s
     operator = actor_for_user(User.objects.get(username="operator"))
     w = demo_world.build(operator, seed, buyers=max(1000, n_orders // 50))
     say(f"simulating {n_orders} order lifecycles …")
-    return simulate(w, n_orders, seed, chunk_size=chunk_size,
-                    progress=lambda stage, n: None)
+    return simulate(w, n_orders, seed, chunk_size=chunk_size)

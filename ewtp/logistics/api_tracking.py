@@ -114,12 +114,13 @@ def _shipment(request: HttpRequest, tracking_no: str) -> Shipment:
 @router.get("/shipments/{tracking_no}/tracking", response={200: TrackingOut, **ERRORS})
 def get_tracking(request: HttpRequest, tracking_no: str):
     s = _shipment(request, tracking_no)
+    hist = history(s)
     events = [{"occurred_at": local_time(e),
                "carrier": e.carrier.code, "raw_code": e.raw_code, "raw_text": e.raw_text, "status": e.status,
                "reason": e.reason, "unknown_code": e.unknown_code, "location": e.location, "country": e.country,
-               "leg": e.leg.seq if e.leg else None} for e in history(s)]
+               "leg": e.leg.seq if e.leg else None} for e in hist]
     return {"tracking_no": s.tracking_no, "status": s.status, "status_reason": s.status_reason,
-            "status_at": s.status_at, "estimated_delivery": estimate_delivery(s), "delivered_at": s.delivered_at,
+            "status_at": s.status_at, "estimated_delivery": estimate_delivery(s, events=hist), "delivered_at": s.delivered_at,
             "events": events}
 
 

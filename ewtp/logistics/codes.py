@@ -51,9 +51,3 @@ def table(name: str) -> dict[str, CodeRow]:
 def normalise(table_name: str, raw_code: str) -> CodeRow | None:
     """The row for a carrier's raw code, or None when the table does not know it."""
     return table(table_name).get(raw_code.strip().upper())
-
-
-def codes_for(table_name: str, status: str, *, plain: bool = False) -> list[str]:
-    """Raw codes of a table that mean `status`, in table order (`plain`: only those without a
-    reason, i.e. the ordinary scan rather than a delay or a problem)."""
-    return [r.raw_code for r in table(table_name).values() if r.status == status and not (plain and r.reason)]

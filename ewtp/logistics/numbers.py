@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 
 from ewtp.core.errors import ValidationFailed
+from ewtp.logistics.s10 import check_digit, s10
 
 AWB_RE = re.compile(r"^(\d{3})-(\d{7})(\d)$")
 BOL_RE = re.compile(r"^[A-Z]{4}[A-Z0-9]{6,12}$")
 ROAD_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{5,19}$")  # a CMR consignment note number
-S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 
 
 def awb_check_digit(serial: str) -> int:
@@ -34,14 +34,9 @@ def is_valid_awb(number: str) -> bool:
     return bool(m) and awb_check_digit(m.group(2)) == int(m.group(3))
 
 
-def s10_check_digit(serial: str) -> int:
-    r = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
-    return {10: 0, 11: 5}.get(r, r)
-
-
-def make_s10(service: str, serial: int, country: str) -> str:
-    s = f"{serial:08d}"
-    return f"{service}{s}{s10_check_digit(s)}{country}"
+# UPU S10 lives in s10.py; these names are kept for the callers that group document numbers here
+s10_check_digit = check_digit
+make_s10 = s10
 
 
 def check_waybill_number(mode: str, number: str) -> str:

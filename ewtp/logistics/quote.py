@@ -14,7 +14,7 @@ from django.utils import timezone
 from ewtp.core.errors import ValidationFailed
 from ewtp.core.money import Money
 from ewtp.logistics.rates import ParcelSpec
-from ewtp.logistics.routing import CHEAPEST, FASTEST, Route, best, converted, route_of, routes
+from ewtp.logistics.routing import CHEAPEST, FASTEST, Route, best, converted, route_of, routes, total_in
 from ewtp.logistics.snapshot import network_on
 from ewtp.logistics.transit import TransitEstimate, estimate_transit
 from ewtp.rules.fx import currencies, ecb_rate
@@ -100,7 +100,7 @@ def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, 
             f"lane from {origin}, no last-mile lane to {destination}, or no rates in force that day",
             code="no_route", fields={"destination": [f"not reachable from {origin} through the hub network"]})
     route = chosen or best(found, prefer, cur, day)
-    total = sum((converted(leg.price, cur, day) for leg in route.legs), Money.zero(cur))
+    total = total_in(route, cur, day)
     estimate = estimate_transit(origin, destination, published=route.transit_days, on=day)
     assert estimate is not None  # published days given: always an estimate
     return ShippingQuote(origin, destination, day, prefer, total, route, estimate, len(found))

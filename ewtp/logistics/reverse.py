@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from ewtp.logistics.models import Lane, Leg, Parcel, ParcelItem, Shipment
-from ewtp.logistics.numbers import make_s10
+from ewtp.logistics.s10 import s10
 
 
 def _reverse_lane(leg: Leg) -> Lane | None:
@@ -27,12 +27,12 @@ def create_reverse_shipment(original: Shipment) -> Shipment:
         origin_country=original.destination_country, destination_country=original.origin_country,
         origin_hub=original.destination_hub, destination_hub=original.origin_hub,
         ship_from=original.ship_to, ship_to=original.ship_from)
-    s.tracking_no = make_s10("RT", s.pk % 10**8, s.origin_country)
+    s.tracking_no = s10("RT", s.pk, s.origin_country)
     s.save(update_fields=["tracking_no"])
     for p in original.parcels.prefetch_related("items").order_by("seq"):
         rp = Parcel.objects.create(shipment=s, seq=p.seq, tracking_no=uuid.uuid4().hex[:32], weight_kg=p.weight_kg,
                                    length_cm=p.length_cm, width_cm=p.width_cm, height_cm=p.height_cm)
-        rp.tracking_no = make_s10("RP", rp.pk % 10**8, s.origin_country)
+        rp.tracking_no = s10("RP", rp.pk, s.origin_country)
         rp.save(update_fields=["tracking_no"])
         ParcelItem.objects.bulk_create([
             ParcelItem(parcel=rp, seq=i.seq, sku=i.sku, description=i.description, quantity=i.quantity,

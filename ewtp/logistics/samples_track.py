@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ewtp.accounts.models import Organisation
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, Shipment
+from ewtp.logistics.s10 import s10
 
 HUBS = {  # code: (name, country, city, latitude, longitude) — the airports the hubs sit at
     "HGH": ("Hangzhou hub", "CN", "Hangzhou", "30.22950", "120.43440"),
@@ -26,15 +27,6 @@ CARRIERS = {  # code: (name, code table, currency)
     "EWTPHUB": ("eWTP hub scans", "ewtp_hub", "USD"),
 }
 _serial = itertools.count(1)
-
-
-def s10(prefix: str, serial: int, country: str) -> str:
-    """A UPU S10 item identifier (2 letters, 8 digits, check digit, country), e.g. EE123456785MY."""
-    digits = f"{serial % 100_000_000:08d}"
-    total = sum(int(d) * w for d, w in zip(digits, (8, 6, 4, 2, 3, 5, 9, 7), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 10 else 5 if check == 11 else check
-    return f"{prefix}{digits}{check}{country}"
 
 
 def network() -> tuple[dict[str, Hub], dict[str, Carrier]]:

@@ -165,3 +165,9 @@ def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None) -
         if existing is None:
             raise
         return existing
+
+
+def tracking_numbers(order_refs: list[str]) -> dict[str, str]:
+    """Order reference -> its forward shipment's tracking number, for the orders that have shipped."""
+    return dict(Shipment.objects.filter(order_ref__in=order_refs, direction=Shipment.FORWARD)
+                .values_list("order_ref", "tracking_no"))

@@ -33,7 +33,6 @@ from ewtp.core.money import Money
 from ewtp.customs import intake
 from ewtp.customs.codes import CNY, gacc_country
 from ewtp.customs.models import TradeDocument
-from ewtp.customs.services import PushResult
 from ewtp.market.models import Order
 from ewtp.payments.models import Payment
 
@@ -172,31 +171,11 @@ def inventory_document(order: Order, waybill: dict) -> dict:
     }
 
 
-def push_paid_order(order: Order, actor: Actor = SYSTEM) -> tuple[PushResult, PushResult]:
-    """The order (by the hub, with its frozen quote) and the payment (by the payment partner) of a
-    paid cross-border order. Idempotent: pushing the same order again changes nothing."""
-    payment = Payment.objects.filter(order_ref=order.reference, state=Payment.CAPTURED).first()
-    if payment is None:
-        raise Conflict(f"order {order.reference} has no captured payment")
-    jurisdiction = _dest(order)
-    pushed = intake.push_hub_order(actor, order_document(order, payment), jurisdiction=jurisdiction,
-                                   landed_cost=order.snapshot["engine"], seller_org_id=order.seller_id)
-    paid = intake.push_json(payment_partner(), "payment", payment_document(order, payment), jurisdiction=jurisdiction)
-    return pushed, paid
-
-
-def push_inventory(order: Order, actor: Actor = SYSTEM) -> PushResult | None:
-    """The inventory list once the logistics partner's waybill is there (None before)."""
-    waybill = intake.current_fields(order.reference, TradeDocument.WAYBILL)
-    if waybill is None:
-        return None
-    return intake.push_json(actor, "inventory", inventory_document(order, waybill), jurisdiction=_dest(order))
-
-
 def push_paid_orders(orders: list[Order], actor: Actor = SYSTEM) -> dict[str, AppError]:
-    """`push_paid_order` for many orders, batched through customs' intake (a few queries for the
-    whole batch, then one savepoint per document): the order documents, then the payments of the
-    orders whose document went. -> {reference: why} for the orders left for the next run."""
+    """The order (by the hub, with its frozen quote) and the payment (by the payment partner) of paid
+    cross-border orders, batched through customs' intake (a few queries for the whole batch, then
+    one savepoint per document): the order documents, then the payments of the orders whose
+    document went. Idempotent: pushing the same order again changes nothing. -> {reference: why} for the orders left for the next run."""
     failed: dict[str, AppError] = {}
     payments: dict[str, Payment] = {}
     refs = [o.reference for o in orders]
@@ -224,7 +203,8 @@ def push_paid_orders(orders: list[Order], actor: Actor = SYSTEM) -> dict[str, Ap
 
 
 def push_inventories(orders: list[Order], actor: Actor = SYSTEM) -> tuple[int, dict[str, AppError]]:
-    """`push_inventory` for many orders, batched -> (inventory lists filed, {reference: why})."""
+    """The inventory lists of orders whose logistics partner's waybill is there, batched ->
+    (inventory lists filed, {reference: why})."""
     waybills = dict(TradeDocument.objects.filter(order_no__in=[o.reference for o in orders],
                                                  kind=TradeDocument.WAYBILL, current=True)
                     .values_list("order_no", "fields"))

@@ -49,18 +49,20 @@ def stock_rows(org_ids: frozenset[int] | set[int]) -> list[StockRow]:
         for w in warehouses:
             if w.organisation_id != v.seller_id:
                 continue
-            s = levels.get((v.pk, w.pk))
-            rows.append(StockRow(v.pk, w.pk, v.sku, v.product.title_en or v.product.title_zh_hans or v.sku, w.name,
-                                 s.on_hand if s else 0, s.reserved if s else 0))
+            rows.append(_row(v, w, levels.get((v.pk, w.pk))))
     return rows
+
+
+def _row(v: Variant, w: Warehouse, s: StockLevel | None) -> StockRow:
+    # the title in the reader's language, falling back to the others (Product.title)
+    return StockRow(v.pk, w.pk, v.sku, v.product.title() or v.sku, w.name, s.on_hand if s else 0,
+                    s.reserved if s else 0)
 
 
 def row(variant_id: int, warehouse_id: int) -> StockRow:
     v = Variant.objects.select_related("product").get(pk=variant_id)
     w = Warehouse.objects.get(pk=warehouse_id)
-    s = StockLevel.objects.filter(variant_id=variant_id, warehouse_id=warehouse_id).first()
-    return StockRow(v.pk, w.pk, v.sku, v.product.title_en or v.product.title_zh_hans or v.sku, w.name,
-                    s.on_hand if s else 0, s.reserved if s else 0)
+    return _row(v, w, StockLevel.objects.filter(variant_id=variant_id, warehouse_id=warehouse_id).first())
 
 
 def edit_stock(actor: Actor, variant_id: int, warehouse_id: int, on_hand: str | int, expected: str | int) -> StockLevel:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from ewtp.core.actor import Role
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import AppError
-from ewtp.logistics.models import Shipment
+from ewtp.logistics.shipments import tracking_numbers
 from ewtp.market import catalogue, sellers
 from ewtp.market.browse import SORTS, BrowseQuery, browse
 from ewtp.market.catalogue import ProductSpec, VariantSpec
@@ -111,8 +111,7 @@ def seller_console(request: HttpRequest) -> HttpResponse:
     products = Product.objects.filter(seller_id=org).prefetch_related("variants__stock").order_by("-pk")[:200]
     open_orders = list(Order.objects.select_related("group").filter(seller_id=org).exclude(state__in=[Order.CANCELLED, Order.COMPLETED,
                                                                          Order.REFUNDED]).order_by("-pk")[:200])
-    tracking = dict(Shipment.objects.filter(order_ref__in=[o.reference for o in open_orders],
-                                            direction=Shipment.FORWARD).values_list("order_ref", "tracking_no"))
+    tracking = tracking_numbers([o.reference for o in open_orders])
     for o in open_orders:
         o.tracking_no = tracking.get(o.reference, "")
     return render(request, "market/seller_console.html", {"profile": profile, "forms": forms, "products": products,

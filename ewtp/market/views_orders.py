@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ewtp.core.actor import Role
-from ewtp.logistics.models import Shipment
+from ewtp.logistics.shipments import tracking_numbers
 from ewtp.market.models import Order, OrderGroup
 from ewtp.web.access import page_actor, role_required
 
@@ -23,8 +23,7 @@ def my_orders(request: HttpRequest) -> HttpResponse:
               .prefetch_related(Prefetch("orders", queryset=Order.objects.order_by("pk"))))
     page = Paginator(groups, PER_PAGE).get_page(request.GET.get("page"))
     refs = [o.reference for g in page for o in g.orders.all()]
-    tracking = dict(Shipment.objects.filter(order_ref__in=refs, direction=Shipment.FORWARD)
-                    .values_list("order_ref", "tracking_no"))
+    tracking = tracking_numbers(refs)
     for g in page:
         for o in g.orders.all():
             o.tracking_no = tracking.get(o.reference, "")

@@ -224,8 +224,8 @@ def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
 
     ref = str(data.get("reference", ""))
     r = (
-        Refund.objects.select_for_update()
-        .select_related("escrow")
+        Refund.objects.select_for_update(of=("self", "escrow"))  # as before; tx may be null (outer join)
+        .select_related("escrow", "tx")
         .filter(pk=int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1)
         .first()
     )

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import ValidationFailed
-from ewtp.rules.refdata import country_table, hs_table
+from ewtp.rules.refdata import country_table, hs_table, is_country, is_hs_subheading
 
 MODES = ("post", "courier", "air", "sea", "road")
 INCOTERMS = ("DDP", "DAP")
@@ -131,7 +131,7 @@ def _country(v: Any, name: str, err: _Errors) -> str:
         if u in country_table():
             return u
     s = _str(v, name, err, maxlen=2)
-    if s and s.upper() not in country_table():
+    if s and not is_country(s.upper()):
         err.add(name, f"unknown country code {s!r} (ISO 3166-1 alpha-2 expected)")
         return ""
     return s.upper()
@@ -160,8 +160,7 @@ def _hs(v: Any, name: str, err: _Errors) -> str:
     if not s.isdigit() or len(s) < 6:
         err.add(name, f"not an HS subheading: {v!r} (6 digits expected, e.g. \"610910\")")
         return ""
-    entry = hs_table().get(s[:6])
-    if entry is None or entry.level != 6:
+    if not is_hs_subheading(s[:6]):
         err.add(name, f"unknown HS code {s[:6]!r}: not an HS 2022 subheading")
         return ""
     return s[:6]
