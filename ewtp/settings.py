@@ -139,6 +139,11 @@ EWTP_PAYMENTS_SANDBOX_SECRET = os.environ.get("EWTP_PAYMENTS_SANDBOX_SECRET") or
     f"sandbox-webhooks:{SECRET_KEY}".encode()).hexdigest()
 EWTP_PAYMENTS_SANDBOX_SEED = int(os.environ.get("EWTP_PAYMENTS_SANDBOX_SEED", "7"))
 EWTP_PAYMENTS_WEBHOOK_TOLERANCE_S = 300
+# Rows per hot ledger account (hub fees, clearing, FX, tax and duty payable): on PostgreSQL
+# concurrent writers then rarely wait on the same row lock; SQLite has one writer at a time, so
+# one row is best there (ewtp/payments/shards.py). Applies to accounts opened from then on.
+EWTP_LEDGER_SHARDS = int(os.environ.get(
+    "EWTP_LEDGER_SHARDS", "8" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "1"))
 # signed provider webhooks carry their own replay protection instead of an Idempotency-Key
 EWTP_IDEMPOTENCY_EXEMPT_PREFIXES = ("/api/v1/payments/webhooks/",)
 

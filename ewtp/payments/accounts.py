@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from ewtp.core.currencies import get_currency
+from ewtp.payments import shards
 from ewtp.payments.models import Account, Kind, Owner
 
 HUB = "hub"
@@ -17,7 +18,8 @@ _memo: ContextVar[dict | None] = ContextVar("payments_account_memo", default=Non
 def memoised() -> Iterator[None]:
     """Within the block, each account is looked up once (batch jobs touch the same few hub and
     seller accounts thousands of times). Safe because what the ledger reads from an Account —
-    id, currency, allow_negative — never changes; balances are always read from the database."""
+    id, currency, allow_negative, its shards' ids — never changes; balances are always read from
+    the database."""
     token = _memo.set({})
     try:
         yield
@@ -31,13 +33,16 @@ def account(owner_type: str, owner_id: object, kind: str, currency: str) -> Acco
     if memo is not None and key in memo:
         return memo[key]
     get_currency(currency)  # refuses unknown codes
-    acc, _ = Account.objects.get_or_create(
+    acc, created = Account.objects.get_or_create(
         owner_type=owner_type,
         owner_id=str(owner_id),
         kind=kind,
         currency=currency,
-        defaults={"allow_negative": kind in Kind.MAY_GO_NEGATIVE},
+        shard=0,  # the home row of a hot account kept in several rows (shards.py)
+        defaults={"allow_negative": kind in Kind.MAY_GO_NEGATIVE, "shards": shards.shards_for(kind)},
     )
+    if created:
+        shards.open_shards(acc)
     if memo is not None:
         memo[key] = acc
     return acc

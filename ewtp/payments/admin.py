@@ -11,7 +11,7 @@ from ewtp.payments.models import Account, Escrow, LedgerTransaction, Payment, Pa
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "owner_type", "owner_id", "currency", "balance_minor", "allow_negative")
+    list_display = ("id", "kind", "owner_type", "owner_id", "currency", "shard", "balance_minor", "allow_negative")
     list_filter = ("kind", "currency", "owner_type")
     search_fields = ("owner_id",)
 

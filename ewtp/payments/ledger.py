@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.payments import shards
 from ewtp.payments.models import Account
 
 if TYPE_CHECKING:
@@ -60,12 +61,14 @@ class InsufficientFunds(Conflict):
 
 @dataclass(frozen=True, slots=True)
 class Leg:
-    """One posting to make: `amount_minor` signed (+ into the account, - out of it)."""
+    """One posting to make: `amount_minor` signed (+ into the account, - out of it). `sweep`: the
+    other shards of a hot guarded account, moved to this (home) row before a debit (shards.py)."""
 
     account_id: int
     currency: str
     allow_negative: bool
     amount_minor: int
+    sweep: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, account: Account, amount: Money | int) -> Leg:
@@ -77,7 +80,8 @@ class Leg:
             minor = amount.to_minor()  # refuses a fraction of a minor unit
         else:
             minor = int(amount)
-        return cls(account.pk, account.currency, account.allow_negative, minor)
+        row, sweep = shards.target(account, minor)
+        return cls(row, account.currency, account.allow_negative, minor, sweep)
 
 
 @dataclass(slots=True)
@@ -112,12 +116,6 @@ def check_balanced(entry: Entry) -> None:
 
 def _now(db: BaseDatabaseWrapper = connection) -> object:
     return db.ops.adapt_datetimefield_value(timezone.now())
-
-
-def _lock(cur, ids: list[int]) -> None:
-    """PostgreSQL: lock the account rows in ascending id order before changing any of them."""
-    if connection.vendor == "postgresql":
-        cur.execute(f"SELECT id FROM {ACC} WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids])  # noqa: S608
 
 
 @lru_cache(maxsize=64)
@@ -157,7 +155,7 @@ def _pg_post_sql(n_accounts: int, n_legs: int) -> str:
         "VALUES (%s, %s, %s::bigint, %s) RETURNING id), "
         f"p AS (INSERT INTO {POST} (tx_id, account_id, amount_minor, currency) "
         f"SELECT t.id, v.a, v.m, v.c FROM t, (VALUES {legs}) AS v(a, m, c) RETURNING 1), "
-        f"l AS (SELECT id FROM {ACC} WHERE id IN ({marks}) ORDER BY id FOR UPDATE), "
+        f"l AS (SELECT id FROM {ACC} WHERE id IN ({marks}) ORDER BY id FOR NO KEY UPDATE), "
         f"u AS (UPDATE {ACC} a SET balance_minor = a.balance_minor + d.delta, version = a.version + 1 "
         f"FROM l JOIN (VALUES {moves}) AS d(id, delta) ON d.id = l.id WHERE a.id = l.id RETURNING a.id) "
         "SELECT (SELECT id FROM t), (SELECT COUNT(*) FROM p), (SELECT COUNT(*) FROM u)"
@@ -233,6 +231,12 @@ def post(entry: Entry) -> int:
     written), InsufficientFunds if a guarded account would go below zero, or NotFound for an
     unknown account (both rolled back)."""
     check_balanced(entry)
+    if any(leg.sweep for leg in entry.legs):
+        return _post_swept(entry)
+    return _post(entry)
+
+
+def _post(entry: Entry) -> int:
     deltas: dict[int, int] = defaultdict(int)
     for leg in entry.legs:
         deltas[leg.account_id] += leg.amount_minor
@@ -242,6 +246,29 @@ def post(entry: Entry) -> int:
     if db.vendor == "postgresql":
         return _pg_post(db, entry, ids, moves)
     return _sqlite_post(db, entry, ids, moves + ids)
+
+
+def _sweeps(legs: Iterable[Leg]) -> dict[int, tuple[int, ...]]:
+    return {leg.account_id: leg.sweep for leg in legs if leg.sweep}
+
+
+def _sweep(homes: dict[int, tuple[int, ...]], currency_of: dict[int, str]) -> None:
+    """Move each hot guarded account's other shards to its home row (a balanced transaction of
+    its own); the caller's transaction holds the rows' locks."""
+    for home, others in homes.items():
+        moves = shards.sweep_postings(home, others)
+        if moves:
+            cur = currency_of[home]
+            _post(Entry(shards.SWEEP, f"account {home}", [Leg(i, cur, False, m) for i, m in moves]))
+
+
+def _post_swept(entry: Entry) -> int:
+    """A debit on a hot guarded account: lock every row involved in id order, sweep, then post."""
+    homes = _sweeps(entry.legs)
+    with transaction.atomic():
+        shards.lock_ids(sorted({leg.account_id for leg in entry.legs} | {i for o in homes.values() for i in o}))
+        _sweep(homes, {leg.account_id: leg.currency for leg in entry.legs})
+        return _post(entry)
 
 
 def _sqlite_write(db: BaseDatabaseWrapper, cur, sql: tuple[str, str, str], entry: Entry, n_accounts: int, moves: list) -> int:
@@ -307,7 +334,14 @@ def post_batch(entries: Sequence[Entry]) -> list[int]:
         check_balanced(entry)
         for leg in entry.legs:
             deltas[leg.account_id] += leg.amount_minor
+    homes = {h: o for e in entries for h, o in _sweeps(e.legs).items()}
+    currency_of = {leg.account_id: leg.currency for e in entries for leg in e.legs if leg.sweep}
     try:
+        if homes:  # rare: debits on hot guarded accounts in a batch
+            with transaction.atomic():
+                shards.lock_ids(sorted(set(deltas) | {i for o in homes.values() for i in o}))
+                _sweep(homes, currency_of)
+                return _post_batch(entries, sorted(deltas), deltas)
         return _post_batch(entries, sorted(deltas), deltas)
     except IntegrityError as exc:
         raise _refused(Entry("batch", "refused"), exc) from None
@@ -318,7 +352,7 @@ def _post_batch(entries: Sequence[Entry], ids: list[int], deltas: dict[int, int]
     with transaction.atomic():
         cur = connection.cursor()
         for chunk in _chunks(ids):
-            _lock(cur, list(chunk))
+            shards.lock_ids(list(chunk))
         tx_ids = _allocate_tx_ids(cur, len(entries))
         tx_rows = [(t, e.kind, e.reference, e.corrects_id, now) for t, e in zip(tx_ids, entries, strict=True)]
         posting_rows = [

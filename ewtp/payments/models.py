@@ -76,14 +76,20 @@ class Account(models.Model):
     currency = models.CharField(max_length=3)
     kind = models.CharField(max_length=24, choices=[(k, k) for k in Kind.ALL])
     allow_negative = models.BooleanField(default=False)
-    balance_minor = models.BigIntegerField(default=0)  # cache of the sum of its postings
+    balance_minor = models.BigIntegerField(default=0)  # cache of the sum of this row's postings
     version = models.BigIntegerField(default=0)  # bumped by every posting transaction
     created_at = models.DateTimeField(auto_now_add=True)
+    # A hot account (hub fees, a provider's clearing, tax payable ...) is one logical account kept
+    # in `shards` rows, shard 0 being its home row, so that concurrent writers on PostgreSQL do
+    # not queue on one row lock (ewtp/payments/shards.py). Every row is an ordinary account: its
+    # own postings, cached balance and guard; the logical balance is the sum over its shards.
+    shard = models.PositiveSmallIntegerField(default=0)
+    shards = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["owner_type", "owner_id", "kind", "currency"], name="payments_account_unique"
+                fields=["owner_type", "owner_id", "kind", "currency", "shard"], name="payments_account_unique"
             ),
             # the database itself refuses a guarded balance below zero, whoever writes
             models.CheckConstraint(
@@ -97,8 +103,18 @@ class Account(models.Model):
         return f"{self.kind}:{self.owner_type}:{self.owner_id}:{self.currency}"
 
     @property
+    def total_minor(self) -> int:
+        """The logical account's balance: this row's, or the sum over its shards (one query)."""
+        if self.shards <= 1:
+            return self.balance_minor
+        total = Account.objects.filter(
+            owner_type=self.owner_type, owner_id=self.owner_id, kind=self.kind, currency=self.currency
+        ).aggregate(t=models.Sum("balance_minor"))["t"]
+        return int(total or 0)
+
+    @property
     def balance(self) -> Money:
-        return Money.from_minor(self.balance_minor, self.currency)
+        return Money.from_minor(self.total_minor, self.currency)
 
     def access_scope(self) -> AccessScope:
         if self.owner_type == Owner.SELLER and self.owner_id.isdigit():

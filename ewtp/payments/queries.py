@@ -8,6 +8,7 @@ import io
 from django.db.models import Sum
 
 from ewtp.core.money import Money
+from ewtp.payments import shards
 from ewtp.payments.models import Account, Kind, Owner, Posting
 
 SELLER_KINDS = [Kind.ESCROW, Kind.SELLER_AVAILABLE, Kind.SELLER_PAYABLE_OUT]
@@ -20,7 +21,13 @@ def seller_accounts(org_id: int) -> list[Account]:
 
 
 def postings(account: Account, *, before_tx: int | None = None, limit: int = 100) -> list[Posting]:
-    qs = Posting.objects.filter(account=account).select_related("tx").order_by("-tx_id", "-id")
+    """The logical account's postings, newest first: a hot account's are spread over its shard
+    rows, and the sweeps between them are internal moves, left out."""
+    if account.shards > 1:
+        qs = Posting.objects.filter(account_id__in=shards.shard_ids(account)).exclude(tx__kind=shards.SWEEP)
+    else:
+        qs = Posting.objects.filter(account=account)
+    qs = qs.select_related("tx").order_by("-tx_id", "-id")
     if before_tx is not None:
         qs = qs.filter(tx_id__lt=before_tx)
     return list(qs[:limit])

@@ -29,6 +29,8 @@ class AccountOut(Schema):
     currency: str
     balance: AmountOut
     version: int
+    shard: int
+    shards: int
 
 
 def account_out(a: Account) -> AccountOut:
@@ -38,8 +40,10 @@ def account_out(a: Account) -> AccountOut:
         owner_id=a.owner_id,
         kind=a.kind,
         currency=a.currency,
-        balance=money_out(a.balance_minor, a.currency),
+        balance=money_out(a.total_minor, a.currency),  # a hot account's: over all its shard rows
         version=a.version,
+        shard=a.shard,
+        shards=a.shards,
     )
 
 

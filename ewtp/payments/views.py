@@ -121,7 +121,8 @@ def seller_statement(request: HttpRequest) -> HttpResponse:
 @role_required(Role.HUB_OPERATOR)
 def operator_ledger(request: HttpRequest) -> HttpResponse:
     kind, currency = request.GET.get("kind", ""), request.GET.get("currency", "").upper()[:3]
-    accounts = Account.objects.order_by("currency", "kind", "owner_type", "owner_id")
+    # one row per logical account: a hot account's home row shows the sum over its shards
+    accounts = Account.objects.filter(shard=0).order_by("currency", "kind", "owner_type", "owner_id")
     if kind in Kind.ALL:
         accounts = accounts.filter(kind=kind)
     if currency:

@@ -85,7 +85,7 @@ def test_ioss_return_sums_its_declarations_at_the_next_ecb_publication(db):
 def test_life_draft_filed_paid_settles_the_payable_accounts(db):
     d1 = released("DE", "EUR", "3.00", "4.66", at(2026, 3, 2))
     [ret] = returns.build(SYSTEM, "2026-03", "DE")[0]
-    assert accounts.tax_payable("DE", "EUR").balance_minor == 466
+    assert accounts.tax_payable("DE", "EUR").total_minor == 466
     with pytest.raises(Conflict) as exc:
         returns.file_return(SYSTEM, ret.pk, today=date(2026, 3, 31))
     assert exc.value.code == "period_open"
@@ -102,7 +102,7 @@ def test_life_draft_filed_paid_settles_the_payable_accounts(db):
     paid = returns.pay_return(SYSTEM, ret.pk)
     assert paid.status == TaxReturn.PAID and paid.settlement_tx
     # only the late declaration's tax is still payable
-    assert accounts.tax_payable("DE", "EUR").balance_minor == 200 and accounts.duty_payable("DE", "EUR").balance_minor == 0
+    assert accounts.tax_payable("DE", "EUR").total_minor == 200 and accounts.duty_payable("DE", "EUR").total_minor == 0
     assert not TaxReturnLine.objects.filter(declaration=late).exists()
     assert verify().ok, verify().problems
 

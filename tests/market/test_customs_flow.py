@@ -94,8 +94,8 @@ def test_paid_order_to_paid_tax_return(buyer, registered, dest, jurisdiction, re
     e = Escrow.objects.get(order_ref=order.reference)
     due = int((decl.duty + decl.tax_total) * 100)
     assert e.released_minor == due and e.duty_minor == e.tax_minor == 0
-    assert accounts.tax_payable(jurisdiction, currency).balance_minor == int(decl.tax_total * 100)
-    assert accounts.duty_payable(jurisdiction, currency).balance_minor == int(decl.duty * 100)
+    assert accounts.tax_payable(jurisdiction, currency).total_minor == int(decl.tax_total * 100)
+    assert accounts.duty_payable(jurisdiction, currency).total_minor == int(decl.duty * 100)
     again = sync_customs()
     assert (again.documents, again.inventories, again.cleared, again.refunded) == (0, 0, 0, 0)
     assert verify().ok, verify().problems
@@ -110,8 +110,8 @@ def test_paid_order_to_paid_tax_return(buyer, registered, dest, jurisdiction, re
     returns.file_return(SYSTEM, ret.pk, today=ret.period_end + timedelta(days=1))
     paid = returns.pay_return(SYSTEM, ret.pk)
     assert paid.status == "paid" and paid.settlement_tx
-    assert accounts.tax_payable(jurisdiction, currency).balance_minor == 0
-    assert accounts.duty_payable(jurisdiction, currency).balance_minor == 0
+    assert accounts.tax_payable(jurisdiction, currency).total_minor == 0
+    assert accounts.duty_payable(jurisdiction, currency).total_minor == 0
     with pytest.raises(Conflict):
         returns.pay_return(SYSTEM, ret.pk)
     assert verify().ok, verify().problems
@@ -137,5 +137,5 @@ def test_rejected_declaration_refunds_the_shipped_order(buyer, stocked, make_use
     assert refund.amount_minor == Escrow.objects.get(order_ref=order.reference).held_minor
     assert CbecUsage.objects.get(buyer_id=buyer.user_id).used_cny == 0
     assert sync_customs().refunded == 0
-    assert accounts.tax_payable("CN", "CNY").balance_minor == 0
+    assert accounts.tax_payable("CN", "CNY").total_minor == 0
     assert verify().ok

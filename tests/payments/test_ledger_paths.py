@@ -18,6 +18,12 @@ from ewtp.payments.verify import verify
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _one_row_per_account(settings):
+    """These tests pin the statements each path writes; hot accounts in shards are tests/payments/test_shards.py."""
+    settings.EWTP_LEDGER_SHARDS = 1
+
+
 def _accounts():
     return accounts.clearing("sandbox", "EUR"), accounts.seller_escrow(1, "EUR"), accounts.hub_fees("EUR")
 

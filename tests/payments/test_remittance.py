@@ -23,10 +23,10 @@ def test_remit_once_then_release_books_the_rest_to_the_seller(db):
     assert remittance.remit_at_clearance("test", "R-1", Money("3.00", "EUR"), Money("4.66", "EUR")) == tx
     e = Escrow.objects.get(order_ref="R-1")
     assert (e.state, e.released_minor, e.duty_minor, e.tax_minor) == (Escrow.PARTIAL, 766, 0, 0)
-    assert accounts.duty_payable("DE", "EUR").balance_minor == 300
-    assert accounts.tax_payable("DE", "EUR").balance_minor == 466
+    assert accounts.duty_payable("DE", "EUR").total_minor == 300
+    assert accounts.tax_payable("DE", "EUR").total_minor == 466
     escrow.release("test", "R-1")
-    assert accounts.tax_payable("DE", "EUR").balance_minor == 466  # not booked twice
+    assert accounts.tax_payable("DE", "EUR").total_minor == 466  # not booked twice
     assert accounts.seller_available(7, "EUR").balance_minor == 10000 - Escrow.objects.get(order_ref="R-1").fee_minor
     assert Escrow.objects.get(order_ref="R-1").state == Escrow.POSTED
     assert verify().ok, verify().problems
@@ -51,7 +51,7 @@ def test_released_before_clearance_points_at_the_release(db):
     escrow.release("test", "R-3")
     release_tx = LedgerTransaction.objects.get(kind="escrow_release", reference="R-3").pk
     assert remittance.remit_at_clearance("test", "R-3", Money("3.00", "EUR"), Money("4.66", "EUR")) == release_tx
-    assert accounts.tax_payable("DE", "EUR").balance_minor == 466
+    assert accounts.tax_payable("DE", "EUR").total_minor == 466
 
 
 def test_settle_return(db):
@@ -62,7 +62,7 @@ def test_settle_return(db):
     with pytest.raises(Conflict):
         remittance.settle_return("test", "ret-0", "DE", {"EUR": {"duty": 0, "tax": 0}})
     remittance.settle_return("test", "ret-1", "DE", {"EUR": {"duty": 300, "tax": 466}})
-    assert accounts.tax_payable("DE", "EUR").balance_minor == accounts.duty_payable("DE", "EUR").balance_minor == 0
+    assert accounts.tax_payable("DE", "EUR").total_minor == accounts.duty_payable("DE", "EUR").total_minor == 0
     assert verify().ok
 
 
