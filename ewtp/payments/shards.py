@@ -73,12 +73,15 @@ def shard_ids(account: Account) -> list[int]:
 
 
 def target(account: Account, amount_minor: int) -> tuple[int, tuple[int, ...]]:
-    """Where a posting of `amount_minor` on `account` goes, and which rows to sweep into it first."""
-    if account.shards <= 1 or account.shard != 0:
+    """Where a posting of `amount_minor` on `account` goes, and which rows to sweep into it first.
+    A row named directly (a reversal copying another transaction's postings) keeps its credits;
+    a guarded debit always goes home, even when the row named was another shard (it may have
+    been swept since)."""
+    if account.shards <= 1:
         return account.pk, ()
-    ids = shard_ids(account)
     if amount_minor > 0 or account.allow_negative:
-        return _rng.choice(ids), ()
+        return (_rng.choice(shard_ids(account)) if account.shard == 0 else account.pk), ()
+    ids = shard_ids(account)
     return ids[0], tuple(ids[1:])
 
 
