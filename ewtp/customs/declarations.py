@@ -51,7 +51,7 @@ OFFICER_ACTIONS = ("hold", "request_documents", "conclude", "release", "reject")
 NEEDS_REASON = {"reject", "request_documents"}
 
 
-def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "") -> None:
+def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "", now: datetime | None = None) -> None:
     allowed, target = TRANSITIONS[action]
     if decl.status not in allowed:
         raise Conflict(f"cannot {action.replace('_', ' ')} a declaration in status {decl.status} "
@@ -67,13 +67,13 @@ def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "") ->
     audit.record(actor, f"customs.declaration.{action}", decl, before={"status": before},
                  after={"status": target, "note": note})
     if target == RELEASED:
-        _released(actor, decl)
+        _released(actor, decl, now)
 
 
-def _released(actor: Actor | str, decl: Declaration) -> None:
+def _released(actor: Actor | str, decl: Declaration, now: datetime | None = None) -> None:
     """A DDP duty and tax is due at clearance: what the hub collected for this order leaves its
     escrow for the payable accounts now (nothing for other marketplaces' orders: no quote)."""
-    decl.released_at = timezone.now()
+    decl.released_at = now or timezone.now()
     if decl.charges is not None:
         decl.remittance_tx = remittance.remit_at_clearance(
             actor, decl.parcel.order_no, Money(decl.duty, decl.currency), Money(decl.tax_total, decl.currency))
@@ -144,7 +144,7 @@ def route(decl: Declaration, *, now: datetime, rules: list[risk.Rule] | None = N
     lane, reasons = risk.assess(active_rules(decl.jurisdiction) if rules is None else rules, facts)
     decl.lane, decl.lane_reasons = lane, reasons
     decl.save(update_fields=["lane", "lane_reasons", "updated_at"])
-    _move(SYSTEM, decl, f"route_{lane}", note="; ".join(r["why"] for r in reasons))
+    _move(SYSTEM, decl, f"route_{lane}", note="; ".join(r["why"] for r in reasons), now=now)
 
 
 def documents_changed(decl: Declaration, docs: dict | None) -> None:
@@ -163,8 +163,10 @@ def require_declaration_access(actor: Actor, decl: Declaration) -> None:
     require_access(actor, decl, hide=actor.role != Role.CUSTOMS_OFFICER)
 
 
-def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "") -> Declaration:
-    """hold / request_documents / conclude / release / reject, by an officer of the jurisdiction."""
+def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "",
+                   now: datetime | None = None) -> Declaration:
+    """hold / request_documents / conclude / release / reject, by an officer of the jurisdiction.
+    `now`: when it happened, for a simulation on its own clock (the demo's officers); else now."""
     if action not in OFFICER_ACTIONS:
         raise ValidationFailed.field("action", f"one of {', '.join(OFFICER_ACTIONS)}")
     reason = (reason or "").strip()
@@ -177,5 +179,5 @@ def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "") ->
         require_declaration_access(actor, decl)
         if actor.role != Role.CUSTOMS_OFFICER:
             raise Forbidden("only a customs officer of this jurisdiction may act on a declaration")
-        _move(actor, decl, action, note=reason)
+        _move(actor, decl, action, note=reason, now=now)
     return decl

@@ -173,6 +173,13 @@ def _officer(run: Run, jurisdiction: str) -> Actor:
     return run.officers[jurisdiction]
 
 
+def _review_hours(decl_pk: int, inspected: bool) -> float:
+    """How long a simulated officer took: a document check 1-8 hours, an inspection 12-36 hours.
+    Drawn from the declaration's own id, so the run's random sequence (and its figures) do not move."""
+    draw = random.Random(decl_pk).random()  # noqa: S311 - a simulation, nothing secret
+    return 12 + 24 * draw if inspected else 1 + 7 * draw
+
+
 def customs_officers(run: Run, chunk: Chunk) -> None:
     """Officers work the yellow (document check) and red (inspection) lanes: most parcels are
     released, a few rejected (the buyer is refunded), a few held and left in the queue for the
@@ -190,9 +197,10 @@ def customs_officers(run: Run, chunk: Chunk) -> None:
             declarations.officer_action(officer, d["pk"], "hold", "held: invoice to be checked by the officer on duty")
             run.counts["customs_held"] += 1
             continue
-        if d["status"] == declarations.INSPECTION:
+        inspected = d["status"] == declarations.INSPECTION
+        if inspected:
             declarations.officer_action(officer, d["pk"], "conclude", "inspected: as declared")
-        declarations.officer_action(officer, d["pk"], "release")
+        declarations.officer_action(officer, d["pk"], "release", now=_later(chunk, hours=_review_hours(d["pk"], inspected)))
     sync_customs(SYSTEM, limit=len(chunk.order_ids) + 1)  # released -> cleared, rejected -> refund
     deliver_sandbox(_later(chunk, hours=1))
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ewtp.core.actor import SYSTEM
-from ewtp.customs import declarations
+from ewtp.customs import declarations, risk
 from ewtp.customs import returns as tax_returns
 from ewtp.customs.models import Declaration
 from ewtp.dashboard import figures as figs
@@ -67,6 +67,10 @@ def summary(report: dict) -> dict:
         "duty_and_tax": fig["duty_tax"]["jurisdictions"],
         "customs": {"lanes": fig["customs"]["lanes"],
                     "median_hours_to_release": _hours(released.values_list("created_at", "released_at")),
+                    # green is released on arrival; yellow and red wait for an officer
+                    "median_hours_to_release_by_lane": {
+                        lane: _hours(released.filter(lane=lane).values_list("created_at", "released_at"))
+                        for lane in (risk.GREEN, risk.YELLOW, risk.RED)},
                     "rejected": Declaration.objects.filter(status=declarations.REJECTED).count()},
         "delivery_by_corridor": _delivery(f),
         "escrow_and_payouts": fig["money"],
