@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.db import IntegrityError, transaction
+
 from ewtp.core.currencies import get_currency
 from ewtp.payments import shards
 from ewtp.payments.models import Account, Kind, Owner
@@ -33,15 +35,21 @@ def account(owner_type: str, owner_id: object, kind: str, currency: str) -> Acco
     if memo is not None and key in memo:
         return memo[key]
     get_currency(currency)  # refuses unknown codes
-    acc, created = Account.objects.get_or_create(
-        owner_type=owner_type,
-        owner_id=str(owner_id),
-        kind=kind,
-        currency=currency,
-        shard=0,  # the home row of a hot account kept in several rows (shards.py)
-        defaults={"allow_negative": kind in Kind.MAY_GO_NEGATIVE, "shards": shards.shards_for(kind)},
-    )
-    if created:
+    # one query finds the account, or a hot account's home row with its shards (shards.py)
+    rows = list(Account.objects.filter(owner_type=owner_type, owner_id=str(owner_id), kind=kind,
+                                       currency=currency).order_by("shard"))
+    if rows and rows[0].shard == 0:
+        acc = rows[0]
+        if len(rows) == acc.shards:
+            acc.__dict__["_shard_ids"] = [r.pk for r in rows]
+    else:
+        fields = {"owner_type": owner_type, "owner_id": str(owner_id), "kind": kind, "currency": currency}
+        try:
+            with transaction.atomic():
+                acc = Account.objects.create(**fields, allow_negative=kind in Kind.MAY_GO_NEGATIVE,
+                                             shards=shards.shards_for(kind))
+        except IntegrityError:  # opened by a concurrent writer meanwhile
+            acc = Account.objects.get(**fields, shard=0)
         shards.open_shards(acc)
     if memo is not None:
         memo[key] = acc
