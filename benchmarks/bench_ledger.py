@@ -27,8 +27,9 @@ PG_DB = os.environ.get("EWTP_BENCH_PG_SCRATCH", f"ewtp_bench_ledger_{_BASE_DB}")
 SECONDS = float(os.environ.get("EWTP_BENCH_SECONDS", "3"))
 
 
-def _child(db_url: str, mode: str, clients: int = 1, mix: str = "random") -> dict:
-    return child_figures("benchmarks.bench_ledger", [mode, str(clients), mix], {"EWTP_DATABASE_URL": db_url})
+def _child(db_url: str, mode: str, clients: int = 1, mix: str = "random", env: dict | None = None) -> dict:
+    return child_figures("benchmarks.bench_ledger", [mode, str(clients), mix],
+                         {"EWTP_DATABASE_URL": db_url, **(env or {})})
 
 
 def run(limits: dict) -> dict:
@@ -64,10 +65,10 @@ def run(limits: dict) -> dict:
     if pg_available():
         base, _, _ = PG_BASE.rpartition("/")
 
-        def fresh(mode: str, clients: int = 1) -> dict:
+        def fresh(mode: str, clients: int = 1, env: dict | None = None) -> dict:
             pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
             pg_admin(f"CREATE DATABASE {PG_DB}")
-            return _child(f"{base}/{PG_DB}", mode, clients, "release")
+            return _child(f"{base}/{PG_DB}", mode, clients, "release", env)
 
         try:
             for clients in (1, 4):
@@ -82,6 +83,12 @@ def run(limits: dict) -> dict:
                 figures[f"pg_single_vs_pgbench_{clients}_clients"] = (
                     round(res["tx_per_s"] / tps, 2) if tps else None
                 )
+                if clients > 1:  # the same with every hot account in one row: what the shards buy
+                    one = fresh("single", clients, {"EWTP_LEDGER_SHARDS": "1"})["tx_per_s"]
+                    figures[f"pg_single_tx_per_s_{clients}_clients_hot_accounts_one_row"] = one
+                    figures[f"pg_single_vs_pgbench_{clients}_clients_hot_accounts_one_row"] = (
+                        round(one / tps, 2) if tps else None
+                    )
             figures["pg_batch_postings_per_s"] = fresh("batch")["postings_per_s"]
         finally:
             pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
