@@ -2,7 +2,8 @@
 
 1. every ledger transaction sums to zero in every currency (hence the whole ledger does);
 2. every account's cached balance equals the sum of its postings, in the account's currency;
-3. no guarded account is below zero;
+3. no guarded account is below zero (each row of a hot account kept in shards is guarded on its
+   own), and a hot account's rows are complete and agree;
 4. no escrow resolved more than it held, and each escrow's ledger movements match its counters
    (duty and tax remitted at customs clearance, `escrow_remit`, count as released).
 """
@@ -75,6 +76,16 @@ def verify(max_problems: int = 50) -> LedgerReport:
         )
         for (acc_id,) in cur.fetchall():
             rep.problems.append(f"guarded account {acc_id} is below zero")
+        # a hot account's rows (shards.py) agree on its guard and count, and have their home row
+        cur.execute(
+            "SELECT kind, owner_type, owner_id, currency FROM payments_account "
+            "GROUP BY kind, owner_type, owner_id, currency HAVING COUNT(*) <> MAX(shards) "
+            "OR MIN(shards) <> MAX(shards) OR MIN(shard) <> 0 "
+            "OR COUNT(DISTINCT CASE WHEN allow_negative THEN 1 ELSE 0 END) > 1 LIMIT %s",
+            [max_problems],
+        )
+        for kind, owner_type, owner_id, currency in cur.fetchall():
+            rep.problems.append(f"account {kind}:{owner_type}:{owner_id}:{currency}: its shard rows disagree")
         _verify_escrows(cur, rep, max_problems)
     return rep
 

@@ -143,3 +143,14 @@ def test_a_reversal_naming_a_swept_shard_debits_the_home_row():
     tx = ledger.post(Entry("reverse", "r").add(credited.account, -100).add(clearing, 100))
     assert Posting.objects.get(tx_id=tx, amount_minor=-100).account_id == fees.pk
     assert fees.total_minor == 600 and verify().ok
+
+
+@pytest.mark.django_db
+def test_verify_finds_a_hot_account_whose_rows_disagree():
+    accounts.hub_fees("EUR")
+    assert verify().ok
+    Account.objects.filter(kind="hub_fees", shard=2).update(allow_negative=True)
+    assert any("shard rows disagree" in p for p in verify().problems)
+    Account.objects.filter(kind="hub_fees", shard=2).update(allow_negative=False)
+    Account.objects.filter(kind="hub_fees", shard=N - 1).delete()
+    assert any("shard rows disagree" in p for p in verify().problems)
