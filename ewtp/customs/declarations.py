@@ -73,7 +73,8 @@ def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "", no
 def _released(actor: Actor | str, decl: Declaration, now: datetime | None = None) -> None:
     """A DDP duty and tax is due at clearance: what the hub collected for this order leaves its
     escrow for the payable accounts now (nothing for other marketplaces' orders: no quote)."""
-    decl.released_at = now or timezone.now()
+    # never before the declaration itself (a green lane's `now` is read as declaring starts)
+    decl.released_at = max(now or timezone.now(), decl.created_at or timezone.now())
     if decl.charges is not None:
         decl.remittance_tx = remittance.remit_at_clearance(
             actor, decl.parcel.order_no, Money(decl.duty, decl.currency), Money(decl.tax_total, decl.currency))

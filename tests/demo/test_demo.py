@@ -31,10 +31,10 @@ def test_small_trading_day_keeps_the_books(make_user, network):
     # green is released on arrival; an officer's release takes the officer's (simulated) hours
     took = {lane: [(r - c).total_seconds() / 3600 for c, r in released.filter(lane=lane).values_list(
         "created_at", "released_at")] for lane in ("green", "yellow", "red")}
-    assert took["green"] and max(took["green"]) < 0.1
+    assert took["green"] and 0 <= min(took["green"]) <= max(took["green"]) < 0.1
     assert took["yellow"] + took["red"] and all(h >= 1 for h in took["yellow"] + took["red"])
     by_lane = s["customs"]["median_hours_to_release_by_lane"]
-    assert by_lane["green"] < 0.1 and (by_lane["yellow"] or 1) >= 1 and (by_lane["red"] or 12) >= 12
+    assert 0 <= by_lane["green"] < 0.1 and (by_lane["yellow"] or 1) >= 1 and (by_lane["red"] or 12) >= 12
     # duty and tax in the returns equal the sum of the released declarations they cover
     for ret in TaxReturn.objects.all():
         lines = ret.lines.aggregate(d=Sum("duty"), t=Sum("tax"))
