@@ -35,6 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from ewtp.core.currencies import get_currency
 from ewtp.core.errors import AppError
 from ewtp.customs.declarations import RELEASED
 from ewtp.customs.models import Declaration
@@ -200,8 +201,10 @@ def _jurisdiction_row() -> dict:
 
 
 def _add(target: dict, kind: str, currency: str, amount: Decimal, on: date) -> None:
-    cur = target["by_currency"].setdefault(currency, {"duty": "0", "tax": "0"})
-    cur[kind] = str(Decimal(cur[kind]) + amount)
+    # in the currency's minor unit: a database SUM of decimals may carry a dozen trailing zeros
+    unit = Decimal(1).scaleb(-get_currency(currency).minor_unit)
+    cur = target["by_currency"].setdefault(currency, dict.fromkeys(("duty", "tax"), str(Decimal(0).quantize(unit))))
+    cur[kind] = str((Decimal(cur[kind]) + amount).quantize(unit))
     usd = _usd(amount, currency, on) or Decimal(0)
     target[f"{kind}_usd"] = str(Decimal(target[f"{kind}_usd"]) + usd)
 

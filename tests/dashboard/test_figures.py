@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ewtp.core.currencies import get_currency
 from ewtp.core.errors import ValidationFailed
 from ewtp.core.money import Money
 from ewtp.dashboard import figures as figs
@@ -43,6 +44,11 @@ def test_duty_and_tax_collected_match_the_released_escrows(traded):
         got = d[e["jurisdiction"]]["collected"]["by_currency"].get(e["currency"], {"duty": "0", "tax": "0"})
         assert Decimal(got["duty"]) == Money.from_minor(e["duty"], e["currency"]).amount
         assert Decimal(got["tax"]) == Money.from_minor(e["tax"], e["currency"]).amount
+    for j in d.values():  # amounts as the currency writes them, not a database SUM's trailing zeros
+        for side in ("collected", "quoted"):
+            for cur, amounts in j[side]["by_currency"].items():
+                places = get_currency(cur).minor_unit
+                assert all(len(v.partition(".")[2]) == places for v in amounts.values()), (cur, amounts)
 
 
 def test_lanes_release_times_and_delivery_buckets(traded):
