@@ -21,6 +21,7 @@ from django.utils import timezone
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ewtp.logistics import places
 from ewtp.logistics.models import Bag, Carrier, Hub, Lane, MasterWaybill, Parcel, Scan
 from ewtp.logistics.numbers import check_waybill_number
 from ewtp.logistics.tracking import EventData, ingest
@@ -39,8 +40,8 @@ def require_hub_staff(actor: Actor) -> None:
 
 def _hub_events(actor: Actor, hub: Hub, code: str, event_key: str, tracking_nos: list[str], text: str) -> None:
     """The hub's scan as one tracking event per parcel; the event id is derived from the scan, so
-    a repeated scan adds nothing. Times are UTC (a hub has no time zone of its own yet)."""
-    now = timezone.now()
+    a repeated scan adds nothing. Stamped at the hub's local offset, as a carrier stamps its scans."""
+    now = timezone.now().astimezone(places.zone(hub.country))
     ingest(actor, Carrier.HUB, [EventData(event_id=f"{event_key}-{no}", tracking_number=no, code=code,
                                           occurred_at=now, text=text, location=hub.city, country=hub.country)
                                 for no in tracking_nos])

@@ -102,6 +102,7 @@ def test_hub_scans_show_in_the_tracking_history_once(net, people):
         events = [(e.carrier.code, e.raw_code, e.status) for e in history(s)]
         assert events == [("EWTPHUB", "BAG", "at_hub"), ("EWTPHUB", "MAWB", "in_transit"),
                           ("EWTPHUB", "DEP", "in_transit")]
+        assert {e.details["tz"] for e in history(s)} == {"+08:00"}  # Hangzhou's local time, as scanned
         s.refresh_from_db()
         assert s.status == "in_transit"
 
