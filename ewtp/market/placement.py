@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
+from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import Conflict, NotFound
 from ewtp.core.permissions import require_access, require_role
 from ewtp.market.cart import buyer_lines, fingerprint
@@ -31,11 +32,17 @@ from ewtp.market.models import (
     StockReservation,
 )
 
+# run on every placement: compiled once (the stock query per number of variants)
+_locked_quote = CompiledQuery(lambda pk: CheckoutQuote.objects.select_for_update().filter(pk=pk)[:1])
+_group_of_quote = CompiledQuery(lambda quote_id: OrderGroup.objects.filter(quote_id=quote_id).only("pk")[:1])
+_locked_stock = CompiledQuery(lambda variant_ids: StockLevel.objects.select_for_update()
+                              .filter(variant_id__in=variant_ids).order_by("id"))
+
 
 def _reserve(needed: dict[int, int]) -> tuple[list[StockLevel], list[tuple[int, StockLevel, int]]]:
     """Take stock per variant from its warehouses in id order. Returns the changed rows and
     (variant, stock row, quantity) picks; raises Conflict when any variant falls short."""
-    levels = list(StockLevel.objects.select_for_update().filter(variant_id__in=needed).order_by("id"))
+    levels = _locked_stock(list(needed))
     by_variant: dict[int, list[StockLevel]] = defaultdict(list)
     for lv in levels:
         by_variant[lv.variant_id].append(lv)
@@ -97,11 +104,12 @@ def place(actor: Actor, quote_id: int) -> Placed:
     """`place_order`, also answering the orders it created (so a caller need not read them back)."""
     require_role(actor, [Role.BUYER])
     with transaction.atomic():
-        quote = next(iter(CheckoutQuote.objects.select_for_update().filter(pk=quote_id)[:1]), None)
-        if quote is None:
+        found = _locked_quote(quote_id)
+        if not found:
             raise NotFound("checkout quote not found")
+        quote = found[0]
         require_access(actor, quote)
-        if OrderGroup.objects.filter(quote=quote).exists():
+        if _group_of_quote(quote.pk):
             raise Conflict("this checkout was already placed", code="already_placed")
         if quote.expires_at <= timezone.now():
             raise Conflict("the checkout quote expired after 15 minutes; check out again to re-quote",
