@@ -59,6 +59,9 @@ def serve(host: str, port: int, threads: int, workers: int = 1) -> None:
     sock = _bind(host, port)
     persistent_connections()
     if workers <= 1 or not hasattr(os, "fork"):
+        # SIGTERM as an orderly exit, so the caller's clean-up runs (`ewtp serve` stops its jobs
+        # process; killed outright, the server left that process running on its own)
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         _serve_one(sock, threads)
         return
     from django.db import connections
