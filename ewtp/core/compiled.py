@@ -130,3 +130,44 @@ class CompiledQuery(Generic[M]):
                 p.populate(row, obj)
             out.append(obj)
         return out
+
+
+_INSERTS: dict[tuple, str] = {}  # (vendor, model, rows) -> SQL
+
+
+def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
+    """`Model.objects.bulk_create(objs)` for new rows of one model with an automatic primary key,
+    without the ORM's per-call query building: the statement is made once per number of rows;
+    each value still goes through its field's `pre_save` (auto_now) and `get_db_prep_save`, as the
+    ORM's insert does. Sets each object's primary key and saved state. No signals, as bulk_create."""
+    if not objs:
+        return objs
+    connection = connections[using]
+    model = type(objs[0])
+    opts = model._meta
+    if not opts.pk.db_returning or any(type(o) is not model or o.pk is not None for o in objs):
+        raise TypeError("insert() takes new rows of one model with an automatic primary key")
+    fields = [f for f in opts.concrete_fields if f is not opts.pk and not f.generated]
+    key = (connection.vendor, model, len(objs))
+    sql = _INSERTS.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+               f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(opts.pk.column)}")
+        _INSERTS[key] = sql
+    params = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert")  # as bulk_create: no unsaved parents
+        for f in fields:
+            value = f.pre_save(obj, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"insert() takes plain values, not expressions ({f.name})")
+            params.append(f.get_db_prep_save(value, connection))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        ids = [r[0] for r in cur.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, using
+    return objs

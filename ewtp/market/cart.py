@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ewtp.core.actor import Actor, Role
-from ewtp.core.compiled import CompiledQuery
+from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import NotFound, ValidationFailed
 from ewtp.core.permissions import require_role
 from ewtp.market.models import Cart, CartLine, Product, Variant
@@ -76,7 +76,7 @@ def _set(actor: Actor, variant_id: int, quantity: int) -> tuple[Cart, list[CartL
         else:
             if len(lines) >= MAX_LINES:
                 raise ValidationFailed.field("variant_id", f"a cart holds at most {MAX_LINES} lines")
-            line = CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+            line = insert([CartLine(cart=cart, variant=variant, quantity=quantity)])[0]
             lines = _sorted([*lines, line])
     return cart, lines
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery
+from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.logistics.packing import Item, pack
@@ -186,9 +186,9 @@ def quote_checkout(actor: Actor, destination: dict) -> CheckoutQuote:
         consignments.append(c)
     total = sum((Money(c["total"], currency) for c in consignments), Money.zero(currency))
     with transaction.atomic():
-        q = CheckoutQuote.objects.create(
+        q = insert([CheckoutQuote(
             buyer_id=actor.user_id, cart_fingerprint=fingerprint(lines), currency=currency, destination=dest,
-            payload={"consignments": consignments}, total=total.amount, expires_at=timezone.now() + LOCK)
+            payload={"consignments": consignments}, total=total.amount, expires_at=timezone.now() + LOCK)])[0]
         audit.record(actor, "market.quote_checkout", q, after={"total": str(total.amount), "currency": currency,
                                                                 "sellers": len(consignments)})
     return q

@@ -80,3 +80,34 @@ def test_select_for_update_outside_a_transaction_is_refused_as_by_django():
             _locked(org.pk)
     else:  # SQLite has no row locks, and Django does not refuse there
         assert [o.pk for o in _locked(org.pk)] == [org.pk]
+
+
+def test_insert_writes_what_bulk_create_writes(members):
+    from django.db.models import F
+
+    from ewtp.core.compiled import insert
+
+    users, orgs = members
+    before = list(Organisation.objects.values_list("pk", flat=True))
+    ours = insert([Organisation(kind="seller", name=f"New {i}", country="SG") for i in range(3)])
+    theirs = Organisation.objects.bulk_create([Organisation(kind="seller", name=f"New {i}", country="SG")
+                                              for i in range(3)])
+    assert all(o.pk and not o._state.adding and o._state.db == "default" and o.created_at for o in ours)
+    assert len({o.pk for o in ours} | set(before)) == len(before) + 3
+    stored = {o.pk: o for o in Organisation.objects.filter(pk__in=[o.pk for o in ours + theirs])}
+    for mine, django in zip(ours, theirs, strict=True):
+        a, b = _fields(stored[mine.pk]), _fields(stored[django.pk])
+        assert a.pop("id") == mine.pk and a.pop("created_at") == mine.created_at  # auto_now_add, as read back
+        b.pop("id"), b.pop("created_at")
+        assert a == b
+    m = insert([Membership(user=users[1], organisation=ours[0])])[0]  # a related object's key
+    assert Membership.objects.get(pk=m.pk).organisation_id == ours[0].pk
+    assert insert([]) == []
+    with pytest.raises(TypeError):
+        insert([Organisation(kind="seller", name="x", country="MY"), Membership(user=users[0], organisation=orgs[0])])
+    with pytest.raises(TypeError):
+        insert([Organisation(pk=10**9, kind="seller", name="x", country="MY")])
+    with pytest.raises(TypeError):
+        insert([Organisation(kind="seller", name=F("country"), country="MY")])
+    with pytest.raises(ValueError):  # an unsaved parent, refused as by bulk_create
+        insert([Membership(user=users[0], organisation=Organisation(kind="seller", name="y", country="MY"))])
