@@ -109,3 +109,39 @@ def test_workers_serve_one_port_and_stop_together(tmp_path):
         code = server.wait(20)
     assert code == 0
     assert not [pid for pid in children if _alive(pid)], "a worker or the jobs process outlived the server"
+
+
+def test_at_most_the_slots_run_the_app_at_once():
+    import threading
+
+    from ewtp.core.server import limit_concurrency
+
+    running, peak, lock = 0, 0, threading.Lock()
+
+    def app(environ, start_response):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return [b"ok"]
+
+    for slots in (1, 2):
+        peak = 0
+        limited = limit_concurrency(app, slots)
+        threads = [threading.Thread(target=limited, args=({}, None)) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert peak == slots
+
+
+def test_one_request_at_a_time_on_sqlite_side_by_side_on_postgresql(db):
+    from django.db import connection
+
+    from ewtp.core.server import default_app_slots
+
+    assert default_app_slots(8) == (1 if connection.vendor == "sqlite" else 8)
