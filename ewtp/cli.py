@@ -120,6 +120,8 @@ def serve(
     port: Annotated[int, typer.Option(help="port")] = 8000,
     threads: Annotated[int, typer.Option(help="worker threads")] = 8,
     workers: Annotated[int, typer.Option(help="worker processes (one core each; see ewtp/core/server.py)")] = 1,
+    app_slots: Annotated[int, typer.Option(help="requests running the hub's code at once per process "
+                                                "(0: 1 on SQLite, every thread on PostgreSQL; see ewtp/core/server.py)")] = 0,
     jobs_every: Annotated[float, typer.Option(help="seconds between ticks of `ewtp jobs` run beside the server "
                                                    "(0: do not run them)")] = 5.0,
 ) -> None:
@@ -136,7 +138,7 @@ def serve(
         console.print(f"scheduled jobs every {jobs_every:g} s (payments, orders, customs, escrow release)")
     console.print(f"serving the hub at http://{host}:{port}  (Ctrl-C to stop)")
     try:
-        serve_hub(host, port, threads, workers)
+        serve_hub(host, port, threads, workers, app_slots or None)
     finally:
         if jobs is not None:
             jobs.terminate()

@@ -1,16 +1,19 @@
 """The buyer's cart: lines from any number of sellers.
 
 Every checkout reads the cart three times (to answer the edit, to quote, to place), so the lines
-come in one query by buyer (no separate cart lookup) and an edit writes only what changed."""
+come in one query by buyer (no separate cart lookup) and an edit writes only what changed. The
+queries run on every checkout are compiled once (`CompiledQuery`), and an edit finds, creates,
+locks and touches the cart in one statement."""
 
 from __future__ import annotations
 
 import hashlib
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ewtp.core.actor import Actor, Role
+from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import NotFound, ValidationFailed
 from ewtp.core.permissions import require_role
 from ewtp.market.models import Cart, CartLine, Product, Variant
@@ -30,9 +33,24 @@ def _sorted(lines) -> list[CartLine]:
     return sorted(lines, key=lambda ln: (ln.variant.seller_id, ln.variant_id))
 
 
-def _first(queryset):
-    # `[:1]`, not `.first()`: the lookups are unique, and first() adds an ORDER BY and a clone
-    return next(iter(queryset[:1]), None)
+_published_variant = CompiledQuery(lambda pk: Variant.objects.filter(pk=pk, product__status=Product.PUBLISHED)
+                                   .select_related("product")[:1])
+_lines_by_cart = CompiledQuery(lambda cart_id: CartLine.objects.filter(cart_id=cart_id).select_related("variant__product"))
+_lines_by_buyer = CompiledQuery(lambda buyer_id: CartLine.objects.filter(cart__buyer_id=buyer_id)
+                                .select_related("variant__product"))
+_T = Cart._meta.db_table
+# the buyer's cart, created when missing, its updated_at set: one statement, which on PostgreSQL
+# also locks the row, so concurrent edits of one cart apply one after the other
+_TOUCH = (f"INSERT INTO {_T} (buyer_id, updated_at) VALUES (%s, %s) "  # noqa: S608
+          "ON CONFLICT (buyer_id) DO UPDATE SET updated_at = excluded.updated_at RETURNING id")
+
+
+def _touch_cart(buyer_id: int) -> Cart:
+    now = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(_TOUCH, [buyer_id, connection.ops.adapt_datetimefield_value(now)])
+        (cart_id,) = cur.fetchone()
+    return Cart.from_db(connection.alias, ["id", "buyer_id", "updated_at"], [cart_id, buyer_id, now])
 
 
 def _set(actor: Actor, variant_id: int, quantity: int) -> tuple[Cart, list[CartLine]]:
@@ -40,15 +58,12 @@ def _set(actor: Actor, variant_id: int, quantity: int) -> tuple[Cart, list[CartL
         raise ValidationFailed.field("quantity", f"a whole number from 0 to {MAX_QUANTITY}")
     require_role(actor, [Role.BUYER])
     with transaction.atomic():
-        variant = _first(Variant.objects.filter(pk=variant_id, product__status=Product.PUBLISHED)
-                         .select_related("product"))
-        if variant is None:
+        found = _published_variant(variant_id)
+        if not found:
             raise NotFound("no published product variant with that id")
-        # the cart row is locked (PostgreSQL) so concurrent edits of one cart apply one after the other
-        cart = _first(Cart.objects.select_for_update().filter(buyer_id=actor.user_id))
-        if cart is None:
-            cart, _ = Cart.objects.get_or_create(buyer_id=actor.user_id)
-        lines = lines_of(cart)
+        variant = found[0]
+        cart = _touch_cart(actor.user_id)
+        lines = _sorted(_lines_by_cart(cart.pk))
         current = next((ln for ln in lines if ln.variant_id == variant.pk), None)
         if quantity == 0:
             if current is not None:
@@ -61,9 +76,8 @@ def _set(actor: Actor, variant_id: int, quantity: int) -> tuple[Cart, list[CartL
         else:
             if len(lines) >= MAX_LINES:
                 raise ValidationFailed.field("variant_id", f"a cart holds at most {MAX_LINES} lines")
-            line = CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+            line = insert([CartLine(cart=cart, variant=variant, quantity=quantity)])[0]
             lines = _sorted([*lines, line])
-        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return cart, lines
 
 
@@ -85,7 +99,7 @@ def lines_of(cart: Cart) -> list[CartLine]:
 def buyer_lines(actor: Actor) -> list[CartLine]:
     """The buyer's cart lines, in one query (an absent cart has none)."""
     require_role(actor, [Role.BUYER])
-    return _sorted(CartLine.objects.filter(cart__buyer_id=actor.user_id).select_related("variant__product"))
+    return _sorted(_lines_by_buyer(actor.user_id))
 
 
 def fingerprint(lines: list[CartLine]) -> str:

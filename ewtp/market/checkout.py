@@ -20,13 +20,14 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.logistics.packing import Item, pack
 from ewtp.logistics.quote import quote_shipping
 from ewtp.market.cart import buyer_lines, fingerprint
 from ewtp.market.identity import is_prc_id_number
-from ewtp.market.models import CbecUsage, CheckoutQuote, SellerProfile
+from ewtp.market.models import CbecUsage, CheckoutQuote, SellerProfile, TaxRegistration
 from ewtp.market.pricing import buyer_rate
 from ewtp.payments.fees import fee_for
 from ewtp.rules.engine import quote as landed_cost
@@ -99,14 +100,19 @@ def _shipping(profile: SellerProfile, lines: list, country: str, today):
                                fields={"cart": [err.message]}) from None
 
 
-def _collectors(profile: SellerProfile) -> list[str]:
+def _collectors(own: set[str]) -> list[str]:
     """The registrations under which tax is collected at sale: the seller's own and the hub's as the
     marketplace that facilitates the sale (deemed supplier in AU, NZ, GB, EU, NO, SG, MY, CH)."""
-    return sorted({r.scheme for r in profile.registrations.all()} | set(settings.EWTP_HUB_REGISTRATIONS))
+    return sorted(own | set(settings.EWTP_HUB_REGISTRATIONS))
 
 
-def _consignment(profile: SellerProfile, lines: list, dest: dict, currency: str, buyer_id: int, today,
-                 cbec_used: Decimal) -> dict:
+# every quote reads its sellers' profiles and tax registrations: compiled once (per number of sellers)
+_profiles = CompiledQuery(lambda org_ids: SellerProfile.objects.filter(organisation_id__in=org_ids))
+_registrations = CompiledQuery(lambda profile_ids: TaxRegistration.objects.filter(seller_id__in=profile_ids))
+
+
+def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: dict, currency: str, buyer_id: int,
+                 today, cbec_used: Decimal) -> dict:
     seller_ccy = profile.base_currency
     goods = sum((ln.variant.price * ln.quantity for ln in lines), Money.zero(seller_ccy))
     shipping_quote = _shipping(profile, lines, dest["country"], today)
@@ -118,7 +124,7 @@ def _consignment(profile: SellerProfile, lines: list, dest: dict, currency: str,
             {"subdivision": dest["subdivision"]} if dest.get("subdivision") else {})},
         "ship_from": profile.country, "mode": "courier", "incoterm": "DDP", "currency": seller_ccy,
         "prices_include_tax": False, "shipping": str(shipping.amount), "insurance": "0",
-        "seller": {"country": profile.country, "registrations": _collectors(profile)},
+        "seller": {"country": profile.country, "registrations": _collectors(schemes)},
         "buyer": {"id": f"u{buyer_id}", "cbec_used_this_year": str(cbec_used)},
         "lines": [{"hs_code": ln.variant.product.hs_code, "description": ln.variant.product.title("en")[:200] or "goods",
                    "origin": ln.variant.product.origin, "quantity": ln.quantity,
@@ -166,20 +172,23 @@ def quote_checkout(actor: Actor, destination: dict) -> CheckoutQuote:
     by_seller: dict[int, list] = defaultdict(list)
     for ln in lines:
         by_seller[ln.variant.seller_id].append(ln)
-    profiles = {p.organisation_id: p for p in SellerProfile.objects.filter(organisation_id__in=by_seller)
-                .prefetch_related("registrations")}
+    profiles = {p.organisation_id: p for p in _profiles(list(by_seller))}
+    schemes: dict[int, set[str]] = defaultdict(set)
+    for r in _registrations([p.pk for p in profiles.values()]):
+        schemes[r.seller_id].add(r.scheme)
     used = _cbec_used(actor.user_id, today.year) if dest["country"] == "CN" else Decimal(0)
     consignments = []
     for seller_id, seller_lines in by_seller.items():
-        c = _consignment(profiles[seller_id], seller_lines, dest, currency, actor.user_id, today, used)
+        profile = profiles[seller_id]
+        c = _consignment(profile, schemes[profile.pk], seller_lines, dest, currency, actor.user_id, today, used)
         if dest["country"] == "CN":
             used += Decimal(c["engine"]["values"]["threshold"])  # later consignments see earlier ones
         consignments.append(c)
     total = sum((Money(c["total"], currency) for c in consignments), Money.zero(currency))
     with transaction.atomic():
-        q = CheckoutQuote.objects.create(
+        q = insert([CheckoutQuote(
             buyer_id=actor.user_id, cart_fingerprint=fingerprint(lines), currency=currency, destination=dest,
-            payload={"consignments": consignments}, total=total.amount, expires_at=timezone.now() + LOCK)
+            payload={"consignments": consignments}, total=total.amount, expires_at=timezone.now() + LOCK)])[0]
         audit.record(actor, "market.quote_checkout", q, after={"total": str(total.amount), "currency": currency,
                                                                 "sellers": len(consignments)})
     return q

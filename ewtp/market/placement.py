@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
+from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import Conflict, NotFound
 from ewtp.core.permissions import require_access, require_role
 from ewtp.market.cart import buyer_lines, fingerprint
@@ -31,11 +32,18 @@ from ewtp.market.models import (
     StockReservation,
 )
 
+_EMPTY_CART = f"DELETE FROM {CartLine._meta.db_table} WHERE cart_id = %s"  # noqa: S608 (nothing refers to a line)
+# run on every placement: compiled once (the stock query per number of variants)
+_locked_quote = CompiledQuery(lambda pk: CheckoutQuote.objects.select_for_update().filter(pk=pk)[:1])
+_group_of_quote = CompiledQuery(lambda quote_id: OrderGroup.objects.filter(quote_id=quote_id).only("pk")[:1])
+_locked_stock = CompiledQuery(lambda variant_ids: StockLevel.objects.select_for_update()
+                              .filter(variant_id__in=variant_ids).order_by("id"))
+
 
 def _reserve(needed: dict[int, int]) -> tuple[list[StockLevel], list[tuple[int, StockLevel, int]]]:
     """Take stock per variant from its warehouses in id order. Returns the changed rows and
     (variant, stock row, quantity) picks; raises Conflict when any variant falls short."""
-    levels = list(StockLevel.objects.select_for_update().filter(variant_id__in=needed).order_by("id"))
+    levels = _locked_stock(list(needed))
     by_variant: dict[int, list[StockLevel]] = defaultdict(list)
     for lv in levels:
         by_variant[lv.variant_id].append(lv)
@@ -97,11 +105,12 @@ def place(actor: Actor, quote_id: int) -> Placed:
     """`place_order`, also answering the orders it created (so a caller need not read them back)."""
     require_role(actor, [Role.BUYER])
     with transaction.atomic():
-        quote = next(iter(CheckoutQuote.objects.select_for_update().filter(pk=quote_id)[:1]), None)
-        if quote is None:
+        found = _locked_quote(quote_id)
+        if not found:
             raise NotFound("checkout quote not found")
+        quote = found[0]
         require_access(actor, quote)
-        if OrderGroup.objects.filter(quote=quote).exists():
+        if _group_of_quote(quote.pk):
             raise Conflict("this checkout was already placed", code="already_placed")
         if quote.expires_at <= timezone.now():
             raise Conflict("the checkout quote expired after 15 minutes; check out again to re-quote",
@@ -112,10 +121,11 @@ def place(actor: Actor, quote_id: int) -> Placed:
         changed, picks = _reserve({ln.variant_id: ln.quantity for ln in lines})
         _save_reserved(changed)
 
-        group = OrderGroup.objects.create(buyer_id=actor.user_id, quote=quote, currency=quote.currency,
-                                          total=quote.total, destination=quote.destination)
+        # the rows are written with `insert` (bulk_create's statement, built once per row count)
+        group = insert([OrderGroup(buyer_id=actor.user_id, quote=quote, currency=quote.currency, total=quote.total,
+                                   destination=quote.destination)])[0]
         consignments = quote.payload["consignments"]
-        orders = Order.objects.bulk_create([
+        orders = insert([
             Order(group=group, seller_id=c["seller_id"], buyer_id=actor.user_id,
                   reference=f"OG{group.pk}-S{c['seller_id']}", currency=quote.currency,
                   goods=_stored(c["goods"]), shipping=_stored(c["shipping"]), duty=_stored(c["duty"]),
@@ -125,17 +135,17 @@ def place(actor: Actor, quote_id: int) -> Placed:
         ])
         order_by_seller = {o.seller_id: o for o in orders}
         variant_seller = {ln.variant_id: ln.variant.seller_id for ln in lines}
-        order_lines = OrderLine.objects.bulk_create([
+        order_lines = insert([
             OrderLine(order=order_by_seller[c["seller_id"]], variant_id=ln["variant_id"], quantity=ln["quantity"],
                       unit_price=Decimal(ln["unit_price"]), seller_currency=c["seller_currency"],
                       hs_code=ln["hs_code"], origin=ln["origin"], title=ln["title"])
             for c in consignments for ln in c["lines"]
         ])
         line_by_variant = {(ol.order.seller_id, ol.variant_id): ol for ol in order_lines}
-        StockReservation.objects.bulk_create([
-            StockReservation(line=line_by_variant[(variant_seller[v], v)], stock=lv, quantity=q) for v, lv, q in picks
-        ])
-        CartLine.objects.filter(cart_id=lines[0].cart_id).delete()  # a quote is never of an empty cart
+        insert([StockReservation(line=line_by_variant[(variant_seller[v], v)], stock=lv, quantity=q)
+                for v, lv, q in picks])
+        with connection.cursor() as cur:  # a quote is never of an empty cart
+            cur.execute(_EMPTY_CART, [lines[0].cart_id])
         audit.record(actor, "market.place_order", group,
                      after={"orders": [o.reference for o in orders], "total": str(quote.total),
                             "currency": quote.currency})

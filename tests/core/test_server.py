@@ -45,6 +45,42 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _serve(tmp_path, *args: str) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWTP_")}
+    env.update({"EWTP_VAR_DIR": str(tmp_path), "EWTP_DATABASE_URL": f"sqlite:///{tmp_path}/hub.sqlite3"})
+    return subprocess.Popen([sys.executable, "-m", "ewtp.cli", "serve", "--port", str(port), *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), port
+
+
+def _wait_healthy(server: subprocess.Popen, port: int) -> None:
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(server.stderr.read().decode() if server.poll() is not None else "no answer")
+
+
+def test_one_process_server_stops_its_jobs_process_on_sigterm(tmp_path):
+    server, port = _serve(tmp_path, "--threads", "2")
+    try:
+        _wait_healthy(server, port)
+        jobs = _children(server.pid)
+        assert len(jobs) == 1 and b"jobs" in Path(f"/proc/{next(iter(jobs))}/cmdline").read_bytes()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(20)
+    assert code == 0
+    for _ in range(100):  # the server waits for it, but give the kernel a moment to reap
+        if not any(_alive(pid) for pid in jobs):
+            break
+        time.sleep(0.05)
+    assert not [pid for pid in jobs if _alive(pid)], "the jobs process outlived the server"
+
+
 def test_workers_serve_one_port_and_stop_together(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("EWTP_")}
@@ -73,3 +109,39 @@ def test_workers_serve_one_port_and_stop_together(tmp_path):
         code = server.wait(20)
     assert code == 0
     assert not [pid for pid in children if _alive(pid)], "a worker or the jobs process outlived the server"
+
+
+def test_at_most_the_slots_run_the_app_at_once():
+    import threading
+
+    from ewtp.core.server import limit_concurrency
+
+    running, peak, lock = 0, 0, threading.Lock()
+
+    def app(environ, start_response):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return [b"ok"]
+
+    for slots in (1, 2):
+        peak = 0
+        limited = limit_concurrency(app, slots)
+        threads = [threading.Thread(target=limited, args=({}, None)) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert peak == slots
+
+
+def test_one_request_at_a_time_on_sqlite_side_by_side_on_postgresql(db):
+    from django.db import connection
+
+    from ewtp.core.server import default_app_slots
+
+    assert default_app_slots(8) == (1 if connection.vendor == "sqlite" else 8)

@@ -85,7 +85,7 @@ def test_an_edit_costs_the_same_for_a_small_and_a_large_cart(make_user, variants
     cart.set_lines(small, vs[0], 1)
     for v in vs[:7]:
         cart.set_lines(large, v, 1)
-    assert _edit_queries(small, vs[7]) == _edit_queries(large, vs[7]) <= 8
+    assert _edit_queries(small, vs[7]) == _edit_queries(large, vs[7]) <= 6  # was 8: the cart found, made and touched at once
 
 
 def test_placing_answers_the_orders_as_a_later_read_shows_them(make_user, api_as, variants, refdata):

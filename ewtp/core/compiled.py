@@ -1,0 +1,173 @@
+"""Querysets compiled to SQL once per connection, then run again with other values.
+
+On the checkout's hot paths, building a query through the ORM (filters, joins, the select list,
+the converters) cost several times running it. A `CompiledQuery` builds its queryset once with
+stand-in values, keeps the SQL and where those values sit among its parameters, and on each call
+runs the SQL with the real values — then turns the rows into instances exactly as iterating the
+queryset does (Django's converters, `from_db`, `select_related` populators), so callers get the
+same objects. Only for querysets whose SQL does not depend on the values: equality lookups and
+`__in` lists (the plan is per list length); never None (that would need `IS NULL`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from weakref import ref
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
+from django.db.transaction import TransactionManagementError
+
+M = TypeVar("M", bound=Model)
+_BASE = 7_340_251_000_000  # stand-in integers: no real parameter looks like these
+_MAX_INT = 2**63 - 1  # beyond a 64-bit integer no row can match (Django answers empty too)
+
+
+@dataclass
+class _Plan:
+    sql: str
+    params: list
+    slots: list[tuple[int, int, int | None]]  # (parameter position, argument, index in a list argument)
+    compiler: Any
+    converters: dict
+    init_list: list[str]
+    start: int
+    end: int
+    populators: list
+    for_update: bool
+    connection: ref  # the connection it was compiled for (plans are per thread, as connections are)
+
+
+def _stand_ins(args: Sequence) -> tuple[list, dict]:
+    values, where = [], {}
+    n = 0
+    for i, a in enumerate(args):
+        if isinstance(a, list | tuple):
+            vals = []
+            for j in range(len(a)):
+                vals.append(_BASE + n)
+                where[_BASE + n] = (i, j)
+                n += 1
+            values.append(vals)
+        elif isinstance(a, int) and not isinstance(a, bool):
+            values.append(_BASE + n)
+            where[_BASE + n] = (i, None)
+            n += 1
+        else:
+            raise TypeError("CompiledQuery takes integers or lists of integers")
+    return values, where
+
+
+class CompiledQuery(Generic[M]):
+    """`CompiledQuery(lambda pk: Model.objects.filter(pk=pk).select_related(...))(42)` is the list
+    the queryset would give, without building the query again."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], using: str = "default"):
+        self._build = build
+        self._using = using
+        self._local = threading.local()  # {shape: plan} per thread
+
+    def _plan(self, connection, args: Sequence) -> _Plan:
+        shape = tuple(len(a) if isinstance(a, list | tuple) else -1 for a in args)
+        plans = self._local.__dict__.setdefault("plans", {})
+        plan = plans.get(shape)
+        if plan is not None and plan.connection() is connection:
+            return plan
+        values, where = _stand_ins(args)
+        qs = self._build(*values)
+        if qs._iterable_class is not ModelIterable or qs._prefetch_related_lookups or qs._known_related_objects:
+            raise TypeError("CompiledQuery runs plain model querysets (select_related, no prefetch)")
+        compiler = qs.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = [(k, *where[p]) for k, p in enumerate(params) if type(p) is int and p in where]
+        if len({(a, j) for _, a, j in slots}) != len(where):
+            raise TypeError("CompiledQuery: a value did not reach the SQL as a parameter")
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        plan = _Plan(sql, list(params), slots, compiler, compiler.get_converters([s[0] for s in select[:compiler.col_count]]),
+                     [f[0].target.attname for f in select[start:end]], start, end,
+                     get_related_populators(klass_info, select, connection.alias),
+                     bool(qs.query.select_for_update), ref(connection))
+        plans[shape] = plan
+        return plan
+
+    def __call__(self, *args: int | Sequence[int]) -> list[M]:
+        connection = connections[self._using]
+        values: list = []
+        for a in args:
+            many = isinstance(a, list | tuple)
+            for v in (a if many else (a,)):
+                if not isinstance(v, int) or isinstance(v, bool):
+                    raise TypeError("CompiledQuery takes integers or lists of integers")
+            # a value beyond a 64-bit integer matches no row: as Django, answer nothing (from a list,
+            # drop it) rather than let the database driver fail on it
+            ok = [v for v in (a if many else (a,)) if -_MAX_INT - 1 <= v <= _MAX_INT]
+            if not ok:
+                return []
+            values.append(ok if many else a)
+        args = tuple(values)
+        plan = self._plan(connection, args)
+        if plan.for_update and connection.features.has_select_for_update and connection.get_autocommit():
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        params = list(plan.params)
+        for k, a, j in plan.slots:
+            params[k] = args[a] if j is None else args[a][j]
+        with connection.cursor() as cur:
+            cur.execute(plan.sql, params)
+            rows = cur.fetchall()
+        if plan.converters:
+            rows = plan.compiler.apply_converters(rows, plan.converters)
+        model = plan.compiler.klass_info["model"]
+        out = []
+        for row in rows:
+            obj = model.from_db(connection.alias, plan.init_list, row[plan.start:plan.end])
+            for p in plan.populators:
+                p.populate(row, obj)
+            out.append(obj)
+        return out
+
+
+_INSERTS: dict[tuple, str] = {}  # (vendor, model, rows) -> SQL
+
+
+def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
+    """`Model.objects.bulk_create(objs)` for new rows of one model with an automatic primary key,
+    without the ORM's per-call query building: the statement is made once per number of rows;
+    each value still goes through its field's `pre_save` (auto_now) and `get_db_prep_save`, as the
+    ORM's insert does. Sets each object's primary key and saved state. No signals, as bulk_create."""
+    if not objs:
+        return objs
+    connection = connections[using]
+    model = type(objs[0])
+    opts = model._meta
+    if not opts.pk.db_returning or any(type(o) is not model or o.pk is not None for o in objs):
+        raise TypeError("insert() takes new rows of one model with an automatic primary key")
+    fields = [f for f in opts.concrete_fields if f is not opts.pk and not f.generated]
+    key = (connection.vendor, model, len(objs))
+    sql = _INSERTS.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+               f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(opts.pk.column)}")
+        _INSERTS[key] = sql
+    params = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert")  # as bulk_create: no unsaved parents
+        for f in fields:
+            value = f.pre_save(obj, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"insert() takes plain values, not expressions ({f.name})")
+            params.append(f.get_db_prep_save(value, connection))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        ids = [r[0] for r in cur.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, using
+    return objs

@@ -1,0 +1,113 @@
+"""A compiled query gives what its queryset gives, in one statement, for any values."""
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from ewtp.accounts.models import Membership, Organisation, User
+from ewtp.core.compiled import CompiledQuery
+from tests.conftest import is_postgres
+
+_memberships = CompiledQuery(lambda user_id: Membership.objects.filter(user_id=user_id)
+                             .select_related("user", "organisation").order_by("id"))
+_orgs = CompiledQuery(lambda ids: Organisation.objects.filter(pk__in=ids).order_by("id"))
+_locked = CompiledQuery(lambda pk: Organisation.objects.select_for_update().filter(pk=pk))
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+@pytest.fixture
+def members(db):
+    orgs = [Organisation.objects.create(kind="seller", name=f"Org {i}", country="MY") for i in range(3)]
+    users = [User.objects.create_user(username=f"compiled-{i}", password="a-long-password-1") for i in range(2)]
+    for org in orgs:
+        Membership.objects.create(user=users[0], organisation=org)
+    Membership.objects.create(user=users[1], organisation=orgs[0])
+    return users, orgs
+
+
+def test_same_rows_and_related_objects_as_the_queryset(members):
+    users, _ = members
+    for user in users:  # the second call runs the plan the first one compiled
+        expected = list(Membership.objects.filter(user_id=user.pk).select_related("user", "organisation").order_by("id"))
+        with CaptureQueriesContext(connection) as ctx:
+            got = _memberships(user.pk)
+            related = [(m.user.date_joined, m.organisation.created_at) for m in got]  # no further query
+        assert len(ctx.captured_queries) == 1
+        assert [_fields(m) for m in got] == [_fields(m) for m in expected]
+        assert [_fields(m.user) for m in got] == [_fields(m.user) for m in expected]
+        assert [_fields(m.organisation) for m in got] == [_fields(m.organisation) for m in expected]
+        assert related == [(m.user.date_joined, m.organisation.created_at) for m in expected]
+        assert all(not m._state.adding and m._state.db == "default" for m in got)
+
+
+def test_lists_of_any_length_and_values_that_match_nothing(members):
+    _, orgs = members
+    ids = [o.pk for o in orgs]
+    assert [o.pk for o in _orgs(ids)] == ids
+    assert [o.pk for o in _orgs(ids[:1])] == ids[:1]
+    assert [o.pk for o in _orgs([ids[2], ids[0]])] == [ids[0], ids[2]]
+    assert _orgs([10**12]) == [] and _memberships(10**12) == []
+    assert _memberships(2**63) == [] and _orgs([]) == [] and _orgs([2**64]) == []  # as Django answers
+    assert [o.pk for o in _orgs([2**64, ids[0]])] == ids[:1]  # a value beyond any row matches none
+
+
+def test_refuses_values_it_cannot_run(members):
+    for bad in ("1", None, 1.0, True, ["1"]):
+        with pytest.raises(TypeError):
+            _orgs([bad]) if not isinstance(bad, list) else _orgs(bad)
+    with pytest.raises(TypeError):  # a value that does not reach the SQL as a parameter
+        CompiledQuery(lambda n: Organisation.objects.all()[:n])(1)
+
+
+def test_select_for_update_locks_the_rows(members):
+    _, orgs = members
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        assert [o.pk for o in _locked(orgs[0].pk)] == [orgs[0].pk]
+    assert ("FOR UPDATE" in ctx.captured_queries[-1]["sql"]) == is_postgres()  # SQLite has no row locks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_select_for_update_outside_a_transaction_is_refused_as_by_django():
+    org = Organisation.objects.create(kind="seller", name="Org", country="MY")
+    if is_postgres():
+        with pytest.raises(TransactionManagementError):
+            list(Organisation.objects.select_for_update().filter(pk=org.pk))
+        with pytest.raises(TransactionManagementError):
+            _locked(org.pk)
+    else:  # SQLite has no row locks, and Django does not refuse there
+        assert [o.pk for o in _locked(org.pk)] == [org.pk]
+
+
+def test_insert_writes_what_bulk_create_writes(members):
+    from django.db.models import F
+
+    from ewtp.core.compiled import insert
+
+    users, orgs = members
+    before = list(Organisation.objects.values_list("pk", flat=True))
+    ours = insert([Organisation(kind="seller", name=f"New {i}", country="SG") for i in range(3)])
+    theirs = Organisation.objects.bulk_create([Organisation(kind="seller", name=f"New {i}", country="SG")
+                                              for i in range(3)])
+    assert all(o.pk and not o._state.adding and o._state.db == "default" and o.created_at for o in ours)
+    assert len({o.pk for o in ours} | set(before)) == len(before) + 3
+    stored = {o.pk: o for o in Organisation.objects.filter(pk__in=[o.pk for o in ours + theirs])}
+    for mine, django in zip(ours, theirs, strict=True):
+        a, b = _fields(stored[mine.pk]), _fields(stored[django.pk])
+        assert a.pop("id") == mine.pk and a.pop("created_at") == mine.created_at  # auto_now_add, as read back
+        b.pop("id"), b.pop("created_at")
+        assert a == b
+    m = insert([Membership(user=users[1], organisation=ours[0])])[0]  # a related object's key
+    assert Membership.objects.get(pk=m.pk).organisation_id == ours[0].pk
+    assert insert([]) == []
+    with pytest.raises(TypeError):
+        insert([Organisation(kind="seller", name="x", country="MY"), Membership(user=users[0], organisation=orgs[0])])
+    with pytest.raises(TypeError):
+        insert([Organisation(pk=10**9, kind="seller", name="x", country="MY")])
+    with pytest.raises(TypeError):
+        insert([Organisation(kind="seller", name=F("country"), country="MY")])
+    with pytest.raises(ValueError):  # an unsaved parent, refused as by bulk_create
+        insert([Membership(user=users[0], organisation=Organisation(kind="seller", name="y", country="MY"))])
