@@ -243,9 +243,9 @@ def escrow_release(run: Run, chunk: Chunk) -> None:
     escrow.release_due(SYSTEM, later, limit=len(chunk.order_ids) + 1)
     delivered = dict(Order.objects.filter(pk__in=chunk.order_ids, state=Order.DELIVERED).values_list("reference", "pk"))
     released = Escrow.objects.filter(order_ref__in=list(delivered), state=Escrow.POSTED).values_list("order_ref", flat=True)
-    for pk in sorted(delivered[ref] for ref in released):
-        orders.transition(SYSTEM, pk, Order.COMPLETED, reason="escrow released")
-        run.counts["completed"] += 1
+    done = orders.transition_many([orders.Move(SYSTEM, pk, Order.COMPLETED, "escrow released")
+                                   for pk in sorted(delivered[ref] for ref in released)])
+    run.counts["completed"] += sum(not isinstance(r, AppError) for r in done)
 
 
 def payout(run: Run, chunk: Chunk) -> None:
