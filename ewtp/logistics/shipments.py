@@ -19,6 +19,7 @@ from django.utils import timezone
 from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.errors import Forbidden, ValidationFailed
+from ewtp.core.orm import unique
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, ParcelItem, Shipment
 from ewtp.logistics.packing import MAX_PARCEL_KG, Item, PackedParcel, pack
 from ewtp.logistics.quote import ShippingQuote, quote_shipping
@@ -150,7 +151,7 @@ def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: Sh
 
 def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None) -> Shipment:
     _check(actor, order)
-    existing = Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD).first()
+    existing = unique(Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD))
     if existing is not None:
         return existing
     day = on or timezone.localdate()
@@ -161,7 +162,7 @@ def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None) -
         with transaction.atomic():
             return _build(actor, order, packed, quote, day)
     except IntegrityError:  # another request created it first (one forward shipment per order)
-        existing = Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD).first()
+        existing = unique(Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD))
         if existing is None:
             raise
         return existing

@@ -16,6 +16,7 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.core.orm import unique
 from ewtp.core.permissions import require_access
 from ewtp.market.models import CbecUsage, Order, StockLevel, StockReservation
 from ewtp.payments import services as payments
@@ -127,7 +128,7 @@ def _audit(actor: Actor, order: Order, before: str, to: str, reason: str) -> Non
 
 def transition(actor: Actor, order_id: int, to: str, *, reason: str = "") -> Order:
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        order = unique(Order.objects.select_for_update().filter(pk=order_id))
         _check(actor, order, to)
         before = order.state
         if to in RELEASES_STOCK or to in CONSUMES_STOCK:

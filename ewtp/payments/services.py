@@ -20,6 +20,7 @@ from ewtp.core.actor import Actor
 from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.core.orm import unique
 from ewtp.payments import escrow, fees, payouts
 from ewtp.payments.models import Escrow, Payment, Payout, Refund
 from ewtp.payments.providers import get_provider
@@ -75,7 +76,7 @@ def start_payment(
         raise ValidationFailed.field("fee", "duty + tax + fee exceed the amount")
     adapter = get_provider(provider)
     with transaction.atomic():
-        existing = Payment.objects.select_for_update().filter(order_ref=order_ref).first()
+        existing = unique(Payment.objects.select_for_update().filter(order_ref=order_ref))
         if existing is not None:
             if (existing.amount_minor, existing.currency) != (total, cur):
                 raise Conflict(f"order {order_ref} already has a payment of {existing.amount}")
@@ -122,7 +123,7 @@ def authorise_payment(actor: Actor | str, order_ref: str, card_number: str) -> P
 
 
 def _payment(order_ref: str) -> Payment:
-    p = Payment.objects.select_for_update().filter(order_ref=order_ref).first()
+    p = unique(Payment.objects.select_for_update().filter(order_ref=order_ref))
     if p is None:
         raise NotFound(f"no payment for order {order_ref!r}")
     return p

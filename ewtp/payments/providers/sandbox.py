@@ -27,6 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ewtp.core.errors import ValidationFailed
+from ewtp.core.orm import unique
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
 from ewtp.payments.providers.base import (
     BadSignature,
@@ -73,7 +74,7 @@ class SandboxProvider(PaymentProvider):
 
     # ---- operations ------------------------------------------------------------------------
     def _record(self, ref: str) -> SandboxRecord:
-        rec = SandboxRecord.objects.filter(ref=ref).first()
+        rec = unique(SandboxRecord.objects.filter(ref=ref))
         if rec is None:
             raise ProviderError(f"sandbox: no such operation {ref}")
         return rec
