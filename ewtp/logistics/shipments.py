@@ -149,9 +149,11 @@ def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: Sh
     return shipment
 
 
-def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None) -> Shipment:
+def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None, absent: bool = False) -> Shipment:
+    """`absent`: the caller read in this transaction that the order has no forward shipment yet."""
     _check(actor, order)
-    existing = unique(Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD))
+    existing = None if absent else unique(Shipment.objects.filter(order_ref=order.order_ref,
+                                                                  direction=Shipment.FORWARD))
     if existing is not None:
         return existing
     day = on or timezone.localdate()

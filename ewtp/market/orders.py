@@ -4,7 +4,7 @@ with 409 and changes nothing; each allowed one is one transaction with an audit 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -148,6 +148,7 @@ class Move:
     order_id: int
     to: str
     reason: str = ""
+    then: Callable[[Order], object] | None = None  # more work of the move, in its savepoint, after its audit entry
 
 
 def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
@@ -172,15 +173,19 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                 _check(m.actor, order, m.to)
                 before = order.state
                 settle = m.to in RELEASES_STOCK or m.to in CONSUMES_STOCK
-                writes = settle or _refunds(before, m.to) or (
+                writes = settle or m.then is not None or _refunds(before, m.to) or (
                     m.to in (Order.PAID, Order.CANCELLED, Order.REFUNDED) and _cbec_value(order) is not None)
                 with transaction.atomic() if writes else contextlib.nullcontext():
                     reservations = open_res.pop(order.pk, []) if settle else []
                     try:
                         _apply_stock(reservations, consume=m.to in CONSUMES_STOCK)
                         _side_effects(m.actor, order, m.to)
+                        order.state, order.updated_at = m.to, timezone.now()
                         _audit(m.actor, order, before, m.to, m.reason)
+                        if m.then is not None:
+                            m.then(order)
                     except Exception:
+                        order.state = before  # as the rolled-back row
                         if reservations:
                             open_res[order.pk] = reservations
                         raise
@@ -188,7 +193,6 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                 out.append(err)
                 continue
             released += [pk for pk, _, _ in reservations]
-            order.state, order.updated_at = m.to, timezone.now()
             states[order.pk] = order
             out.append(order)
         _write(released, states.values())

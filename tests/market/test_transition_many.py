@@ -59,3 +59,24 @@ def test_a_batch_of_transitions_is_transitions_one_by_one(buyer, stocked, operat
     assert _records(batch, v2, since) == expected
     assert expected[0] == [Order.SHIPPED, Order.CANCELLED, Order.CANCELLED]
     assert expected[2] == (19, 0)  # one unit shipped, the rest released
+
+
+def test_a_moves_further_work_runs_in_its_savepoint(buyer, stocked, operator):  # noqa: F811
+    from ewtp.core.errors import ValidationFailed
+
+    [v] = stocked(stock=5)
+    a, b = _placed(buyer, v, 1), _placed(buyer, v, 1)
+    seen = []
+
+    def refuse(order):
+        raise ValidationFailed.field("x", "refused after the move")
+
+    since = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    results = orders.transition_many([Move(operator, a.pk, Order.CANCELLED, then=refuse),
+                                      Move(operator, b.pk, Order.CANCELLED, then=lambda o: seen.append(o.state))])
+    assert isinstance(results[0], ValidationFailed) and results[1].state == Order.CANCELLED
+    assert seen == [Order.CANCELLED]  # as after `transition`
+    assert dict(Order.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "state")) == {
+        a.pk: Order.PLACED, b.pk: Order.CANCELLED}
+    assert StockLevel.objects.get(variant_id=v).reserved == 1  # a's units still reserved
+    assert list(AuditEntry.objects.filter(seq__gt=since).values_list("object_id", flat=True)) == [str(b.pk)]
