@@ -51,7 +51,9 @@ OFFICER_ACTIONS = ("hold", "request_documents", "conclude", "release", "reject")
 NEEDS_REASON = {"reject", "request_documents"}
 
 
-def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "", now: datetime | None = None) -> None:
+def _step(actor: Actor | str, decl: Declaration, action: str, note: str = "") -> DeclarationEvent:
+    """One transition in memory, refused (409, nothing changes) when not in TRANSITIONS -> its
+    event (unsaved)."""
     allowed, target = TRANSITIONS[action]
     if decl.status not in allowed:
         raise Conflict(f"cannot {action.replace('_', ' ')} a declaration in status {decl.status} "
@@ -60,25 +62,38 @@ def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "", no
     decl.status = target
     if action in NEEDS_REASON:
         decl.reason = note
-    decl.save(update_fields=["status", "reason", "updated_at"])
     who = actor if isinstance(actor, str) else actor.audit_name
-    DeclarationEvent.objects.create(declaration=decl, action=action, from_status=before, to_status=target,
-                                    actor=who, note=note)
-    audit.record(actor, f"customs.declaration.{action}", decl, before={"status": before},
-                 after={"status": target, "note": note})
-    if target == RELEASED:
+    return DeclarationEvent(declaration=decl, action=action, from_status=before, to_status=target, actor=who,
+                            note=note)
+
+
+def _audit_move(actor: Actor | str, decl: Declaration, event: DeclarationEvent) -> None:
+    audit.record(actor, f"customs.declaration.{event.action}", decl, before={"status": event.from_status},
+                 after={"status": event.to_status, "note": event.note})
+
+
+def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "", now: datetime | None = None) -> None:
+    event = _step(actor, decl, action, note)
+    decl.save(update_fields=["status", "reason", "updated_at"])
+    event.save()
+    _audit_move(actor, decl, event)
+    if decl.status == RELEASED:
         _released(actor, decl, now)
 
 
 def _released(actor: Actor | str, decl: Declaration, now: datetime | None = None) -> None:
     """A DDP duty and tax is due at clearance: what the hub collected for this order leaves its
     escrow for the payable accounts now (nothing for other marketplaces' orders: no quote)."""
-    # never before the declaration itself (a green lane's `now` is read as declaring starts)
+    # never before the declaration itself
     decl.released_at = max(now or timezone.now(), decl.created_at or timezone.now())
+    _remit(actor, decl)
+    decl.save(update_fields=["released_at", "remittance_tx", "updated_at"])
+
+
+def _remit(actor: Actor | str, decl: Declaration) -> None:
     if decl.charges is not None:
         decl.remittance_tx = remittance.remit_at_clearance(
             actor, decl.parcel.order_no, Money(decl.duty, decl.currency), Money(decl.tax_total, decl.currency))
-    decl.save(update_fields=["released_at", "remittance_tx", "updated_at"])
 
 
 def buyer_year_to_date(buyer_id: str, year: int, exclude_parcel: int | None = None) -> Decimal:
@@ -124,25 +139,48 @@ def active_rules(jurisdiction: str) -> list[risk.Rule]:
 def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None,
             rules: list[risk.Rule] | None = None) -> Declaration:
     """Build, accept and route the declaration of a matched parcel (inside the caller's transaction).
-    `rules`: the jurisdiction's active risk rules when the caller has read them already."""
+    `rules`: the jurisdiction's active risk rules when the caller has read them already.
+    The three steps run through the same transition checks in memory, then the row is written
+    once with its events in one insert: the same row, events and audit entries (in the same
+    order) as step by step, without four updates of a row nobody else sees yet."""
     now = now or timezone.now()
     decl = Declaration(parcel=parcel, number=f"{parcel.jurisdiction}{parcel.pk:012d}",
                        jurisdiction=parcel.jurisdiction, regime="9610", status=DECLARING)
     _apply_documents(decl, docs)
+    events = [DeclarationEvent(declaration=decl, action="declare", to_status=DECLARING, actor="system")]
+    accepted = _step(SYSTEM, decl, "accept")
+    lane, reasons = _lane(decl, now, rules)
+    decl.lane, decl.lane_reasons = lane, reasons
+    note = "; ".join(r["why"] for r in reasons)
+    routed = _step(SYSTEM, decl, f"route_{lane}", note)
+    decl.created_at = timezone.now()
+    if decl.status == RELEASED:
+        decl.released_at = decl.created_at
     decl.save()
-    DeclarationEvent.objects.create(declaration=decl, action="declare", to_status=DECLARING, actor="system")
+    DeclarationEvent.objects.bulk_create([*events, accepted, routed])
     audit.record(SYSTEM, "customs.declaration.declare", decl, after={"number": decl.number, "status": DECLARING})
-    _move(SYSTEM, decl, "accept")
-    route(decl, now=now, rules=rules)
+    _audit_move(SYSTEM, decl, accepted)
+    _audit_move(SYSTEM, decl, routed)
+    if decl.status == RELEASED and decl.charges is not None:
+        _remit(SYSTEM, decl)
+        decl.save(update_fields=["remittance_tx", "updated_at"])
     return decl
 
 
-def route(decl: Declaration, *, now: datetime, rules: list[risk.Rule] | None = None) -> None:
-    ytd = buyer_year_to_date(decl.buyer_id_number, now.year, exclude_parcel=decl.parcel_id)
+def _lane(decl: Declaration, now: datetime, rules: list[risk.Rule] | None) -> tuple[str, list[dict]]:
+    rules = active_rules(decl.jurisdiction) if rules is None else rules
+    # the buyer's year-to-date is a query per parcel: read only when a rule looks at it
+    ytd = (buyer_year_to_date(decl.buyer_id_number, now.year, exclude_parcel=decl.parcel_id)
+           if any(r.kind == "buyer_over_limit" for r in rules) else Decimal(0))
     facts = risk.Facts(number=decl.number, value=decl.customs_value, buyer_year_to_date=ytd, now=now,
                        lines=[{**li, "unit_price": Decimal(li["unit_price"])} for li in decl.lines],
                        seller_since=decl.parcel.seller.created_at if decl.parcel.seller_id else None)
-    lane, reasons = risk.assess(active_rules(decl.jurisdiction) if rules is None else rules, facts)
+    return risk.assess(rules, facts)
+
+
+def route(decl: Declaration, *, now: datetime, rules: list[risk.Rule] | None = None) -> None:
+    """Route an accepted declaration to its risk lane (green is released at once)."""
+    lane, reasons = _lane(decl, now, rules)
     decl.lane, decl.lane_reasons = lane, reasons
     decl.save(update_fields=["lane", "lane_reasons", "updated_at"])
     _move(SYSTEM, decl, f"route_{lane}", note="; ".join(r["why"] for r in reasons), now=now)

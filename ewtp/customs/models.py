@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.core.permissions import AccessScope
@@ -106,7 +107,9 @@ class Declaration(models.Model):
     # the ledger transaction that put this declaration's duty and tax on the payable accounts
     # (None: nothing the hub collected — an external marketplace withholds it itself)
     remittance_tx = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # set by declare() from the same clock reading as a green lane's release (auto_now_add would
+    # read the clock again at the insert, a few microseconds after that release)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

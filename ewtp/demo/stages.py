@@ -29,7 +29,7 @@ from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
 from ewtp.market.fulfilment import accept_orders
 from ewtp.market.models import Order
-from ewtp.market.payment_start import start_order_payment
+from ewtp.market.payment_start import pay_orders
 from ewtp.market.placement import place_order
 from ewtp.market.process import sync_customs, sync_payments
 from ewtp.market.process_returns import sync_returns
@@ -105,11 +105,12 @@ def checkout(run: Run, chunk: Chunk) -> None:
 def payment(run: Run, chunk: Chunk) -> None:
     """Start, authorise (a few cards decline), capture; the sandbox's webhooks answer each step."""
     by_buyer = run.buyer_actor
-    for order in Order.objects.filter(pk__in=chunk.order_ids).select_related("group").order_by("pk"):
-        buyer = by_buyer[order.buyer_id]
-        start_order_payment(buyer, order)
-        payments.authorise_payment(buyer, order.reference,
-                                   DECLINED_CARD if run.rng.random() < DECLINE_RATE else GOOD_CARD)
+    placed = Order.objects.filter(pk__in=chunk.order_ids).select_related("group").order_by("pk")
+    opened = pay_orders([(by_buyer[o.buyer_id], o, DECLINED_CARD if run.rng.random() < DECLINE_RATE else GOOD_CARD)
+                         for o in placed])
+    refused = next((r for r in opened if isinstance(r, AppError)), None)
+    if refused is not None:  # as the one-by-one calls raised
+        raise refused
     deliver_sandbox(_later(chunk, minutes=5))
     refs = list(_refs(chunk).values_list("reference", flat=True))
     started = Payment.objects.filter(order_ref__in=refs).count()
@@ -251,9 +252,9 @@ def escrow_release(run: Run, chunk: Chunk) -> None:
     escrow.release_due(SYSTEM, later, limit=len(chunk.order_ids) + 1)
     delivered = dict(Order.objects.filter(pk__in=chunk.order_ids, state=Order.DELIVERED).values_list("reference", "pk"))
     released = Escrow.objects.filter(order_ref__in=list(delivered), state=Escrow.POSTED).values_list("order_ref", flat=True)
-    for pk in sorted(delivered[ref] for ref in released):
-        orders.transition(SYSTEM, pk, Order.COMPLETED, reason="escrow released")
-        run.counts["completed"] += 1
+    done = orders.transition_many([orders.Move(SYSTEM, pk, Order.COMPLETED, "escrow released")
+                                   for pk in sorted(delivered[ref] for ref in released)])
+    run.counts["completed"] += sum(not isinstance(r, AppError) for r in done)
 
 
 def payout(run: Run, chunk: Chunk) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.errors import Forbidden, ValidationFailed
+from ewtp.core.orm import unique
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, ParcelItem, Shipment
 from ewtp.logistics.packing import MAX_PARCEL_KG, Item, PackedParcel, pack
 from ewtp.logistics.quote import ShippingQuote, quote_shipping
@@ -148,9 +149,11 @@ def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: Sh
     return shipment
 
 
-def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None) -> Shipment:
+def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None, absent: bool = False) -> Shipment:
+    """`absent`: the caller read in this transaction that the order has no forward shipment yet."""
     _check(actor, order)
-    existing = Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD).first()
+    existing = None if absent else unique(Shipment.objects.filter(order_ref=order.order_ref,
+                                                                  direction=Shipment.FORWARD))
     if existing is not None:
         return existing
     day = on or timezone.localdate()
@@ -161,7 +164,7 @@ def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None) -
         with transaction.atomic():
             return _build(actor, order, packed, quote, day)
     except IntegrityError:  # another request created it first (one forward shipment per order)
-        existing = Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD).first()
+        existing = unique(Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD))
         if existing is None:
             raise
         return existing

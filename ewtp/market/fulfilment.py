@@ -48,21 +48,25 @@ def accept_orders(accepts: list[tuple[Actor, int]]) -> list[tuple[Order, Shipmen
     """A batch of `accept_order` [(seller, order id)], each in its own savepoint as one by one (a
     refused one gives its error in its place and leaves its order paid): the orders' groups,
     lines and sellers' profiles are read once for the batch, the hubs and carriers once per
-    route. The data is read before the transition, which changes only the order's state."""
+    route, the transitions go through `orders.transition_many` (the shipment is created in the
+    move's savepoint), and which orders have a shipment already is read in one query."""
     lines = Prefetch("lines", queryset=OrderLine.objects.select_related("variant").order_by("pk"))
     loaded = Order.objects.select_related("group").prefetch_related(lines).in_bulk([pk for _, pk in accepts])
     profiles = {p.organisation_id: p for p in SellerProfile.objects.filter(
         organisation_id__in={o.seller_id for o in loaded.values()})}
-    out: list[tuple[Order, Shipment] | AppError] = []
+    shipped = set(Shipment.objects.filter(order_ref__in=[o.reference for o in loaded.values()],
+                                          direction=Shipment.FORWARD).values_list("order_ref", flat=True))
+    shipments: dict[int, Shipment] = {}
+
+    def ship(actor: Actor, order: Order) -> None:
+        placed = loaded[order.pk]
+        data = order_data(placed, profiles.get(placed.seller_id), list(placed.lines.all()))
+        order.group = placed.group
+        shipments[order.pk] = create_shipment(actor, data, absent=placed.reference not in shipped)
+        shipped.add(placed.reference)
+
     with network_memo():
-        for actor, pk in accepts:
-            try:
-                with transaction.atomic():
-                    order = orders.transition(actor, pk, Order.ACCEPTED)
-                    placed = loaded[pk]
-                    data = order_data(placed, profiles.get(placed.seller_id), list(placed.lines.all()))
-                    order.group = placed.group
-                    out.append((order, create_shipment(actor, data)))
-            except AppError as err:
-                out.append(err)
-    return out
+        results = orders.transition_many([
+            orders.Move(actor, pk, Order.ACCEPTED, then=lambda order, actor=actor: ship(actor, order))
+            for actor, pk in accepts])
+    return [r if isinstance(r, AppError) else (r, shipments[r.pk]) for r in results]

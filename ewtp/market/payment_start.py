@@ -6,23 +6,46 @@ from __future__ import annotations
 from django.db import transaction
 
 from ewtp.core.actor import Actor
-from ewtp.core.errors import Conflict
+from ewtp.core.errors import AppError, Conflict
 from ewtp.core.money import Money
 from ewtp.market.models import Order, OrderGroup
+from ewtp.payments import batches
 from ewtp.payments import services as payments
 from ewtp.payments.models import Payment
 
 
-def start_order_payment(actor: Actor, order: Order) -> str:
+def _start(actor: Actor, order: Order, card_number: str | None = None) -> payments.Start:
     if order.state != Order.PLACED:
         raise Conflict(f"a {order.state} order is not waiting for payment", code="invalid_transition")
     cur = order.currency
-    payments.start_payment(
+    return payments.Start(
         actor, order_ref=order.reference, amount=Money(order.total, cur), seller_org_id=order.seller_id,
         seller_currency=order.snapshot["seller_currency"], buyer_user_id=order.buyer_id,
         jurisdiction=order.group.destination["country"], duty=Money(order.snapshot["duty"], cur),
-        tax=Money(order.snapshot["tax"], cur), fee=Money(order.hub_fee, cur))
+        tax=Money(order.snapshot["tax"], cur), fee=Money(order.hub_fee, cur), card_number=card_number)
+
+
+def start_order_payment(actor: Actor, order: Order) -> str:
+    payments.start(_start(actor, order))
     return order.reference
+
+
+def pay_orders(items: list[tuple[Actor, Order, str]]) -> list[str | AppError]:
+    """[(buyer, placed order, card)]: each order's payment opened and authorised with the card, as
+    `start_order_payment` then `authorise_payment` one by one — a batch (`payments.batches`),
+    each order in its own savepoint, a refused one giving its error in its place."""
+    starts: list[payments.Start | AppError] = []
+    for actor, order, card in items:
+        try:
+            starts.append(_start(actor, order, card))
+        except AppError as err:
+            starts.append(err)
+    opened = iter(batches.start_payments([s for s in starts if not isinstance(s, AppError)]))
+    return [s if isinstance(s, AppError) else _ref(next(opened)) for s in starts]
+
+
+def _ref(result: Payment | AppError) -> str | AppError:
+    return result if isinstance(result, AppError) else result.order_ref
 
 
 def waiting_for_payment(group: OrderGroup) -> list[Order]:

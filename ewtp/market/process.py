@@ -25,18 +25,19 @@ from ewtp.customs.models import TradeDocument
 from ewtp.logistics import waybill
 from ewtp.market import customs_docs
 from ewtp.market.models import Order
-from ewtp.market.orders import transition
+from ewtp.market.orders import Move, transition_many
 from ewtp.payments.models import Payment
 
 IN_FLIGHT = (Order.PAID, Order.ACCEPTED, Order.SHIPPED)
 
 
 def sync_payments(actor: Actor = SYSTEM, limit: int = 10_000) -> int:
+    """placed -> paid for captured payments, in one batch; a refused move (an order changed
+    meanwhile) is left for the next run. -> orders moved."""
     captured = Payment.objects.filter(state=Payment.CAPTURED).values("order_ref")
     ids = list(Order.objects.filter(state=Order.PLACED, reference__in=captured).values_list("pk", flat=True)[:limit])
-    for order_id in ids:
-        transition(actor, order_id, Order.PAID, reason="payment captured")
-    return len(ids)
+    moved = transition_many([Move(actor, order_id, Order.PAID, "payment captured") for order_id in ids])
+    return sum(not isinstance(r, AppError) for r in moved)
 
 
 @dataclass
@@ -48,14 +49,15 @@ class CustomsSync:
     failed: list[str] = field(default_factory=list)  # "reference: why", left for the next run
 
 
-def _each(orders, step: Callable[[Order], object], out: CustomsSync) -> int:
-    """Run one step per order in its own transaction; a refusal is reported and the rest go on."""
+def _each(orders, to: Callable[[Order], str], reason: str, actor: Actor, out: CustomsSync) -> int:
+    """Move each order (to its `to(order)` state) in one batch of transitions; a refusal is
+    reported and the rest go on."""
+    orders = list(orders)
+    results = transition_many([Move(actor, o.pk, to(o), reason) for o in orders])
     done = 0
-    for order in orders:
-        try:
-            step(order)
-        except AppError as err:
-            out.failed.append(f"{order.reference}: {err.message}")
+    for order, r in zip(orders, results, strict=True):
+        if isinstance(r, AppError):
+            out.failed.append(f"{order.reference}: {r.message}")
         else:
             done += 1
     return done
@@ -76,17 +78,14 @@ def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
     out.failed += [f"{ref}: {err.message}" for ref, err in (failed | not_filed).items()]
     released = Order.objects.filter(state=Order.SHIPPED,
                                     reference__in=intake.order_nos_declared(declarations.RELEASED))[:limit]
-    out.cleared = _each(released, lambda o: transition(actor, o.pk, Order.CLEARED, reason="released by customs"),
-                        out)
+    out.cleared = _each(released, lambda o: Order.CLEARED, "released by customs", actor, out)
     # a domestic parcel crosses no border: nothing to declare, so it is cleared once it ships
     domestic = customs_docs.by_border(Order.objects.filter(state=Order.SHIPPED), crossing=False)[:limit]
-    out.cleared += _each(domestic, lambda o: transition(actor, o.pk, Order.CLEARED, reason="domestic: no customs"),
-                         out)
+    out.cleared += _each(domestic, lambda o: Order.CLEARED, "domestic: no customs", actor, out)
     rejected = Order.objects.filter(state__in=IN_FLIGHT,
                                     reference__in=intake.order_nos_declared(declarations.REJECTED))[:limit]
-    out.refunded = _each(rejected, lambda o: transition(
-        actor, o.pk, Order.REFUNDED if o.state == Order.SHIPPED else Order.CANCELLED,
-        reason="customs rejected the declaration"), out)
+    out.refunded = _each(rejected, lambda o: Order.REFUNDED if o.state == Order.SHIPPED else Order.CANCELLED,
+                         "customs rejected the declaration", actor, out)
     return out
 
 

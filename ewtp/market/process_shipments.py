@@ -8,10 +8,10 @@ import contextlib
 from django.db import transaction
 
 from ewtp.core.actor import SYSTEM, Actor
-from ewtp.core.errors import NotFound
+from ewtp.core.errors import AppError, NotFound
 from ewtp.logistics.models import Shipment, TrackingEvent
 from ewtp.market.models import Order
-from ewtp.market.orders import transition
+from ewtp.market.orders import Move, transition_many
 from ewtp.payments import escrow
 from ewtp.payments.models import Escrow
 
@@ -26,20 +26,22 @@ def sync_shipments(actor: Actor = SYSTEM, limit: int = 10_000) -> tuple[int, int
     -> `delivered` and the escrow's release countdown starts at the delivery time. The order machine
     needs `cleared` before `delivered`: customs release moves shipped -> cleared (customs' poll), so a
     parcel delivered while its order is still `shipped` waits here until customs has released it.
-    Idempotent; returns (shipped, delivered)."""
+    Each step moves its orders in one batch of transitions (a refused one is left for the next
+    run). Idempotent; returns (shipped, delivered)."""
     moving = TrackingEvent.objects.filter(status__in=HANDED_OVER, shipment__direction=Shipment.FORWARD)
     to_ship = list(Order.objects.filter(state=Order.ACCEPTED, reference__in=moving.values("shipment__order_ref"))
                    .values_list("pk", flat=True)[:limit])
-    for order_id in to_ship:
-        transition(actor, order_id, Order.SHIPPED, reason="picked up by the carrier")
+    shipped = transition_many([Move(actor, order_id, Order.SHIPPED, "picked up by the carrier") for order_id in to_ship])
     done = Shipment.objects.filter(direction=Shipment.FORWARD, delivered_at__isnull=False)
     to_deliver = list(Order.objects.filter(state=Order.CLEARED, reference__in=done.values("order_ref"))
                       .values_list("pk", "reference")[:limit])
     at = _delivered_at(done, [ref for _, ref in to_deliver])
-    for order_id, ref in to_deliver:
-        with transaction.atomic():
-            transition(actor, order_id, Order.DELIVERED, reason="delivered by the carrier")
-            _start_countdown(actor, ref, at[ref])
+    with transaction.atomic():  # an order is delivered together with its escrow's countdown
+        delivered = transition_many([Move(actor, order_id, Order.DELIVERED, "delivered by the carrier")
+                                     for order_id, _ in to_deliver])
+        for (_, ref), r in zip(to_deliver, delivered, strict=True):
+            if not isinstance(r, AppError):
+                _start_countdown(actor, ref, at[ref])
     # repair: an order delivered whose escrow has not heard of it (e.g. a crash in between)
     late = list(Escrow.objects.filter(delivered_at__isnull=True, order_ref__in=Order.objects.filter(
         state=Order.DELIVERED, reference__in=done.values("order_ref")).values("reference"))
@@ -47,7 +49,11 @@ def sync_shipments(actor: Actor = SYSTEM, limit: int = 10_000) -> tuple[int, int
     at = _delivered_at(done, late)
     for ref in late:
         _start_countdown(actor, ref, at[ref])
-    return len(to_ship), len(to_deliver)
+    return _moved(shipped), _moved(delivered)
+
+
+def _moved(results: list) -> int:
+    return sum(not isinstance(r, AppError) for r in results)
 
 
 def _delivered_at(done, refs: list[str]) -> dict:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from ewtp.core.actor import SYSTEM, Actor
 from ewtp.core.errors import AppError
+from ewtp.payments.batches import capture_payments
 from ewtp.payments.models import Payment
-from ewtp.payments.services import capture_payment
 
 
 @dataclass
@@ -26,11 +26,10 @@ def capture_authorised(actor: Actor | str = SYSTEM, refs: list[str] | None = Non
     if refs is not None:
         qs = qs.filter(order_ref__in=refs)
     report = CaptureReport()
-    for ref in qs.order_by("pk").values_list("order_ref", flat=True)[:limit]:
-        try:
-            capture_payment(actor, ref)
-        except AppError as err:  # e.g. voided meanwhile: the provider's answer stands
-            report.failed.append(f"{ref}: {err.message}")
+    refs = list(qs.order_by("pk").values_list("order_ref", flat=True)[:limit])
+    for ref, r in zip(refs, capture_payments(actor, refs), strict=True):  # one batch, a savepoint each
+        if isinstance(r, AppError):  # e.g. voided meanwhile: the provider's answer stands
+            report.failed.append(f"{ref}: {r.message}")
         else:
             report.captured.append(ref)
     return report

@@ -26,6 +26,7 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.core.orm import unique
 from ewtp.payments import accounts, fx, ledger
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, FxConversion
@@ -50,7 +51,7 @@ def _snapshot(e: Escrow) -> dict:
 
 
 def locked(order_ref: str) -> Escrow:
-    e = Escrow.objects.select_for_update().filter(order_ref=order_ref).first()
+    e = unique(Escrow.objects.select_for_update().filter(order_ref=order_ref))
     if e is None:
         raise NotFound(f"no escrow for order {order_ref!r}")
     return e
@@ -98,7 +99,7 @@ def hold(
     if duty_m + tax_m + fee_m > amount.to_minor():
         raise ValidationFailed.field("amount", "is less than duty + tax + fee")
     with transaction.atomic():
-        existing = Escrow.objects.select_for_update().filter(order_ref=order_ref).first()
+        existing = unique(Escrow.objects.select_for_update().filter(order_ref=order_ref))
         if existing is not None:
             if existing.held_minor != amount.to_minor() or existing.currency != cur:
                 raise Conflict(

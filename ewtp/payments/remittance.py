@@ -20,6 +20,7 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.core.orm import unique
 from ewtp.payments import accounts, ledger
 from ewtp.payments.escrow import _snapshot, _state
 from ewtp.payments.ledger import Entry
@@ -39,7 +40,7 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
     if duty.is_negative() or tax.is_negative() or not duty.is_rounded() or not tax.is_rounded():
         raise ValidationFailed.field("duty", "amounts >= 0, rounded to the currency's minor unit")
     with transaction.atomic():
-        e = Escrow.objects.select_for_update().filter(order_ref=order_ref).first()  # one query: lock, or none
+        e = unique(Escrow.objects.select_for_update().filter(order_ref=order_ref))  # one query: lock, or none
         if e is None:
             return None
         done = (LedgerTransaction.objects.filter(reference=order_ref, kind__in=(REMIT, RELEASE))

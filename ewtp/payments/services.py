@@ -13,6 +13,8 @@ service's transaction; a networked provider's adapter would be called after the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 
 from ewtp.core import audit
@@ -20,6 +22,7 @@ from ewtp.core.actor import Actor
 from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.core.orm import unique
 from ewtp.payments import escrow, fees, payouts
 from ewtp.payments.models import Escrow, Payment, Payout, Refund
 from ewtp.payments.providers import get_provider
@@ -55,58 +58,96 @@ def start_payment(
     """Open the payment of one seller order (and authorise it if a card is given). `amount` is everything the buyer
     pays for it (goods, shipping, duty and tax collected now); the fee, unless frozen by the
     caller, is computed now on amount - duty - tax and frozen. Same order again -> same payment."""
-    if not order_ref or len(order_ref) > 120:
+    return start(Start(actor, order_ref, amount, seller_org_id, seller_currency, card_number, buyer_user_id,
+                       jurisdiction, duty, tax, fee, provider))
+
+
+def start(s: Start) -> Payment:
+    """`start_payment` of a `Start`."""
+    figures = start_figures(s)
+    with transaction.atomic():
+        existing = unique(Payment.objects.select_for_update().filter(order_ref=s.order_ref))
+        return open_payment(s, figures, existing)
+
+
+@dataclass(frozen=True)
+class Start:
+    """What `start_payment` is given (a batch passes a list of them: `payments.batches`)."""
+
+    actor: Actor | str
+    order_ref: str
+    amount: Money
+    seller_org_id: int
+    seller_currency: str
+    card_number: str | None = None
+    buyer_user_id: int | None = None
+    jurisdiction: str = ""
+    duty: Money | None = None
+    tax: Money | None = None
+    fee: Money | None = None
+    provider: str = "sandbox"
+
+
+def start_figures(s: Start) -> tuple[int, int, int, int]:
+    """The checked amounts in minor units: (total, duty, tax, fee)."""
+    if not s.order_ref or len(s.order_ref) > 120:
         raise ValidationFailed.field("order_ref", "required, at most 120 characters")
     try:
-        get_currency(seller_currency)
+        get_currency(s.seller_currency)
     except ValueError:
         raise ValidationFailed.field("seller_currency", "unknown ISO 4217 code") from None
-    cur = amount.currency
-    total = _check_amount("amount", amount, cur, positive=True)
-    duty_m, tax_m = _check_amount("duty", duty, cur), _check_amount("tax", tax, cur)
+    cur = s.amount.currency
+    total = _check_amount("amount", s.amount, cur, positive=True)
+    duty_m, tax_m = _check_amount("duty", s.duty, cur), _check_amount("tax", s.tax, cur)
     if duty_m + tax_m > total:
         raise ValidationFailed.field("amount", "is less than duty + tax")
     fee_m = (
-        _check_amount("fee", fee, cur)
-        if fee is not None
+        _check_amount("fee", s.fee, cur)
+        if s.fee is not None
         else fees.fee_for(Money.from_minor(total - duty_m - tax_m, cur)).to_minor()
     )
     if duty_m + tax_m + fee_m > total:
         raise ValidationFailed.field("fee", "duty + tax + fee exceed the amount")
-    adapter = get_provider(provider)
-    with transaction.atomic():
-        existing = Payment.objects.select_for_update().filter(order_ref=order_ref).first()
-        if existing is not None:
-            if (existing.amount_minor, existing.currency) != (total, cur):
-                raise Conflict(f"order {order_ref} already has a payment of {existing.amount}")
-            return existing
-        try:
-            with transaction.atomic():  # a savepoint: a racing twin's insert must not spoil our transaction
-                p = Payment.objects.create(
-                    order_ref=order_ref,
-                    provider=provider,
-                    buyer_user_id=buyer_user_id,
-                    seller_org_id=seller_org_id,
-                    currency=cur,
-                    amount_minor=total,
-                    seller_currency=seller_currency,
-                    jurisdiction=jurisdiction,
-                    duty_minor=duty_m,
-                    tax_minor=tax_m,
-                    fee_minor=fee_m,
-                )
-        except IntegrityError:
-            raise Conflict(f"order {order_ref} is being paid by a concurrent request; retry") from None
-        p.provider_ref = adapter.create_payment(p)
-        p.save(update_fields=["provider_ref"])
-        audit.record(
-            actor,
-            "payments.payment_start",
-            p,
-            after={"amount": str(p.amount), "fee": fee_m, "duty": duty_m, "tax": tax_m},
-        )
-        if card_number is not None:
-            authorise_payment(actor, order_ref, card_number)
+    return total, duty_m, tax_m, fee_m
+
+
+def open_payment(s: Start, figures: tuple[int, int, int, int], existing: Payment | None) -> Payment:
+    """`start_payment` once its figures are checked and the order's payment (if any) is read and
+    locked (inside the caller's transaction)."""
+    total, duty_m, tax_m, fee_m = figures
+    cur = s.amount.currency
+    adapter = get_provider(s.provider)
+    if existing is not None:
+        if (existing.amount_minor, existing.currency) != (total, cur):
+            raise Conflict(f"order {s.order_ref} already has a payment of {existing.amount}")
+        return existing
+    try:
+        with transaction.atomic():  # a savepoint: a racing twin's insert must not spoil our transaction
+            p = Payment.objects.create(
+                order_ref=s.order_ref,
+                provider=s.provider,
+                buyer_user_id=s.buyer_user_id,
+                seller_org_id=s.seller_org_id,
+                currency=cur,
+                amount_minor=total,
+                seller_currency=s.seller_currency,
+                jurisdiction=s.jurisdiction,
+                duty_minor=duty_m,
+                tax_minor=tax_m,
+                fee_minor=fee_m,
+            )
+    except IntegrityError:
+        raise Conflict(f"order {s.order_ref} is being paid by a concurrent request; retry") from None
+    p.provider_ref = adapter.create_payment(p)
+    p.save(update_fields=["provider_ref"])
+    audit.record(
+        s.actor,
+        "payments.payment_start",
+        p,
+        after={"amount": str(p.amount), "fee": fee_m, "duty": duty_m, "tax": tax_m},
+    )
+    if s.card_number is not None:
+        authorise_locked(s.actor, p, s.card_number)  # the row just made, in hand
     return p
 
 
@@ -114,15 +155,20 @@ def authorise_payment(actor: Actor | str, order_ref: str, card_number: str) -> P
     """The buyer's payment step: the provider answers authorised or declined (webhook)."""
     with transaction.atomic():
         p = _payment(order_ref)
-        if p.state != Payment.CREATED:
-            raise Conflict(f"payment {order_ref} is {p.state}; it can be authorised only once")
-        get_provider(p.provider).authorise(p, card_number)
-        audit.record(actor, "payments.authorise_requested", p)
+        authorise_locked(actor, p, card_number)
     return p
 
 
+def authorise_locked(actor: Actor | str, p: Payment, card_number: str) -> None:
+    """`authorise_payment` of a payment read and locked by the caller (inside its transaction)."""
+    if p.state != Payment.CREATED:
+        raise Conflict(f"payment {p.order_ref} is {p.state}; it can be authorised only once")
+    get_provider(p.provider).authorise(p, card_number)
+    audit.record(actor, "payments.authorise_requested", p)
+
+
 def _payment(order_ref: str) -> Payment:
-    p = Payment.objects.select_for_update().filter(order_ref=order_ref).first()
+    p = unique(Payment.objects.select_for_update().filter(order_ref=order_ref))
     if p is None:
         raise NotFound(f"no payment for order {order_ref!r}")
     return p
@@ -132,11 +178,16 @@ def capture_payment(actor: Actor | str, order_ref: str) -> Payment:
     """Ask the provider to capture; the money enters escrow when it confirms (webhook)."""
     with transaction.atomic():
         p = _payment(order_ref)
-        if p.state != Payment.AUTHORISED:
-            raise Conflict(f"payment {order_ref} is {p.state}; only an authorised payment can be captured")
-        get_provider(p.provider).capture(p)
-        audit.record(actor, "payments.capture_requested", p)
+        capture_locked(actor, p)
     return p
+
+
+def capture_locked(actor: Actor | str, p: Payment) -> None:
+    """`capture_payment` of a payment read and locked by the caller (inside its transaction)."""
+    if p.state != Payment.AUTHORISED:
+        raise Conflict(f"payment {p.order_ref} is {p.state}; only an authorised payment can be captured")
+    get_provider(p.provider).capture(p)
+    audit.record(actor, "payments.capture_requested", p)
 
 
 def void_payment(actor: Actor | str, order_ref: str) -> Payment:

@@ -18,25 +18,33 @@ from ewtp.payments.providers import get_provider
 from ewtp.payments.services import handle_event
 
 
-def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetime | None = None) -> dict:
+def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetime | None = None, *,
+            recorded: set[str] | None = None) -> dict:
     """Returns {"status": "processed"|"duplicate", ...}; raises BadSignature (400) or the
-    handler's error (the event is then not recorded, so a retry is handled again)."""
+    handler's error (the event is then not recorded, so a retry is handled again).
+    `recorded`: a batch's view of the event ids already recorded (read once by the caller for
+    the events it is about to deliver, and kept up to date here) instead of a query per event;
+    a racing delivery is still caught by the unique constraint."""
     adapter = get_provider(provider)
     event = adapter.verify_and_parse(headers, body, now)
-    if WebhookEvent.objects.filter(provider=provider, event_id=event.id).exists():
+    seen = (event.id in recorded if recorded is not None
+            else WebhookEvent.objects.filter(provider=provider, event_id=event.id).exists())
+    if seen:
         return {"status": "duplicate", "event": event.id}
     try:
         with transaction.atomic():
+            # handled, then recorded with its outcome in one insert: both commit or neither does
+            outcome = handle_event(provider, event.type, event.data)[:200]
             rec = WebhookEvent.objects.create(
-                provider=provider, event_id=event.id[:80], type=event.type[:40], payload=event.data
+                provider=provider, event_id=event.id[:80], type=event.type[:40], payload=event.data, outcome=outcome
             )
-            rec.outcome = handle_event(provider, event.type, event.data)[:200]
-            rec.save(update_fields=["outcome"])
     except IntegrityError:
         # the same event arrived twice at once: the other delivery recorded it first
         if WebhookEvent.objects.filter(provider=provider, event_id=event.id).exists():
             return {"status": "duplicate", "event": event.id}
         raise
+    if recorded is not None:
+        recorded.add(event.id)
     return {"status": "processed", "event": event.id, "outcome": rec.outcome}
 
 
@@ -45,11 +53,16 @@ def deliver_sandbox(now: datetime | None = None) -> int:
     from ewtp.core.errors import AppError
     from ewtp.payments.providers.sandbox import SandboxProvider
 
+    provider = SandboxProvider.from_settings()
+    due = provider.due_event_ids(now)
+    recorded = {e for i in range(0, len(due), 500) for e in WebhookEvent.objects.filter(
+        provider=SandboxProvider.name, event_id__in=due[i:i + 500]).values_list("event_id", flat=True)}
+
     def send(headers: dict[str, str], body: bytes) -> int:
         try:
-            receive(SandboxProvider.name, headers, body, now)
+            receive(SandboxProvider.name, headers, body, now, recorded=recorded)
         except AppError as exc:
             return exc.status
         return 200
 
-    return SandboxProvider.from_settings().deliver_due(send, now)
+    return provider.deliver_due(send, now)

@@ -125,3 +125,46 @@ def test_sandbox_is_deterministic_with_a_seed_and_sometimes_late_or_repeated():
     for rec in SandboxRecord.objects.order_by("id"):
         provider._emit("payment.authorised", rec)
     assert [(e, SandboxOutbox.objects.filter(event_id=e).count()) for e in sorted(set(ids))] == plan
+
+
+def _start(prefix: str) -> list[str]:
+    """Payments started and authorised (one declined): their sandbox webhooks wait in the outbox."""
+    refs = [f"{prefix}-{i}" for i in range(6)]
+    for i, ref in enumerate(refs):
+        services.start_payment("test", order_ref=ref, amount=Money(f"{20 + i}.00", "MYR"), seller_org_id=3,
+                               seller_currency="MYR",
+                               card_number="4000000000000002" if i == 2 else "4242424242424242")
+    return refs
+
+
+def _events(refs: list[str]) -> list[tuple]:
+    rows = WebhookEvent.objects.order_by("pk").values_list("type", "payload", "outcome")
+    return sorted((p["reference"].split("-")[1], t, o) for t, p, o in rows if p["reference"] in refs)
+
+
+def test_delivering_a_batch_is_receiving_one_by_one():
+    """deliver_sandbox reads the recorded event ids once for its batch: the same events, outcomes,
+    duplicates and payment states as receiving each webhook alone (repeated ones included)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ewtp.payments.webhooks import deliver_sandbox, receive
+
+    provider = SandboxProvider.from_settings()
+    later = timezone.now() + timedelta(minutes=10)
+    one = _start("A")
+    rows = list(SandboxOutbox.objects.filter(delivered_at=None).order_by("deliver_after", "id"))
+    assert len(rows) > len(one)  # some webhooks are sent twice
+    answers = [receive("sandbox", provider.signed_headers(r.body.encode(), later), r.body.encode(), later)["status"]
+               for r in rows]
+    SandboxOutbox.objects.update(delivered_at=later)
+    batch = _start("B")
+    waiting = SandboxOutbox.objects.filter(delivered_at=None).count()
+    assert deliver_sandbox(later) == waiting  # every row, repeats acknowledged as duplicates
+    assert answers.count("duplicate") == len(rows) - len({r.event_id for r in rows})
+    assert WebhookEvent.objects.count() == 2 * len({r.event_id for r in rows})
+    assert _events(batch) == _events(one)
+    states = dict(Payment.objects.values_list("order_ref", "state"))
+    assert [states[r] for r in batch] == [states[r] for r in one]
+    assert not SandboxOutbox.objects.filter(delivered_at=None).exists()

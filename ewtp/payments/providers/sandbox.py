@@ -27,6 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ewtp.core.errors import ValidationFailed
+from ewtp.core.orm import unique
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
 from ewtp.payments.providers.base import (
     BadSignature,
@@ -73,7 +74,7 @@ class SandboxProvider(PaymentProvider):
 
     # ---- operations ------------------------------------------------------------------------
     def _record(self, ref: str) -> SandboxRecord:
-        rec = SandboxRecord.objects.filter(ref=ref).first()
+        rec = unique(SandboxRecord.objects.filter(ref=ref))
         if rec is None:
             raise ProviderError(f"sandbox: no such operation {ref}")
         return rec
@@ -204,14 +205,22 @@ class SandboxProvider(PaymentProvider):
         ts = int((at or timezone.now()).timestamp())
         return {HEADER: f"t={ts},v1={sign(self.secret, ts, body)}"}
 
+    def _due(self, now: datetime):
+        return SandboxOutbox.objects.filter(delivered_at=None, deliver_after__lte=now)
+
+    def due_event_ids(self, now: datetime | None = None) -> list[str]:
+        """The distinct event ids `deliver_due` would send now."""
+        return sorted(set(self._due(now or timezone.now()).values_list("event_id", flat=True)))
+
     def deliver_due(self, send: Callable[[dict[str, str], bytes], int], now: datetime | None = None) -> int:
         """Send every webhook that is due, signed at `now`; a non-2xx answer is retried later
-        (exponential back-off). Returns how many were delivered."""
+        (exponential back-off). Returns how many were delivered. The rows are marked at the end,
+        in a few statements: if a send raises, none is, and the next run sends them again (the
+        receiver acknowledges a repeated event as a duplicate, as for any provider's retry)."""
         now = now or timezone.now()
         delivered = 0
-        for row in SandboxOutbox.objects.filter(delivered_at=None, deliver_after__lte=now).order_by(
-            "deliver_after", "id"
-        ):
+        sent: list[SandboxOutbox] = []
+        for row in self._due(now).order_by("deliver_after", "id"):
             body = row.body.encode()
             status = send(self.signed_headers(body, now), body)
             if 200 <= status < 300:
@@ -220,7 +229,8 @@ class SandboxProvider(PaymentProvider):
             else:
                 row.attempts += 1
                 row.deliver_after = now + timedelta(seconds=2 ** min(row.attempts, 12))
-            row.save(update_fields=["delivered_at", "attempts", "deliver_after"])
+            sent.append(row)
+        SandboxOutbox.objects.bulk_update(sent, ["delivered_at", "attempts", "deliver_after"], batch_size=300)
         return delivered
 
     def verify_and_parse(
