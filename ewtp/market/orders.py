@@ -18,7 +18,7 @@ from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, Validation
 from ewtp.core.money import Money
 from ewtp.core.orm import unique
 from ewtp.core.permissions import require_access
-from ewtp.market.models import CbecUsage, Order, StockLevel, StockReservation
+from ewtp.market.models import CbecUsage, Order, StockReservation
 from ewtp.payments import services as payments
 from ewtp.payments.models import Payment
 
@@ -48,14 +48,9 @@ CONSUMES_STOCK = {Order.SHIPPED}  # the reserved units left the warehouse: on ha
 def _settle_reservations(order: Order, *, consume: bool) -> None:
     """End the order's open reservations: released (cancelled) or consumed (shipped). Rows are
     locked in stock-id order, the order placement reserves them in, so two orders cannot deadlock."""
-    reservations = list(StockReservation.objects.select_for_update()
-                        .filter(line__order=order, released=False).order_by("stock_id"))
-    for r in reservations:
-        change = {"reserved": F("reserved") - r.quantity}
-        if consume:
-            change["on_hand"] = F("on_hand") - r.quantity
-        StockLevel.objects.filter(pk=r.stock_id).update(**change)
-    StockReservation.objects.filter(pk__in=[r.pk for r in reservations]).update(released=True)
+    reservations = _open_reservations([order.pk]).get(order.pk, [])
+    _apply_stock(reservations, consume=consume)
+    _write([pk for pk, _, _ in reservations], [])
 
 
 def _refund_payment(actor: Actor, order: Order) -> None:

@@ -36,8 +36,7 @@ def account(owner_type: str, owner_id: object, kind: str, currency: str) -> Acco
         return memo[key]
     get_currency(currency)  # refuses unknown codes
     # one query finds the account, or a hot account's home row with its shards (shards.py)
-    rows = list(Account.objects.filter(owner_type=owner_type, owner_id=str(owner_id), kind=kind,
-                                       currency=currency).order_by("shard"))
+    rows = list(Account.rows_of(owner_type, str(owner_id), kind, currency))
     if rows and rows[0].shard == 0:
         acc = rows[0]
         if len(rows) == acc.shards:

@@ -248,26 +248,21 @@ def _post(entry: Entry) -> int:
     return _sqlite_post(db, entry, ids, moves + ids)
 
 
-def _sweeps(legs: Iterable[Leg]) -> dict[int, tuple[int, ...]]:
-    return {leg.account_id: leg.sweep for leg in legs if leg.sweep}
-
-
-def _sweep(homes: dict[int, tuple[int, ...]], currency_of: dict[int, str]) -> None:
-    """Move each hot guarded account's other shards to its home row (a balanced transaction of
-    its own); the caller's transaction holds the rows' locks."""
-    for home, others in homes.items():
-        moves = shards.sweep_postings(home, others)
+def _lock_and_sweep(legs: list[Leg]) -> None:
+    """Before debits on hot guarded accounts (inside the caller's transaction): lock every row
+    involved in id order, then move each such account's other shards to its home row, a balanced
+    transaction of its own, so the guard sees the whole balance."""
+    homes = {leg.account_id: leg for leg in legs if leg.sweep}
+    shards.lock_ids(sorted({leg.account_id for leg in legs} | {i for h in homes.values() for i in h.sweep}))
+    for home, leg in homes.items():
+        moves = shards.sweep_postings(home, leg.sweep)
         if moves:
-            cur = currency_of[home]
-            _post(Entry(shards.SWEEP, f"account {home}", [Leg(i, cur, False, m) for i, m in moves]))
+            _post(Entry(shards.SWEEP, f"account {home}", [Leg(i, leg.currency, False, m) for i, m in moves]))
 
 
 def _post_swept(entry: Entry) -> int:
-    """A debit on a hot guarded account: lock every row involved in id order, sweep, then post."""
-    homes = _sweeps(entry.legs)
     with transaction.atomic():
-        shards.lock_ids(sorted({leg.account_id for leg in entry.legs} | {i for o in homes.values() for i in o}))
-        _sweep(homes, {leg.account_id: leg.currency for leg in entry.legs})
+        _lock_and_sweep(entry.legs)
         return _post(entry)
 
 
@@ -334,13 +329,11 @@ def post_batch(entries: Sequence[Entry]) -> list[int]:
         check_balanced(entry)
         for leg in entry.legs:
             deltas[leg.account_id] += leg.amount_minor
-    homes = {h: o for e in entries for h, o in _sweeps(e.legs).items()}
-    currency_of = {leg.account_id: leg.currency for e in entries for leg in e.legs if leg.sweep}
+    legs = [leg for e in entries for leg in e.legs]
     try:
-        if homes:  # rare: debits on hot guarded accounts in a batch
+        if any(leg.sweep for leg in legs):  # rare: debits on hot guarded accounts in a batch
             with transaction.atomic():
-                shards.lock_ids(sorted(set(deltas) | {i for o in homes.values() for i in o}))
-                _sweep(homes, currency_of)
+                _lock_and_sweep(legs)
                 return _post_batch(entries, sorted(deltas), deltas)
         return _post_batch(entries, sorted(deltas), deltas)
     except IntegrityError as exc:

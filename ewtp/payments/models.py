@@ -102,15 +102,21 @@ class Account(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}:{self.owner_type}:{self.owner_id}:{self.currency}"
 
+    @staticmethod
+    def rows_of(owner_type: str, owner_id: str, kind: str, currency: str) -> models.QuerySet[Account]:
+        """The rows of one logical account (one, or a hot account's shards), home row first."""
+        return Account.objects.filter(owner_type=owner_type, owner_id=owner_id, kind=kind,
+                                      currency=currency).order_by("shard")
+
+    def rows(self) -> models.QuerySet[Account]:
+        return Account.rows_of(self.owner_type, self.owner_id, self.kind, self.currency)
+
     @property
     def total_minor(self) -> int:
         """The logical account's balance: this row's, or the sum over its shards (one query)."""
         if self.shards <= 1:
             return self.balance_minor
-        total = Account.objects.filter(
-            owner_type=self.owner_type, owner_id=self.owner_id, kind=self.kind, currency=self.currency
-        ).aggregate(t=models.Sum("balance_minor"))["t"]
-        return int(total or 0)
+        return int(self.rows().aggregate(t=models.Sum("balance_minor"))["t"] or 0)
 
     @property
     def balance(self) -> Money:

@@ -60,12 +60,7 @@ def shard_ids(account: Account) -> list[int]:
     if ids is None:
         ids = [account.pk]
         if account.shards > 1:
-            ids = list(
-                Account.objects.filter(
-                    owner_type=account.owner_type, owner_id=account.owner_id, kind=account.kind,
-                    currency=account.currency,
-                ).order_by("shard").values_list("id", flat=True)
-            )
+            ids = list(account.rows().values_list("id", flat=True))
             if len(ids) < account.shards:
                 return open_shards(account)
         account.__dict__["_shard_ids"] = ids

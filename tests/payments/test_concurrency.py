@@ -3,10 +3,7 @@ accounts never go negative, and an escrow is never released twice."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from ewtp.core.errors import Conflict
 from ewtp.core.money import Money
@@ -15,27 +12,9 @@ from ewtp.payments.ledger import Entry, InsufficientFunds
 from ewtp.payments.models import Account, Escrow
 from ewtp.payments.verify import verify
 from tests.conftest import is_postgres
+from tests.payments.helpers import in_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-def _run(workers: int, target) -> list[BaseException]:
-    errors: list[BaseException] = []
-
-    def wrapped(k: int) -> None:
-        try:
-            target(k)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrapped, args=(k,)) for k in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +50,7 @@ def test_parallel_writers_keep_balances_equal_to_postings():
             except InsufficientFunds:  # allowed: a guarded account may run dry; then nothing is written
                 refused.append((k, i))
 
-    assert _run(6, writer) == []
+    assert in_threads(6, writer) == []
     assert len(refused) < 6 * 60
     rep = verify()
     assert rep.ok, rep.problems
@@ -93,7 +72,7 @@ def test_draining_a_guarded_account_in_parallel_never_overdraws():
             except InsufficientFunds:
                 refused.append(1)
 
-    assert _run(6, drainer) == []
+    assert in_threads(6, drainer) == []
     src.refresh_from_db()
     assert src.balance_minor == 1000 - 30 * len(ok) >= 0
     assert len(ok) == 33 and len(refused) == 27  # 33 * 30 = 990; the 34th would overdraw
@@ -117,7 +96,7 @@ def test_an_escrow_released_by_many_at_once_is_released_once(rates):
         except Conflict:
             conflicts.append(k)
 
-    assert _run(5, releaser) == []
+    assert in_threads(5, releaser) == []
     assert len(conflicts) == 4
     e = Escrow.objects.get(order_ref="C-1")
     assert e.released_minor == 10000 and e.state == Escrow.POSTED
@@ -174,7 +153,7 @@ def test_services_racing_on_one_seller_neither_deadlock_nor_lose_money(rates):
         else:
             services.run_payouts("test")
 
-    assert _run(4, actor) == []
+    assert in_threads(4, actor) == []
     rep = verify()
     assert rep.ok, rep.problems
     held = sum(e.held_minor for e in Escrow.objects.all())

@@ -4,10 +4,7 @@ books verify. On SQLite and PostgreSQL alike; PostgreSQL also with parallel writ
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from ewtp.core.money import Money
 from ewtp.payments import accounts, ledger, queries, shards
@@ -16,6 +13,7 @@ from ewtp.payments.models import Account, LedgerTransaction, Posting
 from ewtp.payments.schemas import account_out
 from ewtp.payments.verify import verify
 from tests.conftest import is_postgres
+from tests.payments.helpers import in_threads
 
 N = 4
 
@@ -101,29 +99,19 @@ def test_parallel_credits_and_sweeping_debits_on_postgresql():
         pytest.skip("row-lock concurrency is tested on PostgreSQL")
     clearing, fees = accounts.clearing("sandbox", "EUR"), accounts.hub_fees("EUR")
     out = accounts.refunds_out("sandbox", "EUR")
-    errors: list[BaseException] = []
     refused: list[int] = []
 
     def worker(k: int) -> None:
-        try:
-            for i in range(25):
-                if k == 0 and i % 5 == 4:  # one writer refunds fees now and then: sweeps under load
-                    try:
-                        ledger.post(Entry("fee_refund", f"w{k}-{i}").add(fees, -250).add(out, 250))
-                    except InsufficientFunds:
-                        refused.append(i)
-                else:
-                    ledger.post(Entry("fee", f"w{k}-{i}").add(clearing, -100).add(fees, 100))
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(25):
+            if k == 0 and i % 5 == 4:  # one writer refunds fees now and then: sweeps under load
+                try:
+                    ledger.post(Entry("fee_refund", f"w{k}-{i}").add(fees, -250).add(out, 250))
+                except InsufficientFunds:
+                    refused.append(i)
+            else:
+                ledger.post(Entry("fee", f"w{k}-{i}").add(clearing, -100).add(fees, 100))
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = in_threads(4, worker)
     assert not errors, errors
     refunds = 5 - len(refused)
     assert fees.total_minor == 100 * (4 * 25 - 5) - 250 * refunds
