@@ -129,7 +129,7 @@ def api_rates(windows: int = 5, seconds: float = 1.0) -> list[float]:
 
 
 def server_rate(seconds: float = 4.0, clients: int = 4) -> float | None:
-    """Quotes/s against a real server (`ewtp serve`, waitress, 4 threads) on 127.0.0.1 with `clients`
+    """Quotes/s against a real server (`ewtp serve`, Granian, 4 threads) on 127.0.0.1 with `clients`
     keep-alive connections; None if the server does not come up."""
     import http.client
     import json

@@ -118,10 +118,9 @@ def audit_verify() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
-    threads: Annotated[int, typer.Option(help="worker threads")] = 8,
-    workers: Annotated[int, typer.Option(help="worker processes (one core each; see ewtp/core/server.py)")] = 1,
-    app_slots: Annotated[int, typer.Option(help="requests running the hub's code at once per process "
-                                                "(0: 1 on SQLite, every thread on PostgreSQL; see ewtp/core/server.py)")] = 0,
+    threads: Annotated[int, typer.Option(help="threads running the hub's code at once per worker "
+                                              "(0: 1 on SQLite, 4 on PostgreSQL; see ewtp/core/server.py)")] = 0,
+    workers: Annotated[int, typer.Option(help="worker processes (one core each)")] = 1,
     jobs_every: Annotated[float, typer.Option(help="seconds between ticks of `ewtp jobs` run beside the server "
                                                    "(0: do not run them)")] = 5.0,
 ) -> None:
@@ -138,7 +137,7 @@ def serve(
         console.print(f"scheduled jobs every {jobs_every:g} s (payments, orders, customs, escrow release)")
     console.print(f"serving the hub at http://{host}:{port}  (Ctrl-C to stop)")
     try:
-        serve_hub(host, port, threads, workers, app_slots or None)
+        serve_hub(host, port, threads or None, workers)
     finally:
         if jobs is not None:
             jobs.terminate()

@@ -1,5 +1,5 @@
-"""`ewtp serve --workers N`: pre-forked worker processes answer on one socket and stop together, with
-the scheduled jobs' process."""
+"""`ewtp serve` (Granian): worker processes answer on one socket and stop together, with the
+scheduled jobs' process."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="pre-forked workers need POSIX fork")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forked workers need POSIX fork")
 
 
 def _free_port() -> int:
@@ -64,21 +64,26 @@ def _wait_healthy(server: subprocess.Popen, port: int) -> None:
     raise AssertionError(server.stderr.read().decode() if server.poll() is not None else "no answer")
 
 
-def test_one_process_server_stops_its_jobs_process_on_sigterm(tmp_path):
+def _is_jobs(pid: int) -> bool:
+    return b"jobs" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def test_one_worker_server_stops_its_jobs_process_on_sigterm(tmp_path):
     server, port = _serve(tmp_path, "--threads", "2")
     try:
         _wait_healthy(server, port)
-        jobs = _children(server.pid)
-        assert len(jobs) == 1 and b"jobs" in Path(f"/proc/{next(iter(jobs))}/cmdline").read_bytes()
+        children = _children(server.pid)
+        jobs = {pid for pid in children if _is_jobs(pid)}
+        assert len(jobs) == 1 and len(children - jobs) == 1  # the jobs, and one worker
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(20)
     assert code == 0
     for _ in range(100):  # the server waits for it, but give the kernel a moment to reap
-        if not any(_alive(pid) for pid in jobs):
+        if not any(_alive(pid) for pid in children):
             break
         time.sleep(0.05)
-    assert not [pid for pid in jobs if _alive(pid)], "the jobs process outlived the server"
+    assert not [pid for pid in children if _alive(pid)], "the jobs process or the worker outlived the server"
 
 
 def test_workers_serve_one_port_and_stop_together(tmp_path):
@@ -98,7 +103,7 @@ def test_workers_serve_one_port_and_stop_together(tmp_path):
                 time.sleep(0.1)
         assert body is not None, server.stderr.read().decode() if server.poll() is not None else "no answer"
         children = _children(server.pid)
-        jobs = {pid for pid in children if b"jobs" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+        jobs = {pid for pid in children if _is_jobs(pid)}
         workers = children - jobs
         assert len(workers) == 2 and len(jobs) == 1  # and the scheduled jobs in a process of their own
         for _ in range(10):  # every request is answered, whichever worker takes it
@@ -111,37 +116,9 @@ def test_workers_serve_one_port_and_stop_together(tmp_path):
     assert not [pid for pid in children if _alive(pid)], "a worker or the jobs process outlived the server"
 
 
-def test_at_most_the_slots_run_the_app_at_once():
-    import threading
-
-    from ewtp.core.server import limit_concurrency
-
-    running, peak, lock = 0, 0, threading.Lock()
-
-    def app(environ, start_response):
-        nonlocal running, peak
-        with lock:
-            running += 1
-            peak = max(peak, running)
-        time.sleep(0.02)
-        with lock:
-            running -= 1
-        return [b"ok"]
-
-    for slots in (1, 2):
-        peak = 0
-        limited = limit_concurrency(app, slots)
-        threads = [threading.Thread(target=limited, args=({}, None)) for _ in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert peak == slots
-
-
-def test_one_request_at_a_time_on_sqlite_side_by_side_on_postgresql(db):
+def test_one_thread_on_sqlite_four_on_postgresql(db):
     from django.db import connection
 
-    from ewtp.core.server import default_app_slots
+    from ewtp.core.server import default_threads
 
-    assert default_app_slots(8) == (1 if connection.vendor == "sqlite" else 8)
+    assert default_threads() == (1 if connection.vendor == "sqlite" else 4)
