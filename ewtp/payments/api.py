@@ -16,7 +16,7 @@ from ewtp.core.errors import NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.permissions import get_accessible, require_access, require_role
 from ewtp.core.schemas import ERRORS
-from ewtp.payments import escrow, queries, services, webhooks
+from ewtp.payments import escrow, queries, refund_retry, services, webhooks
 from ewtp.payments.models import Account, Escrow, LedgerTransaction, Payment, Payout
 from ewtp.payments.reconciliation import reconcile
 from ewtp.payments.schemas import (
@@ -32,6 +32,8 @@ from ewtp.payments.schemas import (
     PostingOut,
     ReconciliationOut,
     RefundIn,
+    RefundOut,
+    RetryIn,
     TotalOut,
     TransactionOut,
     VerifyOut,
@@ -41,6 +43,7 @@ from ewtp.payments.schemas import (
     money_out,
     payment_out,
     payout_out,
+    refund_out,
 )
 from ewtp.payments.verify import verify
 
@@ -201,6 +204,20 @@ def refund(request: HttpRequest, order_ref: str, payload: RefundIn):
     services.request_refund(actor, order_ref, _money(payload.amount, e.currency), payload.reason)
     e.refresh_from_db()
     return escrow_out(e)
+
+
+@router.get("/refunds/failed", response={200: list[RefundOut], **ERRORS})
+def failed_refunds(request: HttpRequest, limit: int = 200):
+    """The hub operator's queue: refunds the provider could not pay and nobody has retried."""
+    _operator(request)
+    return [refund_out(r, refund_retry.origin(r)) for r in refund_retry.queue()[: max(1, min(limit, 1000))]]
+
+
+@router.post("/refunds/{refund_id}/retry", response={200: RefundOut, **ERRORS})
+def retry_refund(request: HttpRequest, refund_id: int, payload: RetryIn):
+    """Retry a failed refund through the provider, or record the hub's own bank transfer."""
+    r = refund_retry.retry(_operator(request), refund_id, payload.method, payload.bank_reference)
+    return refund_out(r, refund_retry.origin(r))
 
 
 @router.post("/escrows/{order_ref}/hold", response={200: EscrowOut, **ERRORS})

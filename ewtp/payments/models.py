@@ -300,6 +300,13 @@ class Refund(models.Model):
     reason = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=12, choices=STATES, default=REQUESTED)
     created_at = models.DateTimeField(auto_now_add=True)
+    # a failed refund is retried at most once (the retry may itself fail and be retried): the
+    # chain ends at the attempt that is still open or succeeded
+    retry_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="retry")
+    PROVIDER, BANK_TRANSFER = "provider", "bank_transfer"
+    METHODS = [(PROVIDER, "Through the payment provider"), (BANK_TRANSFER, "Bank transfer by the hub")]
+    method = models.CharField(max_length=16, choices=METHODS, default=PROVIDER)
+    bank_reference = models.CharField(max_length=80, blank=True)  # the hub's transfer, for bank_transfer
 
     def __str__(self) -> str:
         return f"refund {self.pk} of {self.escrow_id} ({self.state})"

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from ewtp.core.money import Money
 from ewtp.core.schemas import Input
-from ewtp.payments.models import Account, Escrow, Payment, Payout
+from ewtp.payments.models import Account, Escrow, Payment, Payout, Refund
 
 
 class AmountOut(Schema):
@@ -153,6 +153,31 @@ class PaymentIn(Input):
 class RefundIn(Input):
     amount: str = Field(..., max_length=40)
     reason: str = Field("", max_length=200)
+
+
+class RetryIn(Input):
+    method: str = Field("provider", pattern="^(provider|bank_transfer)$",
+                        description="provider: ask the provider again; bank_transfer: the hub has paid the buyer itself")
+    bank_reference: str = Field("", max_length=80, description="the hub's transfer reference (bank_transfer)")
+
+
+class RefundOut(Schema):
+    id: int
+    order_ref: str
+    amount: AmountOut
+    state: str
+    reason: str
+    origin: str = Field(description="escrow, or the transaction kind that booked it (return_refund, claim_payment)")
+    method: str
+    bank_reference: str
+    retry_of: int | None
+    created_at: datetime
+
+
+def refund_out(r: Refund, origin: str) -> RefundOut:
+    return RefundOut(id=r.pk, order_ref=r.escrow.order_ref, amount=money_out(r.amount_minor, r.currency),
+                     state=r.state, reason=r.reason, origin=origin, method=r.method,
+                     bank_reference=r.bank_reference, retry_of=r.retry_of_id, created_at=r.created_at)
 
 
 class HoldIn(Input):

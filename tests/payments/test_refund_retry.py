@@ -1,0 +1,145 @@
+"""Failed refunds: the operator's queue, a retry through the provider, the hub's own bank
+transfer — the buyer is paid once, the books balance and reconcile."""
+
+from __future__ import annotations
+
+import pytest
+
+from ewtp.core.actor import Actor, Role
+from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ewtp.core.money import Money
+from ewtp.payments import accounts, refund_retry, services
+from ewtp.payments.models import Escrow, FxConversion, LedgerTransaction, Refund, SandboxRecord
+from ewtp.payments.providers.sandbox import REFUND_FAILS
+from ewtp.payments.reconciliation import reconcile
+from ewtp.payments.verify import verify
+from tests.payments.helpers import flush_webhooks
+
+pytestmark = pytest.mark.django_db
+OP = Actor(role=Role.HUB_OPERATOR, user_id=None)
+
+
+def _failed_escrow_refund(ref: str = "F-1", amount: str = "30.00") -> Refund:
+    services.start_payment("test", order_ref=ref, amount=Money(amount, "MYR"), seller_org_id=7,
+                           seller_currency="MYR", card_number=REFUND_FAILS, jurisdiction="MY")
+    flush_webhooks()
+    services.capture_payment("test", ref)
+    flush_webhooks()
+    services.request_refund("test", ref, Money(amount, "MYR"), "order cancelled")
+    flush_webhooks()
+    return Refund.objects.get(escrow__order_ref=ref)
+
+
+def _card_fixed(ref: str) -> None:
+    """The buyer's issuer has sorted the card out: the sandbox pays its refunds from now on."""
+    SandboxRecord.objects.filter(kind="payment", reference=ref).update(flags="")
+
+
+def test_failed_refund_waits_in_the_queue_until_retried_through_the_provider():
+    failed = _failed_escrow_refund()
+    assert failed.state == Refund.FAILED and list(refund_retry.queue()) == [failed]
+    assert Escrow.objects.get(order_ref="F-1").remaining_minor == 3000  # back in escrow, still owed
+    _card_fixed("F-1")
+    retry = refund_retry.retry(OP, failed.pk)
+    assert (retry.retry_of_id, retry.method, retry.state) == (failed.pk, Refund.PROVIDER, Refund.REQUESTED)
+    assert list(refund_retry.queue()) == []
+    flush_webhooks()
+    retry.refresh_from_db()
+    assert retry.state == Refund.SUCCEEDED and refund_retry.latest(failed.pk) == retry
+    e = Escrow.objects.get(order_ref="F-1")
+    assert (e.refunded_minor, e.remaining_minor, e.state) == (3000, 0, Escrow.VOIDED)
+    assert accounts.refunds_out("sandbox", "MYR").balance_minor == 0
+    assert verify().ok and reconcile("sandbox").ok
+
+
+def test_a_retry_that_fails_again_joins_the_queue_and_a_bank_transfer_settles_it():
+    failed = _failed_escrow_refund()
+    again = refund_retry.retry(OP, failed.pk)
+    flush_webhooks()
+    again.refresh_from_db()
+    assert again.state == Refund.FAILED and list(refund_retry.queue()) == [again]
+    paid = refund_retry.retry(OP, again.pk, Refund.BANK_TRANSFER, " HSBC-2026-12-06-0042 ")
+    assert (paid.state, paid.bank_reference) == (Refund.SUCCEEDED, "HSBC-2026-12-06-0042")
+    assert list(refund_retry.queue()) == [] and refund_retry.latest(failed.pk) == paid
+    assert Escrow.objects.get(order_ref="F-1").refunded_minor == 3000
+    assert accounts.refunds_out("sandbox", "MYR").balance_minor == 0
+    assert accounts.clearing(refund_retry.BANK, "MYR").total_minor == 3000  # out through the hub's bank
+    assert LedgerTransaction.objects.filter(kind="refund_out_bank", reference=f"refund:{paid.pk}").count() == 1
+    assert verify().ok and reconcile("sandbox").ok
+
+
+def test_only_a_failed_refund_is_retried_and_only_once():
+    failed = _failed_escrow_refund()
+    with pytest.raises(Forbidden):
+        refund_retry.retry(Actor(role=Role.SELLER, user_id=1, org_ids=frozenset({7})), failed.pk)
+    with pytest.raises(ValidationFailed, match="bank_reference"):
+        refund_retry.retry(OP, failed.pk, Refund.BANK_TRANSFER, "  ")
+    with pytest.raises(ValidationFailed, match="method"):
+        refund_retry.retry(OP, failed.pk, "cash")
+    with pytest.raises(NotFound):
+        refund_retry.retry(OP, 10**9)
+    paid = refund_retry.retry(OP, failed.pk, Refund.BANK_TRANSFER, "T-1")
+    with pytest.raises(Conflict, match="already retried"):
+        refund_retry.retry(OP, failed.pk, Refund.BANK_TRANSFER, "T-2")
+    with pytest.raises(Conflict, match="succeeded"):
+        refund_retry.retry(OP, paid.pk)
+    assert Escrow.objects.get(order_ref="F-1").refunded_minor == 3000  # once
+    assert verify().ok
+
+
+def test_a_return_refund_is_booked_again_exactly_with_its_conversion(make_user, rates, monkeypatch):
+    from ewtp.accounts.services import actor_for_user
+    from ewtp.logistics import returns
+    from ewtp.payments import escrow
+    from tests.logistics.factories_ops import Network, deliver, parties, pay_order, pin_rates, shipment
+
+    pin_rates(monkeypatch)
+    seller, seller_user, buyer = parties(make_user)
+    s = deliver(shipment(Network(), seller=seller, buyer=buyer))
+    pay_order(s, "100.00", "EUR", card=REFUND_FAILS)
+    escrow.release("test", s.order_ref, rates=rates)
+    # other sales, so the balance covers the refund twice over (the fee and margin stay charged)
+    escrow.hold("test", order_ref="OTHER-2", seller_org_id=s.seller_id, amount=Money("150.00", "EUR"),
+                seller_currency="CNY", provider="sandbox")
+    escrow.release("test", "OTHER-2", rates=rates)
+    def available() -> int:
+        return accounts.seller_available(s.seller_id, "CNY").balance_minor  # read afresh
+
+    before = available()
+    r = returns.request_return(actor_for_user(buyer), s.tracking_no, "faulty")
+    returns.decide(actor_for_user(seller_user), r.pk, approve=True)
+    returns.confirm_receipt(actor_for_user(seller_user), r.pk, "faulty indeed")
+    flush_webhooks()
+    failed = Refund.objects.get(escrow__order_ref=s.order_ref)
+    assert failed.state == Refund.FAILED and refund_retry.origin(failed) == "return_refund"
+    assert available() == before
+    retry = refund_retry.retry(OP, failed.pk, Refund.BANK_TRANSFER, "T-9")
+    original = {(p.account_id, p.amount_minor) for p in failed.tx.postings.all()}
+    again = {(p.account_id, p.amount_minor) for p in retry.tx.postings.all()}
+    assert again == original and retry.tx.kind == "return_refund_retry"
+    assert retry.tx.corrects_id == LedgerTransaction.objects.get(kind="return_refund_failed").pk
+    conv = FxConversion.objects.get(tx=failed.tx)
+    assert FxConversion.objects.get(tx=retry.tx).gross_minor == conv.gross_minor
+    assert available() < before and accounts.refunds_out("sandbox", "EUR").balance_minor == 0
+    assert verify().ok
+
+
+def test_operator_api_lists_and_retries_idempotently(make_user, api_as):
+    failed = _failed_escrow_refund()
+    op, seller = api_as(make_user(Role.HUB_OPERATOR)), api_as(make_user(Role.SELLER))
+    assert seller.get("/payments/refunds/failed").status_code == 403
+    listed = op.get("/payments/refunds/failed").json()
+    assert [(x["id"], x["origin"], x["amount"]) for x in listed] == [
+        (failed.pk, "escrow", {"amount": "30.00", "currency": "MYR"})]
+    assert seller.post(f"/payments/refunds/{failed.pk}/retry", {"method": "provider"}).status_code == 403
+    bad = op.post(f"/payments/refunds/{failed.pk}/retry", {"method": "bank_transfer"})
+    assert bad.status_code == 422 and "bank_reference" in bad.content.decode()
+    body = {"method": "bank_transfer", "bank_reference": "T-77"}
+    first = op.post(f"/payments/refunds/{failed.pk}/retry", body, key="retry-77")
+    second = op.post(f"/payments/refunds/{failed.pk}/retry", body, key="retry-77")
+    assert first.status_code == second.status_code == 200 and first.json() == second.json()
+    assert first.json()["state"] == "succeeded" and first.json()["retry_of"] == failed.pk
+    assert op.post(f"/payments/refunds/{failed.pk}/retry", body).status_code == 409
+    assert op.get("/payments/refunds/failed").json() == []
+    assert Refund.objects.filter(retry_of=failed).count() == 1
+    assert verify().ok
