@@ -15,6 +15,7 @@ from ewtp.core.money import Money
 from ewtp.core.schemas import ERRORS, Input, ObjectId
 from ewtp.logistics import claims, returns
 from ewtp.logistics.models import Claim, ReturnRequest
+from ewtp.payments import refund_retry
 
 router = Router(tags=["returns and claims"])
 
@@ -55,6 +56,8 @@ class ReturnOut(Schema):
     condition: str
     refund: str | None
     refund_source: str
+    refund_state: str | None = Field(None, description="the refund's last attempt: requested, succeeded or failed "
+                                                       "(a failed one waits in the operator's queue)")
     duty_tax_refund: str
 
 
@@ -95,7 +98,13 @@ def return_out(r: ReturnRequest) -> dict:
             "return_label": f"/api/v1/logistics/parcels/{parcel.tracking_no}/label.pdf" if parcel else None,
             "condition": r.condition,
             "refund": str(Money.from_minor(r.refund_minor, r.refund_currency).amount) if r.refund_currency else None,
-            "refund_source": r.refund_source, "duty_tax_refund": r.duty_tax_refund}
+            "refund_source": r.refund_source, "refund_state": _refund_state(r.refund_ref),
+            "duty_tax_refund": r.duty_tax_refund}
+
+
+def _refund_state(ref: str) -> str | None:
+    last = refund_retry.latest(int(ref[7:])) if ref.startswith("refund:") and ref[7:].isdigit() else None
+    return last.state if last else None
 
 
 def claim_out(c: Claim) -> dict:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("operator/ledger/tx/<int:tx_id>/", views.operator_transaction, name="operator-transaction"),
     path("operator/ledger/account/<int:account_id>/", views.operator_account, name="operator-account"),
     path("operator/reconciliation/", views.operator_reconciliation, name="operator-reconciliation"),
+    path("operator/refunds/", views.operator_refunds, name="operator-refunds"),
 ]

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import AppError
 from ewtp.core.money import Money
-from ewtp.payments import queries, services
-from ewtp.payments.models import Account, Escrow, Kind, LedgerTransaction, Payment, Payout
+from ewtp.payments import queries, refund_retry, services
+from ewtp.payments.models import Account, Escrow, Kind, LedgerTransaction, Payment, Payout, Refund
 from ewtp.payments.providers.sandbox import test_cards
 from ewtp.payments.reconciliation import reconcile
 from ewtp.payments.verify import verify
@@ -194,3 +196,27 @@ def operator_reconciliation(request: HttpRequest) -> HttpResponse:
         messages.error(request, err.message)
         report = reconcile("sandbox")
     return render(request, "payments/operator_reconciliation.html", {"report": report})
+
+
+REFUND_LABELS = {Refund.REQUESTED: gettext_lazy("requested"), Refund.SUCCEEDED: gettext_lazy("succeeded"),
+                 Refund.FAILED: gettext_lazy("failed"), Refund.PROVIDER: gettext_lazy("through the provider"),
+                 Refund.BANK_TRANSFER: gettext_lazy("bank transfer by the hub")}
+
+
+@role_required(Role.HUB_OPERATOR)
+def operator_refunds(request: HttpRequest) -> HttpResponse:
+    """Refunds the provider could not pay: retry through the provider, or record a bank transfer."""
+    if request.method == "POST":
+        try:
+            r = refund_retry.retry(page_actor(request), int(request.POST.get("refund_id", "0") or 0),
+                                   request.POST.get("method", "")[:16], request.POST.get("bank_reference", "")[:200])
+        except (AppError, ValueError) as err:
+            messages.error(request, getattr(err, "message", str(err)))
+        else:
+            messages.success(request, _("Refund %(id)s is now %(state)s.") % {"id": r.pk, "state": REFUND_LABELS[r.state]})
+        return redirect("payments:operator-refunds")
+    lang = request.LANGUAGE_CODE
+    rows = [{"r": r, "origin": refund_retry.origin(r), "amount": r.amount.format(lang)} for r in refund_retry.queue()[:200]]
+    retried = [{"r": r, "amount": r.amount.format(lang), "method": REFUND_LABELS[r.method], "state": REFUND_LABELS[r.state]}
+               for r in Refund.objects.filter(retry_of__isnull=False).select_related("escrow").order_by("-pk")[:20]]
+    return render(request, "payments/operator_refunds.html", {"rows": rows, "retried": retried})

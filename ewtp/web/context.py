@@ -24,6 +24,7 @@ NAV = [
     ("payments:seller-balances", _("Balances"), (Role.SELLER,)),
     ("payments:operator-ledger", _("Ledger"), (Role.HUB_OPERATOR,)),
     ("payments:operator-reconciliation", _("Reconciliation"), (Role.HUB_OPERATOR,)),
+    ("payments:operator-refunds", _("Failed refunds"), (Role.HUB_OPERATOR,)),
     ("dashboard:dashboard", _("Dashboard"), (Role.HUB_OPERATOR, Role.ANALYST)),
     ("customs:queue", _("Customs queue"), (Role.CUSTOMS_OFFICER, Role.HUB_OPERATOR)),
     ("customs:declarations", _("Declarations"), (Role.CUSTOMS_OFFICER, Role.HUB_OPERATOR)),

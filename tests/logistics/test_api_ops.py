@@ -13,6 +13,7 @@ from ewtp.accounts.services import actor_for_user, issue_token
 from ewtp.core.actor import Role
 from ewtp.payments.verify import verify
 from tests.logistics.factories_ops import Network, deliver, pay_order, pin_rates, shipment
+from tests.payments.helpers import flush_webhooks
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,9 @@ def test_return_and_claim_through_the_api(world):
     assert label.status_code == 200 and d.json()["return_tracking_no"]
     done = seller.post(f"/logistics/returns/{rid}/receipt", {"condition": "as new"})
     assert done.json()["state"] == "refunded" and done.json()["refund"] == "60.00"
+    assert done.json()["refund_state"] == "requested"  # the provider confirms by webhook
+    flush_webhooks()
+    assert buyer.get("/logistics/returns").json()[0]["refund_state"] == "succeeded"
     assert [x["id"] for x in seller.get("/logistics/returns").json()] == [rid]
     assert world["carrier"].get("/logistics/returns").json() == []
     c = seller.post("/logistics/claims", {"tracking_no": s.tracking_no, "kind": "damaged", "amount": "15.50",

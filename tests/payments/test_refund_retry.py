@@ -143,3 +143,22 @@ def test_operator_api_lists_and_retries_idempotently(make_user, api_as):
     assert op.get("/payments/refunds/failed").json() == []
     assert Refund.objects.filter(retry_of=failed).count() == 1
     assert verify().ok
+
+
+@pytest.mark.parametrize("lang, title", [("en", "Failed refunds"), ("zh-hans", "退款失败"), ("ms", "Bayaran balik gagal")])
+def test_operator_page_lists_and_settles_in_three_languages(make_user, lang, title):
+    from django.test import Client
+
+    failed = _failed_escrow_refund()
+    c, seller = Client(HTTP_ACCEPT_LANGUAGE=lang), Client()
+    c.force_login(make_user(Role.HUB_OPERATOR))
+    seller.force_login(make_user(Role.SELLER))
+    assert seller.get("/payments/operator/refunds/").status_code == 403
+    page = c.get("/payments/operator/refunds/").content.decode()
+    assert title in page and f'data-refund="{failed.pk}"' in page and "F-1" in page
+    c.post("/payments/operator/refunds/", {"refund_id": failed.pk, "method": "bank_transfer", "bank_reference": ""})
+    assert refund_retry.latest(failed.pk) == failed  # refused: no reference, nothing booked
+    done = c.post("/payments/operator/refunds/", {"refund_id": failed.pk, "method": "bank_transfer",
+                                                  "bank_reference": "<b>T-5</b>"}, follow=True).content.decode()
+    assert 'data-testid="no-failed-refunds"' in done and "&lt;b&gt;T-5&lt;/b&gt;" in done
+    assert refund_retry.latest(failed.pk).state == Refund.SUCCEEDED and verify().ok
