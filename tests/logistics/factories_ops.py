@@ -113,6 +113,24 @@ def pay_order(s: Shipment, amount: str = "100.00", currency: str = "EUR", *, sel
     flush_webhooks()
 
 
+def sold_with_failing_refunds(make_user, rates, other_sale: str = "50.00"):
+    """A delivered order paid with the sandbox card whose refunds fail, its escrow released to the
+    seller (in CNY), and another sale of `other_sale` EUR released too, so the seller's balance
+    covers a return refund. Returns (shipment, seller user, buyer user)."""
+    from ewtp.core.money import Money
+    from ewtp.payments import escrow
+    from ewtp.payments.providers.sandbox import REFUND_FAILS
+
+    seller, seller_user, buyer = parties(make_user)
+    s = deliver(shipment(Network(), seller=seller, buyer=buyer))
+    pay_order(s, "100.00", "EUR", card=REFUND_FAILS)
+    escrow.release("test", s.order_ref, rates=rates)
+    escrow.hold("test", order_ref="OTHER-2", seller_org_id=s.seller_id, amount=Money(other_sale, "EUR"),
+                seller_currency="CNY", provider="sandbox")
+    escrow.release("test", "OTHER-2", rates=rates)
+    return s, seller_user, buyer
+
+
 def deliver(s: Shipment, when=None) -> Shipment:
     from django.utils import timezone
 

@@ -19,7 +19,15 @@ from ewtp.logistics.models import ReturnRequest, Shipment
 from ewtp.payments import accounts, escrow
 from ewtp.payments.models import Escrow, FxConversion, Refund
 from ewtp.payments.verify import verify
-from tests.logistics.factories_ops import Network, deliver, parties, pay_order, pin_rates, shipment
+from tests.logistics.factories_ops import (
+    Network,
+    deliver,
+    parties,
+    pay_order,
+    pin_rates,
+    shipment,
+    sold_with_failing_refunds,
+)
 from tests.payments.helpers import flush_webhooks
 
 pytestmark = pytest.mark.django_db
@@ -145,15 +153,7 @@ def test_not_delivered_no_return(make_user):
 
 
 def test_failed_refund_from_seller_balance_goes_back_to_the_seller(make_user, rates):
-    from ewtp.payments.providers.sandbox import REFUND_FAILS
-
-    seller, seller_user, buyer = parties(make_user)
-    s = deliver(shipment(Network(), seller=seller, buyer=buyer))
-    pay_order(s, "100.00", "EUR", card=REFUND_FAILS)
-    escrow.release("test", s.order_ref, rates=rates)
-    escrow.hold("test", order_ref="OTHER-2", seller_org_id=s.seller_id, amount=Money("50.00", "EUR"),
-                seller_currency="CNY", provider="sandbox")
-    escrow.release("test", "OTHER-2", rates=rates)
+    s, seller_user, buyer = sold_with_failing_refunds(make_user, rates)
     before = accounts.seller_available(s.seller_id, "CNY").balance_minor
     r = returns.request_return(actor_for_user(buyer), s.tracking_no, "faulty")
     returns.decide(actor_for_user(seller_user), r.pk, approve=True)

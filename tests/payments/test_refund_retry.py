@@ -90,18 +90,12 @@ def test_only_a_failed_refund_is_retried_and_only_once():
 def test_a_return_refund_is_booked_again_exactly_with_its_conversion(make_user, rates, monkeypatch):
     from ewtp.accounts.services import actor_for_user
     from ewtp.logistics import returns
-    from ewtp.payments import escrow
-    from tests.logistics.factories_ops import Network, deliver, parties, pay_order, pin_rates, shipment
+    from tests.logistics.factories_ops import pin_rates, sold_with_failing_refunds
 
     pin_rates(monkeypatch)
-    seller, seller_user, buyer = parties(make_user)
-    s = deliver(shipment(Network(), seller=seller, buyer=buyer))
-    pay_order(s, "100.00", "EUR", card=REFUND_FAILS)
-    escrow.release("test", s.order_ref, rates=rates)
     # other sales, so the balance covers the refund twice over (the fee and margin stay charged)
-    escrow.hold("test", order_ref="OTHER-2", seller_org_id=s.seller_id, amount=Money("150.00", "EUR"),
-                seller_currency="CNY", provider="sandbox")
-    escrow.release("test", "OTHER-2", rates=rates)
+    s, seller_user, buyer = sold_with_failing_refunds(make_user, rates, "150.00")
+
     def available() -> int:
         return accounts.seller_available(s.seller_id, "CNY").balance_minor  # read afresh
 
