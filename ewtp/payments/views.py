@@ -200,7 +200,9 @@ def operator_reconciliation(request: HttpRequest) -> HttpResponse:
 
 REFUND_LABELS = {Refund.REQUESTED: gettext_lazy("requested"), Refund.SUCCEEDED: gettext_lazy("succeeded"),
                  Refund.FAILED: gettext_lazy("failed"), Refund.PROVIDER: gettext_lazy("through the provider"),
-                 Refund.BANK_TRANSFER: gettext_lazy("bank transfer by the hub")}
+                 Refund.BANK_TRANSFER: gettext_lazy("bank transfer by the hub"),
+                 refund_retry.ESCROW: gettext_lazy("escrow"), "return_refund": gettext_lazy("return"),
+                 "claim_payment": gettext_lazy("claim")}
 
 
 @role_required(Role.HUB_OPERATOR)
@@ -208,15 +210,17 @@ def operator_refunds(request: HttpRequest) -> HttpResponse:
     """Refunds the provider could not pay: retry through the provider, or record a bank transfer."""
     if request.method == "POST":
         try:
-            r = refund_retry.retry(page_actor(request), int(request.POST.get("refund_id", "0") or 0),
+            refund_id = request.POST.get("refund_id", "")
+            r = refund_retry.retry(page_actor(request), int(refund_id) if refund_id.isdigit() else 0,
                                    request.POST.get("method", "")[:16], request.POST.get("bank_reference", "")[:200])
-        except (AppError, ValueError) as err:
-            messages.error(request, getattr(err, "message", str(err)))
+        except AppError as err:
+            messages.error(request, err.message)
         else:
             messages.success(request, _("Refund %(id)s is now %(state)s.") % {"id": r.pk, "state": REFUND_LABELS[r.state]})
         return redirect("payments:operator-refunds")
     lang = request.LANGUAGE_CODE
-    rows = [{"r": r, "origin": refund_retry.origin(r), "amount": r.amount.format(lang)} for r in refund_retry.queue()[:200]]
+    rows = [{"r": r, "origin": REFUND_LABELS.get(refund_retry.origin(r), refund_retry.origin(r)),
+             "amount": r.amount.format(lang)} for r in refund_retry.queue()[:200]]
     retried = [{"r": r, "amount": r.amount.format(lang), "method": REFUND_LABELS[r.method], "state": REFUND_LABELS[r.state]}
                for r in Refund.objects.filter(retry_of__isnull=False).select_related("escrow").order_by("-pk")[:20]]
     return render(request, "payments/operator_refunds.html", {"rows": rows, "retried": retried})

@@ -139,8 +139,9 @@ def test_operator_api_lists_and_retries_idempotently(make_user, api_as):
     assert verify().ok
 
 
-@pytest.mark.parametrize("lang, title", [("en", "Failed refunds"), ("zh-hans", "退款失败"), ("ms", "Bayaran balik gagal")])
-def test_operator_page_lists_and_settles_in_three_languages(make_user, lang, title):
+@pytest.mark.parametrize("lang, title, origin", [("en", "Failed refunds", "escrow"), ("zh-hans", "退款失败", "托管"),
+                                                 ("ms", "Bayaran balik gagal", "eskrow")])
+def test_operator_page_lists_and_settles_in_three_languages(make_user, lang, title, origin):
     from django.test import Client
 
     failed = _failed_escrow_refund()
@@ -149,7 +150,7 @@ def test_operator_page_lists_and_settles_in_three_languages(make_user, lang, tit
     seller.force_login(make_user(Role.SELLER))
     assert seller.get("/payments/operator/refunds/").status_code == 403
     page = c.get("/payments/operator/refunds/").content.decode()
-    assert title in page and f'data-refund="{failed.pk}"' in page and "F-1" in page
+    assert title in page and f'data-refund="{failed.pk}"' in page and "F-1" in page and f"<td>{origin}</td>" in page
     c.post("/payments/operator/refunds/", {"refund_id": failed.pk, "method": "bank_transfer", "bank_reference": ""})
     assert refund_retry.latest(failed.pk) == failed  # refused: no reference, nothing booked
     done = c.post("/payments/operator/refunds/", {"refund_id": failed.pk, "method": "bank_transfer",
