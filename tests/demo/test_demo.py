@@ -7,7 +7,7 @@ from django.db.models import Sum
 from ewtp.accounts.services import actor_for_user
 from ewtp.core.actor import Role
 from ewtp.customs import declarations
-from ewtp.customs.models import Declaration, Parcel
+from ewtp.customs.models import Declaration, Parcel, RiskRule
 from ewtp.customs.models_returns import TaxReturn
 from ewtp.demo import lifecycle, world
 from ewtp.demo.summary import summary
@@ -17,6 +17,10 @@ from ewtp.payments.models import Escrow
 def test_small_trading_day_keeps_the_books(make_user, network):
     operator = actor_for_user(make_user(Role.HUB_OPERATOR))
     w = world.build(operator, seed=3, buyers=40, products_per_seller=2)
+    # sampling draws from the declaration number, which holds a database id: on PostgreSQL ids
+    # depend on the tests before (sequences are not rolled back), and at the demo's 6% a small day
+    # sometimes sent no parcel to an officer; at 40% one always does
+    RiskRule.objects.filter(kind="random_sampling", lane="yellow").update(params={"rate": "0.4"})
     assert len(w.seller_actors) >= 60 and len({a.org_ids for a in w.seller_actors}) == len(w.seller_actors)
     s = summary(lifecycle.simulate(w, 40, seed=3, chunk_size=20))
     assert s["ledger"]["verified"] and s["audit_verified"]
