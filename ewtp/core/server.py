@@ -22,6 +22,11 @@ workers. On PostgreSQL a request spends much of its time waiting for the server,
 side (2, 4, 8 and 16 threads gave 58, 61, 53 and 54 checkouts/s with 4 clients: more threads only
 traded the GIL more often).
 
+Granian starts every request's WSGI environ from a copy of the process environment (as CGI did):
+the hub's secrets (EWTP_SECRET_KEY, a database URL with its password) would reach `request.META`
+and anything that prints it. `without_process_environment` takes them out again before the hub
+sees the request.
+
 Database connections are kept open across requests (CONN_MAX_AGE, with a health check at the
 start of each request): the threads live as long as the worker, and opening and closing a
 connection per request cost more than the rest of a small API call (closing a SQLite WAL
@@ -31,7 +36,7 @@ connection checkpoints the log; a PostgreSQL connection is a new backend process
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 # seconds a connection is reused before it is replaced; EWTP_DB_CONN_MAX_AGE overrides
 CONN_MAX_AGE = 600
@@ -55,12 +60,31 @@ def default_threads() -> int:
     return 1 if connection.vendor == "sqlite" else POSTGRESQL_THREADS
 
 
+# what a server sets per request (PEP 3333 and CGI); HTTP_* are the request's headers
+REQUEST_KEYS = {"REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH",
+                "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "SERVER_SOFTWARE", "GATEWAY_INTERFACE",
+                "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT", "RAW_URI", "REQUEST_URI"}
+
+
+def without_process_environment(app: Callable, env: Iterable[str]) -> Callable:
+    """`app`, called with the process environment's variables `env` taken out of each environ."""
+    leaked = tuple(k for k in env if k not in REQUEST_KEYS and not k.startswith(("HTTP_", "wsgi.")))
+
+    def wsgi(environ: dict, start_response: Callable):
+        for key in leaked:
+            environ.pop(key, None)
+        return app(environ, start_response)
+
+    return wsgi
+
+
 def load_app(_target: str) -> Callable:
-    """The WSGI app, as each worker loads it (after the fork): connections kept across requests."""
+    """The WSGI app, as each worker loads it (after the fork): connections kept across requests,
+    no process environment in the requests."""
     from ewtp.wsgi import application
 
     persistent_connections()
-    return application
+    return without_process_environment(application, list(os.environ))
 
 
 def serve(host: str, port: int, threads: int | None = None, workers: int = 1) -> None:

@@ -122,3 +122,19 @@ def test_one_thread_on_sqlite_four_on_postgresql(db):
     from ewtp.core.server import default_threads
 
     assert default_threads() == (1 if connection.vendor == "sqlite" else 4)
+
+
+def test_requests_do_not_carry_the_process_environment():
+    from ewtp.core.server import without_process_environment
+
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        return [b"ok"]
+
+    env = {"EWTP_SECRET_KEY": "s3cret", "PATH": "/usr/bin", "QUERY_STRING": "stale"}
+    request = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": "a=1", "HTTP_HOST": "hub",
+               "wsgi.url_scheme": "http"}
+    assert without_process_environment(app, env)({**env, **request}, None) == [b"ok"]
+    assert seen == request  # the secret and PATH gone; the request's own keys as they came
