@@ -46,6 +46,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A page request in another language leaves it active in the thread (LocaleMiddleware
+    activates, nothing deactivates): later tests would get their messages in Malay."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def refdata(db):
     """Countries, currencies and HS codes (loaded once per database; transactional tests flush them)."""

@@ -19,6 +19,9 @@ class CurrencyMismatch(TypeError):
     pass
 
 
+MAX_AMOUNT = Decimal(10) ** 15
+
+
 def to_decimal(value: Any) -> Decimal:
     """Decimal from a Decimal, int or decimal string. Floats are refused: they are not exact."""
     if isinstance(value, (bool, float)):
@@ -36,6 +39,10 @@ def to_decimal(value: Any) -> Decimal:
         raise TypeError(f"cannot make a decimal of {type(value).__name__}")
     if not result.is_finite():
         raise ValueError(f"not a finite decimal number: {value!r}")
+    if abs(result) >= MAX_AMOUNT:
+        # no trade moves that much in one amount; larger ones would not fit the minor-unit columns
+        # (64-bit) and overflow the decimal context when rounded ("1e30" in an API call)
+        raise ValueError(f"amount too large: {value!r} (at most {MAX_AMOUNT - 1:,})")
     return result
 
 

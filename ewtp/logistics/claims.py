@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -22,7 +23,7 @@ from ewtp.core.money import Money
 from ewtp.core.permissions import get_accessible
 from ewtp.logistics.models import Carrier, Claim, Parcel, ParcelItem, Shipment
 from ewtp.payments import adjustments
-from ewtp.payments.models import Escrow
+from ewtp.payments.models import Escrow, Refund
 
 MAX_EVIDENCE = 10
 
@@ -33,7 +34,13 @@ def _claimable(actor: Actor, s: Shipment) -> tuple[str, Money]:
         e = Escrow.objects.filter(order_ref=s.order_ref).first()
         if e is None:
             raise Conflict("the order has no payment to compensate")
-        return "buyer", e.money(e.held_minor)
+        # what the buyer paid less what has gone (or is on its way) back: refunds out of escrow,
+        # a return's refund, an earlier claim; a failed refund is counted by its retry
+        back = Refund.objects.filter(escrow=e).exclude(state=Refund.FAILED).aggregate(t=Sum("amount_minor"))["t"]
+        left = e.held_minor - (back or 0)
+        if left <= 0:
+            raise Conflict("the buyer has been refunded all it paid for the order: nothing left to claim")
+        return "buyer", e.money(left)
     if actor.role == Role.SELLER and s.seller_id in actor.org_ids:
         values = list(ParcelItem.objects.filter(parcel__shipment=s).values_list("value", "currency"))
         currencies = {c for _, c in values}

@@ -56,15 +56,18 @@ def _snapshot(r: ReturnRequest) -> dict:
             "duty_tax_refund": r.duty_tax_refund}
 
 
-def _hold(actor: Actor, order_ref: str, reason: str) -> None:
+def _hold(actor: Actor, order_ref: str, hold: bool) -> None:
     """Hold (or free) the order's escrow while a return is open; nothing to do if it was never paid
-    into escrow or is already resolved."""
+    into escrow or is already resolved. Another hold (the operator's dispute or fraud check) is
+    neither replaced nor lifted: only the return's own."""
     try:
         e = escrow.locked(order_ref)
     except NotFound:
         return
-    if e.remaining_minor > 0 and e.hold_reason != reason:
-        escrow.set_hold(actor, order_ref, reason)
+    if hold and e.remaining_minor > 0 and not e.hold_reason:
+        escrow.set_hold(actor, order_ref, HOLD_REASON)
+    elif not hold and e.hold_reason == HOLD_REASON:
+        escrow.set_hold(actor, order_ref, "")
 
 
 def request_return(actor: Actor, tracking_no: str, reason: str, now: datetime | None = None) -> ReturnRequest:
@@ -85,7 +88,7 @@ def request_return(actor: Actor, tracking_no: str, reason: str, now: datetime | 
             raise Conflict("this shipment already has a return")
         r = ReturnRequest.objects.create(shipment=s, order_ref=s.order_ref, buyer_id=s.buyer_id, seller_id=s.seller_id,
                                          reason=reason[:500])
-        _hold(actor, s.order_ref, HOLD_REASON)
+        _hold(actor, s.order_ref, True)
         audit.record(actor, "logistics.return_request", r, after=_snapshot(r) | {"reason": r.reason})
     return r
 
@@ -115,7 +118,7 @@ def decide(actor: Actor, return_id: int, approve: bool, note: str = "", now: dat
             r.return_shipment = create_reverse_shipment(r.shipment)
         else:
             r.state = ReturnRequest.REJECTED
-            _hold(actor, r.order_ref, "")
+            _hold(actor, r.order_ref, False)
         r.save()
         audit.record(actor, f"logistics.return_{r.state}", r, before=before, after=_snapshot(r))
     return r
@@ -135,6 +138,7 @@ def confirm_receipt(actor: Actor, return_id: int, condition: str) -> ReturnReque
         before = _snapshot(r)
         r.condition, r.received_at, r.state = condition[:200], timezone.now(), ReturnRequest.RECEIVED
         refund = adjustments.refund_return(actor, r.order_ref, f"return:{r.pk}", f"return {r.pk}: {condition}"[:200])
+        _hold(actor, r.order_ref, False)  # what is left in escrow (if anything) is the seller's again
         r.refund_minor, r.refund_currency = refund.amount.to_minor(), refund.amount.currency
         r.refund_source, r.refund_ref = refund.source, f"refund:{refund.refund_id}"
         r.duty_tax_refund = refund.duty_tax

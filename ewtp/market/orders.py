@@ -15,12 +15,11 @@ from django.utils import timezone
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
-from ewtp.core.money import Money
 from ewtp.core.orm import unique
 from ewtp.core.permissions import require_access
 from ewtp.market.models import CbecUsage, Order, StockReservation
 from ewtp.payments import services as payments
-from ewtp.payments.models import Payment
+from ewtp.payments.models import Escrow, Payment
 
 TRANSITIONS: dict[str, set[str]] = {
     Order.PLACED: {Order.PAID, Order.CANCELLED},
@@ -54,18 +53,24 @@ def _settle_reservations(order: Order, *, consume: bool) -> None:
 
 
 def _refund_payment(actor: Actor, order: Order) -> None:
-    """Cancelling a paid order, or customs refusing a shipped one, gives the buyer's money back: an
-    authorisation is voided, a captured payment is refunded in full out of escrow (asynchronously,
-    through the provider)."""
+    """Cancelling an order, or customs refusing a shipped one, gives the buyer's money back: a
+    payment not yet authorised is abandoned (it can no longer be authorised), an authorisation is
+    voided, a captured payment's escrow is refunded — what is left of it, after any partial refund
+    or duty and tax already remitted at clearance — out of escrow (asynchronously, through the
+    provider)."""
     payment = Payment.objects.filter(order_ref=order.reference).first()
-    if payment is None or payment.state in (Payment.CREATED, Payment.DECLINED, Payment.VOIDED):
+    if payment is None or payment.state in (Payment.DECLINED, Payment.VOIDED):
         return
-    if payment.state == Payment.AUTHORISED:
+    if payment.state == Payment.CREATED:
+        payments.abandon_payment(actor, order.reference)
+    elif payment.state == Payment.AUTHORISED:
         payments.void_payment(actor, order.reference)
     else:
-        payments.request_refund(actor, order.reference, Money.from_minor(payment.amount_minor, payment.currency),
-                                "order cancelled before shipment" if order.state != Order.SHIPPED
-                                else "refused entry by customs")
+        e = Escrow.objects.filter(order_ref=order.reference).first()
+        if e is not None and e.remaining_minor > 0:
+            payments.request_refund(actor, order.reference, e.money(e.remaining_minor),
+                                    "order cancelled before shipment" if order.state != Order.SHIPPED
+                                    else "refused entry by customs")
 
 
 def _cbec_value(order: Order):
@@ -101,7 +106,9 @@ def _check(actor: Actor, order: Order | None, to: str) -> None:
 
 
 def _refunds(before: str, to: str) -> bool:
-    return (to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED)) or (
+    # a placed order's payment may already be authorised or captured (the order moves to paid
+    # when sync_payments next runs)
+    return (to == Order.CANCELLED and before in (Order.PLACED, Order.PAID, Order.ACCEPTED)) or (
         to == Order.REFUNDED and before == Order.SHIPPED)
 
 

@@ -3,7 +3,8 @@ claim's payment. Each is one balanced ledger transaction through `ewtp.payments.
 
 Return refund (`refund_return`):
 - escrow still holds the money -> the rest of the escrow goes back to the buyer
-  (`services.request_refund`); duty and tax were never remitted, so they go back with it;
+  (`services.request_refund`); duty and tax go back with it unless they were remitted at
+  clearance, in which case the hub has to reclaim them from the authority, and says so;
 - escrow already released -> what the buyer paid for goods and shipping (held - duty - tax -
   earlier refunds) comes back out of the seller's available balance, converted from the
   seller's currency when it differs (the seller bears the FX margin of the conversion it
@@ -35,7 +36,7 @@ from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, escrow, fx, ledger, services
 from ewtp.payments.ledger import Entry
-from ewtp.payments.models import Account, Escrow, Kind, Owner, Refund
+from ewtp.payments.models import Account, Escrow, Kind, Owner, Payment, Refund
 from ewtp.payments.providers import get_provider
 
 ESCROW, SELLER_BALANCE = "escrow", "seller_balance"
@@ -85,16 +86,24 @@ def _add_converted(entry: Entry, source: Account, target_amount: Money, on: date
     return conv
 
 
+def _duty_tax_paid(e: Escrow) -> int:
+    """The duty and tax the buyer paid with the order, in minor units: frozen on its Payment (the
+    escrow's own figures drop to 0 once they are remitted at clearance)."""
+    p = Payment.objects.filter(order_ref=e.order_ref).values_list("duty_minor", "tax_minor").first()
+    return sum(p) if p is not None else e.duty_minor + e.tax_minor
+
+
 def refund_return(actor: Actor | str, order_ref: str, reference: str, reason: str = "returned", *,
                   rates: fx.RateSource | None = None, on: date | None = None) -> ReturnRefund:
     with transaction.atomic():
         e = escrow.locked(order_ref)
+        paid = _duty_tax_paid(e)
+        remitted = paid - (e.duty_minor + e.tax_minor)  # already with the authority (at clearance)
         if e.remaining_minor > 0:
             r = services.request_refund(actor, order_ref, e.money(e.remaining_minor), reason)
-            duty_tax = DUTY_TAX_REFUNDED if e.duty_minor + e.tax_minor else DUTY_TAX_NONE
-            escrow.set_hold(actor, order_ref, "")
+            duty_tax = DUTY_TAX_TO_RECLAIM if remitted else DUTY_TAX_REFUNDED if paid else DUTY_TAX_NONE
             return ReturnRefund(ESCROW, r.amount, duty_tax, r.pk, r.tx_id)
-        minor = e.held_minor - e.duty_minor - e.tax_minor - e.refunded_minor
+        minor = e.held_minor - paid - e.refunded_minor
         if minor <= 0:
             raise Conflict(f"order {order_ref} has nothing left to refund")
         amount = e.money(minor)
@@ -106,7 +115,7 @@ def refund_return(actor: Actor | str, order_ref: str, reference: str, reason: st
         if conv is not None:
             fx.record(tx_id, conv).save()
         r = _to_buyer(actor, e, tx_id, minor, reason)
-        duty_tax = DUTY_TAX_TO_RECLAIM if e.duty_minor + e.tax_minor else DUTY_TAX_NONE
+        duty_tax = DUTY_TAX_TO_RECLAIM if paid else DUTY_TAX_NONE
         return ReturnRefund(SELLER_BALANCE, amount, duty_tax, r.pk, tx_id)
 
 
@@ -122,10 +131,16 @@ class ClaimPayment:
 def carrier_share(amount: Money, cap: Money, on: date, rates: fx.RateSource) -> Money:
     """The part of a claim the carrier's liability covers: at most its cap, converted at the
     reference rate and rounded down so the carrier is never charged above its limit."""
-    if cap.currency != amount.currency:
-        rate = rates.rate(cap.currency, amount.currency, on)
-        cap = Money(cap.amount * rate, amount.currency).rounded(ROUND_DOWN)
-    return min(amount, cap, key=lambda m: m.amount)
+    if cap.currency == amount.currency:
+        return min(amount, cap, key=lambda m: m.amount)
+    rate = rates.rate(cap.currency, amount.currency, on)
+    part = min(amount, Money(cap.amount * rate, amount.currency).rounded(ROUND_DOWN), key=lambda m: m.amount)
+    # booked back in the carrier's currency at the reverse rate, half-up: a large part can come to
+    # one minor unit above the cap, so step down until it does not
+    step = Money.from_minor(1, amount.currency)
+    while part.amount > 0 and fx.convert(part, cap.currency, on, rates, Decimal(0)).gross.amount > cap.amount:
+        part = part - step
+    return part
 
 
 def pay_claim(actor: Actor | str, *, reference: str, amount: Money, payee: str, order_ref: str = "",

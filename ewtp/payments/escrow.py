@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -160,11 +161,23 @@ def _release_entry(e: Escrow, on: date, rates: fx.RateSource) -> _Release:
     return _Release(entry, conversion)
 
 
+def owed_refunds(escrow_id=None):
+    """Refunds out of escrow the provider could not pay and nobody has retried: the money is back
+    in escrow but owed to the buyer, so it must not be released to the seller meanwhile."""
+    from ewtp.payments.models import Refund
+
+    qs = Refund.objects.filter(state=Refund.FAILED, retry__isnull=True, tx__kind="escrow_refund")
+    return qs if escrow_id is None else qs.filter(escrow_id=escrow_id)
+
+
 def _check_releasable(e: Escrow) -> None:
     if e.remaining_minor <= 0:
         raise Conflict(f"escrow {e.order_ref} is already {e.state}: nothing left to release")
     if e.hold_reason:
         raise Conflict(f"escrow {e.order_ref} is on hold ({e.hold_reason}): resolve that first")
+    owed = owed_refunds(e.pk).values_list("pk", flat=True).first()
+    if owed is not None:
+        raise Conflict(f"escrow {e.order_ref} owes the buyer failed refund {owed}: retry it first")
 
 
 def release(
@@ -275,7 +288,8 @@ def release_due(
     with transaction.atomic():
         due = list(
             Escrow.objects.select_for_update()
-            .filter(state__in=Escrow.OPEN, hold_reason="", delivered_at__lte=cutoff)
+            .filter(~Exists(owed_refunds().filter(escrow_id=OuterRef("pk"))),
+                    state__in=Escrow.OPEN, hold_reason="", delivered_at__lte=cutoff)
             .order_by("id")[:limit]
         )
         if not due:

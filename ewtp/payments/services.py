@@ -200,6 +200,21 @@ def void_payment(actor: Actor | str, order_ref: str) -> Payment:
     return p
 
 
+def abandon_payment(actor: Actor | str, order_ref: str) -> Payment:
+    """A payment not yet authorised whose order is gone (cancelled): voided here, so it can no
+    longer be authorised. An authorisation the provider reports afterwards (the buyer's request was
+    already on its way) is voided at the provider when it arrives (`_payment_event`)."""
+    with transaction.atomic():
+        p = _payment(order_ref)
+        if p.state != Payment.CREATED:
+            raise Conflict(f"payment {order_ref} is {p.state}; only a payment not yet authorised can be abandoned")
+        p.state = Payment.VOIDED
+        p.save(update_fields=["state", "updated_at"])
+        audit.record(actor, "payments.payment_abandoned", p, before={"state": Payment.CREATED},
+                     after={"state": Payment.VOIDED})
+    return p
+
+
 def request_refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = "") -> Refund:
     """Refund part or all of what is still in escrow; the provider confirms by webhook."""
     with transaction.atomic():
@@ -241,6 +256,11 @@ def _payment_event(actor: str, target: str, data: dict) -> str:
         raise ValidationFailed.field("amount_minor", "does not match the payment")
     if p.state == target:
         return f"payment already {target}"
+    if target == Payment.AUTHORISED and p.state == Payment.VOIDED:
+        # abandoned here while the buyer's authorisation was on its way: release the card's hold
+        get_provider(p.provider).void(p)
+        audit.record(actor, "payments.void_requested", p, after={"reason": "authorised after it was abandoned"})
+        return "late authorisation of an abandoned payment: void requested"
     if RANK[target] <= RANK[p.state]:
         # a late event (webhooks may arrive out of order): the provider's later answer stands
         return f"stale {target}: payment is {p.state}"
@@ -343,6 +363,7 @@ def handle_event(provider: str, event_type: str, data: dict) -> str:
 __all__ = [
     "Escrow",
     "start_payment",
+    "abandon_payment",
     "authorise_payment",
     "capture_payment",
     "void_payment",

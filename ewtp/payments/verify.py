@@ -112,13 +112,23 @@ def _verify_escrows(cur, rep: LedgerReport, max_problems: int) -> None:
     flows: dict[str, dict[str, int]] = {}
     for ref, kind, total in cur.fetchall():
         flows.setdefault(ref, {})[kind] = total
+    cur.execute("SELECT order_ref, held_minor, released_minor, refunded_minor FROM payments_escrow")
+    counters = {ref: (held, released, refunded) for ref, held, released, refunded in cur.fetchall()}
     for ref, f in flows.items():
         held = f.get("escrow_hold", 0)
-        out = (-f.get("escrow_release", 0) - f.get("escrow_remit", 0) - f.get("escrow_refund", 0)
-               - f.get("refund_failed", 0))
-        if out > held:
+        released = -f.get("escrow_release", 0) - f.get("escrow_remit", 0)
+        refunded = -f.get("escrow_refund", 0) - f.get("refund_failed", 0)  # a failed refund comes back
+        if released + refunded > held:
             rep.problems.append(
-                f"escrow {ref}: the ledger moved {out} out of escrow but only {held} was held"
+                f"escrow {ref}: the ledger moved {released + refunded} out of escrow but only {held} was held"
             )
+        if counters.pop(ref, None) != (held, released, refunded):
+            rep.problems.append(f"escrow {ref}: its counters (held, released, refunded) are not the ledger's "
+                                f"{(held, released, refunded)}")
         if len(rep.problems) >= max_problems:
             return
+    for ref, c in counters.items():
+        if any(c):
+            rep.problems.append(f"escrow {ref}: counters {c} but no escrow movement in the ledger")
+            if len(rep.problems) >= max_problems:
+                return

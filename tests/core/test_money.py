@@ -41,6 +41,9 @@ def test_floats_and_junk_are_refused():
         Money("NaN", "USD")
     with pytest.raises(UnknownCurrency):
         Money("1", "XYZ")
+    with pytest.raises(ValueError, match="too large"):
+        Money("1e30", "EUR")  # would overflow the decimal context when rounded
+    assert Money("999999999999999.99", "EUR").rounded().to_minor() == 99999999999999999
 
 
 def test_money_times_money_is_refused():

@@ -23,17 +23,19 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from ewtp.core.actor import Actor, Role
 from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound
 from ewtp.core.money import Money
-from ewtp.payments import escrow, services
-from ewtp.payments.models import Account, Escrow
+from ewtp.payments import escrow, refund_retry, services
+from ewtp.payments.models import Account, Escrow, Refund
 from ewtp.payments.verify import verify
 from tests.payments.conftest import RATES
 from tests.payments.helpers import flush_webhooks
 
 SELLERS = {1: "MYR", 2: "AUD", 3: "JPY"}
 BUYER_CURRENCIES = ["MYR", "AUD", "JPY", "CNY"]
+OPERATOR = Actor(role=Role.HUB_OPERATOR)
 CARDS = {"ok": "4242424242424242", "declined": "4000000000000002", "refund_fails": "4000000000005126"}
 MARGIN = Decimal("0.005")
 
@@ -55,6 +57,7 @@ class Order:
         self.state = "declined" if card == "declined" else "authorised"
         self.held = self.released = self.refunded = 0
         self.on_hold = self.delivered = False
+        self.owed = 0  # failed refunds not yet retried: back in escrow, but the buyer's
 
     @property
     def remaining(self) -> int:
@@ -136,10 +139,22 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         services.request_refund("model", o.ref, Money.from_minor(amount, o.cur))
         flush_webhooks()
-        if o.card != "refund_fails":  # a failed refund returns the money to escrow
+        if o.card != "refund_fails":
             o.refunded += amount
             self.move("escrow", o.seller, o.cur, -amount)
             self.move("provider_clearing", "sandbox", o.cur, amount)
+        else:  # a failed refund returns the money to escrow, owed to the buyer until retried
+            o.owed += 1
+
+    @rule(o=orders)
+    def settle_failed_refunds(self, o):
+        """The operator pays each failed refund by the hub's own bank transfer."""
+        for r in Refund.objects.filter(escrow__order_ref=o.ref, state=Refund.FAILED, retry__isnull=True):
+            refund_retry.retry(OPERATOR, r.pk, Refund.BANK_TRANSFER, f"T-{r.pk}")
+            o.refunded += r.amount_minor
+            self.move("escrow", o.seller, o.cur, -r.amount_minor)
+            self.move("provider_clearing", refund_retry.BANK, o.cur, r.amount_minor)
+        o.owed = 0
 
     @rule(o=orders)
     def toggle_dispute(self, o):
@@ -172,7 +187,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(o=orders)
     def release(self, o):
-        if o.state != "captured" or o.remaining == 0 or o.on_hold:
+        if o.state != "captured" or o.remaining == 0 or o.on_hold or o.owed:
             with pytest.raises(Conflict if o.state == "captured" else NotFound):
                 escrow.release("model", o.ref, rates=RATES)
             return
@@ -191,7 +206,7 @@ class LedgerMachine(RuleBasedStateMachine):
         due = [
             o
             for o in self.all_orders
-            if o.state == "captured" and o.delivered and not o.on_hold and o.remaining
+            if o.state == "captured" and o.delivered and not o.on_hold and o.remaining and not o.owed
         ]
         assert sorted(released) == sorted(o.ref for o in due)
         for o in due:

@@ -79,3 +79,18 @@ def test_verify_counts_remittances_out_of_escrow(db):
                 .add(accounts.tax_payable("DE", "EUR"), 100))
     rep = verify()
     assert not rep.ok and any("R-5" in p for p in rep.problems)
+
+
+def test_verify_compares_each_escrows_counters_with_its_ledger_movements(db):
+    _hold("R-7", amount="20.00", duty="0.00", tax="0.00")
+    escrow.refund("test", "R-7", Money("5.00", "EUR"))
+    escrow.release("test", "R-7")
+    assert verify().ok
+    Escrow.objects.filter(order_ref="R-7").update(refunded_minor=400, released_minor=1600)  # still sums to held
+    rep = verify()
+    assert not rep.ok and any("R-7" in p and "(2000, 1500, 500)" in p for p in rep.problems)
+    Escrow.objects.filter(order_ref="R-7").update(refunded_minor=500, released_minor=1500)
+    Escrow.objects.create(order_ref="R-8", seller_org_id=7, currency="EUR", seller_currency="EUR",
+                          provider="sandbox", held_minor=900)  # money nobody paid in
+    rep = verify()
+    assert rep.problems == ["escrow R-8: counters (900, 0, 0) but no escrow movement in the ledger"]
