@@ -111,7 +111,7 @@ def _verify_escrows(cur, rep: LedgerReport, max_problems: int) -> None:
     )
     flows: dict[str, dict[str, int]] = {}
     for ref, kind, total in cur.fetchall():
-        flows.setdefault(ref, {})[kind] = total
+        flows.setdefault(ref, {})[kind] = int(total)  # SUM is numeric on PostgreSQL
     cur.execute("SELECT order_ref, held_minor, released_minor, refunded_minor FROM payments_escrow")
     counters = {ref: (held, released, refunded) for ref, held, released, refunded in cur.fetchall()}
     for ref, f in flows.items():
