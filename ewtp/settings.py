@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "ewtp.accounts.middleware.AuthenticationMiddleware",  # Django's, the user read by a compiled query
+    "ewtp.accounts.middleware.TokenMiddleware",  # a bearer token resolved once, before idempotency
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ewtp.core.ratelimit.RateLimitMiddleware",

@@ -12,6 +12,7 @@ from ewtp.accounts.api_auth import actor_of
 from ewtp.accounts.models import ApiToken, Organisation
 from ewtp.core.actor import Role
 from ewtp.core.errors import NotFound
+from ewtp.core.idempotency import keep_secret
 from ewtp.core.permissions import get_accessible, require_role
 from ewtp.core.schemas import ERRORS, Input, ObjectId
 
@@ -55,7 +56,8 @@ class TokenOut(Schema):
 
 
 class IssuedTokenOut(TokenOut):
-    token: str = Field(..., description="the secret, shown once; only its hash is kept")
+    token: str = Field(..., description="the secret, shown once; only its hash is kept (a retry with the same "
+                                        "Idempotency-Key gets it empty)")
 
 
 class BuyerSignupIn(Input):
@@ -122,6 +124,7 @@ def issue_token(request: HttpRequest, payload: TokenIn):
     if org is None:
         raise NotFound("organisation not found")
     issued = services.issue_token(actor, org, payload.name)
+    keep_secret(request, "token")  # a retry gets the token's record, its secret empty: revoke and reissue if lost
     return Status(201, {**_token_out(issued.token), "token": issued.secret})
 
 

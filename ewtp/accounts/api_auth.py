@@ -11,7 +11,8 @@ from ewtp.core.actor import Actor
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
-        return actor_for_token(token)
+        # resolved once by accounts.middleware.TokenMiddleware (the same header)
+        return request.token_actor if hasattr(request, "token_actor") else actor_for_token(token)
 
 
 class UserSessionAuth(SessionAuth):

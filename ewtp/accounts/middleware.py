@@ -1,4 +1,5 @@
-"""Django's authentication middleware, with the signed-in user read by a compiled query.
+"""Django's authentication middleware, with the signed-in user read by a compiled query; and the
+bearer token of a partner's call resolved once, before idempotency may replay an answer.
 
 Every signed-in call loads its user. `ModelBackend.get_user` builds that one primary-key lookup
 through the ORM on each request, which cost more than running it; here a session signed in through
@@ -19,6 +20,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
 from ewtp.accounts.models import User
+from ewtp.accounts.services import actor_for_token
+from ewtp.core.caller import bearer_token
 from ewtp.core.compiled import CompiledQuery
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -73,3 +76,18 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
         super().process_request(request)  # its checks, and request.auser
         request.user = SimpleLazyObject(lambda: _cached_user(request))
 
+
+
+class TokenMiddleware:
+    """`request.token_actor`: the actor of the call's bearer token, or None when the token is not
+    valid (unknown or revoked). Resolved before the idempotency middleware, which must not replay a
+    stored answer to a token that no longer authenticates; the API's TokenAuth reuses it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        token = bearer_token(request)
+        if token is not None:
+            request.token_actor = actor_for_token(token)
+        return self.get_response(request)

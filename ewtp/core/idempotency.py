@@ -3,7 +3,8 @@
 The first answer is stored per (caller, key) and replayed for a retry; the same key with a
 different request is 409; a request still running under the key is 409 too. Server errors,
 401 and 429 are not stored, so those may be retried. A record left `in_progress` by a crashed
-worker is considered abandoned after ABANDONED_AFTER.
+worker is considered abandoned after ABANDONED_AFTER. A secret shown once (a partner token's) is
+never stored: the view names its fields (`keep_secret`) and the replay gives them empty.
 
 This runs on every mutating call, so the claim, the answer and the clean-up are one plain SQL
 statement each, in autocommit (a single statement is its own transaction: no BEGIN/COMMIT
@@ -14,6 +15,7 @@ transaction (tests) the claim takes a savepoint so a duplicate key leaves it usa
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from ewtp.core.caller import caller_key
+from ewtp.core.caller import bearer_token, caller_key
 from ewtp.core.errors import BadRequest, Conflict
 from ewtp.core.http import error_response
 from ewtp.core.models import IdempotencyRecord
@@ -63,6 +65,8 @@ class IdempotencyMiddleware:
         if not key or len(key) > 255:
             reason = "required on every mutating call" if not key else "at most 255 characters"
             return error_response(BadRequest(f"{HEADER} header: {reason}", code="idempotency_key", fields={HEADER: [reason]}))
+        if bearer_token(request) is not None and getattr(request, "token_actor", True) is None:
+            return self.get_response(request)  # a dead token: authentication answers 401, nothing replayed
         caller, fingerprint = caller_key(request), _fingerprint(request)
         replay = self._claim(caller, key, fingerprint)
         if replay is not None:
@@ -77,7 +81,7 @@ class IdempotencyMiddleware:
         else:
             _execute(_FINISH, [
                 IdempotencyRecord.DONE, response.status_code, response.get("Content-Type", ""),
-                bytes(response.content), caller, key])
+                _stored_body(request, bytes(response.content)), caller, key])
         return response
 
     def _claim(self, caller: str, key: str, fingerprint: str) -> HttpResponse | None:
@@ -108,6 +112,24 @@ class IdempotencyMiddleware:
                               content_type=existing.content_type or "application/json")
         replay["Idempotent-Replayed"] = "true"
         return replay
+
+
+SECRET_FIELDS = "_idempotency_secret_fields"
+
+
+def keep_secret(request: HttpRequest, *fields: str) -> None:
+    """The answer to this request holds secrets in these top-level JSON fields: store them empty."""
+    setattr(request, SECRET_FIELDS, fields)
+
+
+def _stored_body(request: HttpRequest, body: bytes) -> bytes:
+    fields = getattr(request, SECRET_FIELDS, ())
+    if not fields:
+        return body
+    data = json.loads(body)
+    if isinstance(data, dict):
+        data.update({f: "" for f in fields if f in data})
+    return json.dumps(data).encode()
 
 
 def _execute(sql: str, params: list) -> None:

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable
 # seconds a connection is reused before it is replaced; EWTP_DB_CONN_MAX_AGE overrides
 CONN_MAX_AGE = 600
 POSTGRESQL_THREADS = 4
+WORKERS_KILL_TIMEOUT = 15  # seconds a stopping worker may finish its requests before it is killed
 
 
 def persistent_connections(max_age: int | None = None) -> None:
@@ -99,5 +100,5 @@ def serve(host: str, port: int, threads: int | None = None, workers: int = 1) ->
     connections.close_all()  # a connection must never be shared across fork
     server = Server("ewtp.wsgi:application", address=host, port=port, interface=Interfaces.WSGI,
                     workers=max(1, workers), blocking_threads=threads, websockets=False,
-                    log_level=LogLevels.warning)
+                    log_level=LogLevels.warning, workers_kill_timeout=WORKERS_KILL_TIMEOUT)
     server.serve(target_loader=load_app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from ewtp.accounts.api_auth import actor_of
 from ewtp.core.errors import NotFound
@@ -97,7 +97,9 @@ class RiskRuleIn(Input):
     lane: str
     params: dict[str, Any]
     active: bool = True
-    note: str = ""
+    note: str = Field("", max_length=200)
+    jurisdiction: str | None = Field(None, pattern="^[A-Za-z]{2}$",
+                                     description="ISO country code; a new rule defaults to CN, an update keeps its own")
 
 
 class RiskRuleOut(Schema):

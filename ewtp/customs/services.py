@@ -227,17 +227,24 @@ def messages_for_parcel(order_no: str) -> dict[str, bytes]:
 # -- risk rules ---------------------------------------------------------------------------------
 
 def save_risk_rule(actor: Actor, *, kind: str, lane: str, params: dict, active: bool = True, note: str = "",
-                   jurisdiction: str = "CN", rule_id: int | None = None) -> RiskRule:
+                   jurisdiction: str | None = None, rule_id: int | None = None) -> RiskRule:
+    """Create (or with `rule_id` update) a rule; a new rule's jurisdiction defaults to CN, an
+    updated one keeps its own unless another is given."""
     require_role(actor, [Role.HUB_OPERATOR])
     risk.validate_rule(kind, lane, params)
+    if jurisdiction is not None and not (len(jurisdiction) == 2 and jurisdiction.isascii() and jurisdiction.isalpha()):
+        raise ValidationFailed.field("jurisdiction", "a two-letter country code")
+    if len(note) > RiskRule._meta.get_field("note").max_length:
+        raise ValidationFailed.field("note", "at most 200 characters")
     with transaction.atomic():
         rule = RiskRule.objects.select_for_update().filter(pk=rule_id).first() if rule_id else RiskRule()
         if rule is None:
             raise NotFound("RiskRule not found")
         before = ({"kind": rule.kind, "lane": rule.lane, "params": rule.params, "active": rule.active}
                   if rule.pk else None)
-        rule.kind, rule.lane, rule.params, rule.active, rule.note, rule.jurisdiction = (
-            kind, lane, params, active, note, jurisdiction)
+        rule.kind, rule.lane, rule.params, rule.active, rule.note = kind, lane, params, active, note
+        if jurisdiction is not None or not rule.pk:
+            rule.jurisdiction = (jurisdiction or "CN").upper()
         rule.save()
         audit.record(actor, "customs.risk_rule.saved", rule, before=before,
                      after={"kind": kind, "lane": lane, "params": params, "active": active})

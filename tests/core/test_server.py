@@ -77,7 +77,7 @@ def test_one_worker_server_stops_its_jobs_process_on_sigterm(tmp_path):
         assert len(jobs) == 1 and len(children - jobs) == 1  # the jobs, and one worker
     finally:
         server.send_signal(signal.SIGTERM)
-        code = server.wait(20)
+        code = server.wait(60)
     assert code == 0
     for _ in range(100):  # the server waits for it, but give the kernel a moment to reap
         if not any(_alive(pid) for pid in children):
@@ -111,7 +111,7 @@ def test_workers_serve_one_port_and_stop_together(tmp_path):
                 assert r.status == 200
     finally:
         server.send_signal(signal.SIGTERM)
-        code = server.wait(20)
+        code = server.wait(60)
     assert code == 0
     assert not [pid for pid in children if _alive(pid)], "a worker or the jobs process outlived the server"
 

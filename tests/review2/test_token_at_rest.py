@@ -1,0 +1,18 @@
+"""POST /accounts/tokens answers with the plain secret; the Idempotency middleware stores that
+answer verbatim in IdempotencyRecord.body, so the partner token sits in the database in clear
+(the ApiToken row itself keeps only a hash)."""
+
+from ewtp.core.actor import Role
+from ewtp.core.models import IdempotencyRecord
+
+
+def test_issued_token_secret_not_stored_in_clear(make_user, api_as):
+    op = api_as(make_user(Role.HUB_OPERATOR))
+    seller = make_user(Role.SELLER)
+    org = seller.memberships.first().organisation
+    r = op.post("/accounts/tokens", {"organisation_id": org.pk, "name": "erp"}, key="k-token-1")
+    assert r.status_code == 201, r.content
+    secret = r.json()["token"]
+    stored = b"".join(bytes(rec.body or b"") for rec in IdempotencyRecord.objects.all())
+    # BUG: the plain secret is at rest in the idempotency table
+    assert secret.encode() not in stored
