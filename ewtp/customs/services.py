@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from ewtp.core.parse import load_json
 from ewtp.core.permissions import require_access, require_role
 from ewtp.customs import declarations, risk, store
 from ewtp.customs.jsondocs import from_json, to_json
@@ -66,9 +67,9 @@ def decode_body(kind: str, body: bytes, content_type: str, jurisdiction: str = "
             raise _refused(exc) from None
         return msg.documents, TradeDocument.XML, body.decode("utf-8-sig") if len(msg.documents) == 1 else ""
     try:
-        data = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed.field("body", "not valid JSON (or send the CEB XML with Content-Type: "
+        data = load_json(body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed.field("body", f"not valid JSON: {exc} (or send the CEB XML with Content-Type: "
                                              "application/xml)") from None
     doc = from_json(kind, _floats_refused(data))
     if jurisdiction != "CN":

@@ -4,8 +4,6 @@ hub operator decides claims and the returns sellers left undecided. Thin: servic
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from ewtp.core.actor import Role
 from ewtp.core.errors import AppError, NotFound, ValidationFailed
-from ewtp.core.money import Money
+from ewtp.core.money import Money, to_decimal
+from ewtp.core.parse import form_int
 from ewtp.core.permissions import get_accessible
 from ewtp.logistics import claims, returns
 from ewtp.logistics.api_aftercare import visible_claims, visible_returns
@@ -63,8 +62,8 @@ def aftercare(request: HttpRequest, tracking_no: str) -> HttpResponse:
                   s.tracking_no, request.POST.get("reason", "")[:500])
         elif which == "claim":
             try:
-                amount = Decimal(request.POST.get("amount", "").strip() or "x")
-            except InvalidOperation:
+                amount = to_decimal(request.POST.get("amount", "").strip() or "x")  # finite, of a sane size
+            except ValueError:
                 messages.error(request, _("Enter the amount as a number, e.g. 25.00."))
             else:
                 evidence = request.POST.get("evidence", "").splitlines()[:10]
@@ -121,12 +120,12 @@ def return_receipt(request: HttpRequest, return_id: int) -> HttpResponse:
 def operator_claims(request: HttpRequest) -> HttpResponse:
     actor = page_actor(request)
     if request.method == "POST":
-        claim_id = request.POST.get("claim", "")
+        claim_id = form_int(request.POST.get("claim"), low=1)
         decision = request.POST.get("decision", "")
-        if not claim_id.isdigit() or decision not in ("carrier", "hub", "reject"):
+        if claim_id is None or decision not in ("carrier", "hub", "reject"):
             messages.error(request, ValidationFailed.field("decision", "carrier, hub or reject").message)
         else:
-            _done(request, _("Decision recorded."), claims.decide, actor, int(claim_id), approve=decision != "reject",
+            _done(request, _("Decision recorded."), claims.decide, actor, claim_id, approve=decision != "reject",
                   liable=decision if decision != "reject" else "", carrier_code=request.POST.get("carrier", ""),
                   note=request.POST.get("note", "")[:500])
         return redirect("logistics:operator-claims")

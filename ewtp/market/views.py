@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ewtp.core.actor import Role
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import AppError
+from ewtp.core.parse import form_int
 from ewtp.logistics.shipments import tracking_numbers
 from ewtp.market import catalogue, sellers
 from ewtp.market.browse import SORTS, BrowseQuery, browse
@@ -143,7 +144,7 @@ def seller_publish(request: HttpRequest, product_id: int) -> HttpResponse:
 @role_required(Role.HUB_OPERATOR)
 def operator_sellers(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        org_id = int(request.POST.get("organisation", "0") or 0)
+        org_id = form_int(request.POST.get("organisation"), low=1) or 0  # 0: not found, a clear message
         form = RejectForm(request.POST)
         try:
             form.is_valid()

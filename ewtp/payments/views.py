@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import AppError
 from ewtp.core.money import Money
+from ewtp.core.parse import form_int
 from ewtp.payments import queries, refund_retry, services
 from ewtp.payments.models import Account, Escrow, Kind, LedgerTransaction, Payment, Payout, Refund
 from ewtp.payments.providers.sandbox import test_cards
@@ -210,8 +211,7 @@ def operator_refunds(request: HttpRequest) -> HttpResponse:
     """Refunds the provider could not pay: retry through the provider, or record a bank transfer."""
     if request.method == "POST":
         try:
-            refund_id = request.POST.get("refund_id", "")
-            r = refund_retry.retry(page_actor(request), int(refund_id) if refund_id.isdigit() else 0,
+            r = refund_retry.retry(page_actor(request), form_int(request.POST.get("refund_id"), low=1) or 0,
                                    request.POST.get("method", "")[:16], request.POST.get("bank_reference", "")[:200])
         except AppError as err:
             messages.error(request, err.message)

@@ -13,9 +13,12 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from ewtp.core.errors import ValidationFailed
 from ewtp.payments.models import WebhookEvent
 from ewtp.payments.providers import get_provider
 from ewtp.payments.services import handle_event
+
+EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length
 
 
 def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetime | None = None, *,
@@ -27,6 +30,8 @@ def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetim
     a racing delivery is still caught by the unique constraint."""
     adapter = get_provider(provider)
     event = adapter.verify_and_parse(headers, body, now)
+    if not 0 < len(event.id) <= EVENT_ID_MAX:  # stored and looked up whole: a longer id would not dedupe
+        raise ValidationFailed.field("id", f"an event id of 1 to {EVENT_ID_MAX} characters")
     seen = (event.id in recorded if recorded is not None
             else WebhookEvent.objects.filter(provider=provider, event_id=event.id).exists())
     if seen:
@@ -36,7 +41,7 @@ def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetim
             # handled, then recorded with its outcome in one insert: both commit or neither does
             outcome = handle_event(provider, event.type, event.data)[:200]
             rec = WebhookEvent.objects.create(
-                provider=provider, event_id=event.id[:80], type=event.type[:40], payload=event.data, outcome=outcome
+                provider=provider, event_id=event.id, type=event.type[:40], payload=event.data, outcome=outcome
             )
     except IntegrityError:
         # the same event arrived twice at once: the other delivery recorded it first

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from ewtp.core.errors import BadRequest
+from ewtp.core.parse import load_json
 from ewtp.core.schemas import ERRORS
 from ewtp.rules.engine import quote
 from ewtp.rules.engine.inputs import INCOTERMS, MODES, REGISTRATIONS
@@ -88,7 +89,7 @@ RESPONSE_SCHEMA = {
                      "schema": RESPONSE_SCHEMA}}}}})
 def create_quote(request: HttpRequest):
     try:
-        data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the request body is not valid JSON") from None
+        data = load_json(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
     return HttpResponse(json.dumps(quote(data)), content_type="application/json")

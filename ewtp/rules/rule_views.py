@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ewtp.core.errors import ValidationFailed
+from ewtp.core.parse import DB_ID_MAX, form_int
 from ewtp.rules.engine import quote
 from ewtp.rules.engine.inputs import INCOTERMS, MODES, REGISTRATIONS
 from ewtp.rules.packs import packs
@@ -84,7 +85,7 @@ def _request_from_form(post) -> dict:
             continue
         qty_raw = post.get(f"qty_{i}", "").strip()
         line = {"hs_code": hs, "description": post.get(f"desc_{i}", "")[:200], "origin": post.get(f"origin_{i}", "").upper(),
-                "quantity": int(qty_raw) if qty_raw.lstrip("-").isdigit() else qty_raw,
+                "quantity": q if (q := form_int(qty_raw, low=-DB_ID_MAX)) is not None else qty_raw,
                 "unit_price": post.get(f"price_{i}", "").strip()}
         for k in ("duty_rate", "vat_rate", "excise_rate"):
             v = post.get(f"{k}_{i}", "").strip()

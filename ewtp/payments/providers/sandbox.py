@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -240,8 +241,8 @@ class SandboxProvider(PaymentProvider):
         parts = [p.split("=", 1) for p in header.split(",") if "=" in p]
         ts_values = [v for k, v in parts if k.strip() == "t"]
         sigs = [v.strip() for k, v in parts if k.strip() == "v1"]
-        if not ts_values or not sigs or not ts_values[0].strip().isdigit():
-            raise BadSignature(f"missing or malformed {HEADER} header")
+        if not ts_values or not sigs or not re.fullmatch(r"[0-9]{1,12}", ts_values[0].strip()):
+            raise BadSignature(f"missing or malformed {HEADER} header")  # ASCII digits: "²" is a digit too
         ts = int(ts_values[0])
         current = int((now or timezone.now()).timestamp())
         if abs(current - ts) > self.tolerance_s:

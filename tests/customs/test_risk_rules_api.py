@@ -1,5 +1,5 @@
-"""PUT /customs/risk-rules/{id} rewrites the rule's jurisdiction to CN (the API has no
-jurisdiction field and save_risk_rule defaults it to "CN")."""
+"""PUT /customs/risk-rules/{id} keeps the rule's jurisdiction (it was rewritten to CN), rules can
+be made for any jurisdiction, and a note longer than its column is a field error."""
 
 from ewtp.core.actor import Role
 from ewtp.customs.models import RiskRule
@@ -15,7 +15,7 @@ def test_update_keeps_jurisdiction_of_non_cn_rule(make_user, api_as):
                      {"kind": "random_sampling", "lane": "yellow", "params": {"rate": "0.2"}, "note": "tune"})
     assert r.status_code == 200, r.content
     rule.refresh_from_db()
-    # BUG: the JP rule silently became a CN rule: JP's risk engine no longer applies it
+    # the JP rule stays JP's: JP's risk engine still applies it
     assert rule.jurisdiction == "JP", r.json()
     assert [x["id"] for x in officer_jp.get("/customs/risk-rules").json()] == [rule.pk]
 

@@ -1,6 +1,5 @@
-"""IdempotencyMiddleware replays a stored answer before authentication runs (caller_key hashes
-whatever bearer token is sent, valid or not): a revoked token still gets 200 + the stored body
-for a retried key, instead of 401."""
+"""A bearer token that no longer authenticates (revoked) gets 401 for a retried Idempotency-Key,
+not the stored answer replayed (the replay came before authentication)."""
 
 from ewtp.accounts.services import actor_for_user, issue_token, revoke_token
 from ewtp.core.actor import Role

@@ -1,6 +1,5 @@
-"""The buyer's returns-and-claims page parses the claim amount with Decimal() and only catches
-InvalidOperation: "NaN", "Infinity" or "1e30" are valid Decimals, Money() then raises ValueError,
-and the page answers 500 (the API's ClaimIn refuses them with 422)."""
+"""The buyer's returns-and-claims page refuses a claim amount that is no sane number ("NaN",
+"Infinity", "1e30") with a form message, as the API's ClaimIn does with 422 (it was a 500)."""
 
 import pytest
 from django.test import Client

@@ -1,5 +1,5 @@
-"""POST /customs/documents/{kind} decodes JSON itself (services.decode_body) and catches only
-ValueError/UnicodeDecodeError: deeply nested JSON raises RecursionError -> 500."""
+"""Deeply nested JSON bodies (customs documents, the public landed-cost quote) are a 400/422,
+not a RecursionError (a 500): `core.parse.load_json` refuses more than 32 levels."""
 
 import pytest
 from django.test import Client

@@ -1,5 +1,5 @@
-"""Anonymous inputs whose guard is str.isdigit(): "²" (U+00B2, also the latin-1 byte 0xB2 in a
-WSGI header) is isdigit() but int("²") raises ValueError -> 500."""
+"""Anonymous inputs with Unicode digits: "²" (U+00B2, also the latin-1 byte 0xB2 in a WSGI
+header) passes str.isdigit() but not int(); guards take ASCII digits only (a 500 before)."""
 
 import json
 import time
