@@ -27,7 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ewtp.core.errors import ValidationFailed
-from ewtp.core.orm import unique
+from ewtp.core.orm import unique, update_by_value
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
 from ewtp.payments.providers.base import (
     BadSignature,
@@ -230,7 +230,7 @@ class SandboxProvider(PaymentProvider):
                 row.attempts += 1
                 row.deliver_after = now + timedelta(seconds=2 ** min(row.attempts, 12))
             sent.append(row)
-        SandboxOutbox.objects.bulk_update(sent, ["delivered_at", "attempts", "deliver_after"], batch_size=300)
+        update_by_value(sent, ["delivered_at", "attempts", "deliver_after"])
         return delivered
 
     def verify_and_parse(
