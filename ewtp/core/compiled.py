@@ -171,3 +171,9 @@ def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
         obj.pk = pk
         obj._state.adding, obj._state.db = False, using
     return objs
+
+
+def create(model: type[M], **values: Any) -> M:
+    """`model.objects.create(**values)` through `insert` (one new row; no signals — the hub has
+    no receivers — and the statement is not built again on every call)."""
+    return insert([model(**values)])[0]

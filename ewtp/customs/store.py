@@ -19,6 +19,7 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import create
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
 from ewtp.customs.jsondocs import from_json, to_json
@@ -141,8 +142,8 @@ def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: 
     if current is not None:
         TradeDocument.objects.filter(pk=current["pk"]).update(current=False)
     fields = to_json(doc)
-    stored = TradeDocument.objects.create(
-        kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=v.last + 1,
+    stored = create(
+        TradeDocument, kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=v.last + 1,
         current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
         xml=raw, digest=digest, pushed_by=actor.audit_name, organisation_id=org_id)
     v.last = stored.version

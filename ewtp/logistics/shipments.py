@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import create
 from ewtp.core.errors import Forbidden, ValidationFailed
 from ewtp.core.orm import unique, update_by_value
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, ParcelItem, Shipment
@@ -114,8 +115,8 @@ def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: Sh
     hubs = _hubs({leg.lane.to_hub or leg.lane.from_hub for leg in route.legs})
     origin_hub, dest_hub = hubs[route.legs[0].lane.to_hub], hubs[route.legs[-1].lane.from_hub]
     est = quote.estimate.days.to_integral_value(rounding=ROUND_CEILING)
-    shipment = Shipment.objects.create(
-        tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", order_ref=order.order_ref, seller_id=order.seller_id,
+    shipment = create(
+        Shipment, tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", order_ref=order.order_ref, seller_id=order.seller_id,
         buyer_id=order.buyer_id, origin_country=quote.origin, destination_country=quote.destination,
         origin_hub=origin_hub, destination_hub=dest_hub, ship_from=order.ship_from, ship_to=order.ship_to,
         quote=quote.as_dict(), estimated_delivery=on + timedelta(days=int(est)))

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import create
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.orm import unique
@@ -106,7 +107,8 @@ def hold(
                     f"order {order_ref} already holds {existing.money(existing.held_minor)} in escrow"
                 )
             return existing
-        e = Escrow.objects.create(
+        e = create(
+            Escrow,
             order_ref=order_ref,
             seller_org_id=seller_org_id,
             buyer_user_id=buyer_user_id,

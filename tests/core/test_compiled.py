@@ -1,7 +1,7 @@
 """A compiled query gives what its queryset gives, in one statement, for any values."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -111,3 +111,20 @@ def test_insert_writes_what_bulk_create_writes(members):
         insert([Organisation(kind="seller", name=F("country"), country="MY")])
     with pytest.raises(ValueError):  # an unsaved parent, refused as by bulk_create
         insert([Membership(user=users[0], organisation=Organisation(kind="seller", name="y", country="MY"))])
+
+
+@pytest.mark.django_db
+def test_create_writes_what_objects_create_writes():
+    from ewtp.core.compiled import create
+    from ewtp.payments.models import WebhookEvent
+
+    values = {"provider": "sandbox", "event_id": "evt_x", "type": "payment.captured", "payload": {"a": 1},
+              "outcome": "ok"}
+    theirs = WebhookEvent.objects.create(**values)
+    ours = create(WebhookEvent, **(values | {"event_id": "evt_y"}))
+    assert ours.pk is not None and not ours._state.adding
+    skip = {"id", "event_id", "received_at", "created_at"}
+    got, expected = (WebhookEvent.objects.values().get(pk=o.pk) for o in (ours, theirs))
+    assert {k: v for k, v in got.items() if k not in skip} == {k: v for k, v in expected.items() if k not in skip}
+    with pytest.raises(IntegrityError), transaction.atomic():  # the same unique rules
+        create(WebhookEvent, **values)

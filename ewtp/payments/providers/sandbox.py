@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from ewtp.core.compiled import create
 from ewtp.core.errors import ValidationFailed
 from ewtp.core.orm import unique, update_by_value
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
@@ -195,11 +196,10 @@ class SandboxProvider(PaymentProvider):
         now = timezone.now()
         late = rng.random() < DELAY_SHARE
         first = now + timedelta(seconds=rng.randint(5, 120) if late else 0)
-        SandboxOutbox.objects.create(event_id=event_id, body=body, deliver_after=first)
+        create(SandboxOutbox, event_id=event_id, body=body, deliver_after=first)
         if rng.random() < REPEAT_SHARE:
-            SandboxOutbox.objects.create(
-                event_id=event_id, body=body, deliver_after=first + timedelta(seconds=rng.randint(1, 60))
-            )
+            create(SandboxOutbox, event_id=event_id, body=body,
+                   deliver_after=first + timedelta(seconds=rng.randint(1, 60)))
 
     def signed_headers(self, body: bytes, at: datetime | None = None) -> dict[str, str]:
         ts = int((at or timezone.now()).timestamp())
