@@ -218,20 +218,22 @@ class SandboxProvider(PaymentProvider):
         in a few statements: if a send raises, none is, and the next run sends them again (the
         receiver acknowledges a repeated event as a duplicate, as for any provider's retry)."""
         now = now or timezone.now()
-        delivered = 0
-        sent: list[SandboxOutbox] = []
+        done: list[SandboxOutbox] = []
+        retry: list[SandboxOutbox] = []
         for row in self._due(now).order_by("deliver_after", "id"):
             body = row.body.encode()
             status = send(self.signed_headers(body, now), body)
             if 200 <= status < 300:
                 row.delivered_at = now
-                delivered += 1
+                done.append(row)
             else:
                 row.attempts += 1
                 row.deliver_after = now + timedelta(seconds=2 ** min(row.attempts, 12))
-            sent.append(row)
-        update_by_value(sent, ["delivered_at", "attempts", "deliver_after"])
-        return delivered
+                retry.append(row)
+        # each row's changed fields only: the delivered ones share their one new value
+        update_by_value(done, ["delivered_at"])
+        update_by_value(retry, ["attempts", "deliver_after"])
+        return len(done)
 
     def verify_and_parse(
         self, headers: Mapping[str, str], body: bytes, now: datetime | None = None
