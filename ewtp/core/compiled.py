@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from weakref import ref
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
@@ -177,3 +177,42 @@ def create(model: type[M], **values: Any) -> M:
     """`model.objects.create(**values)` through `insert` (one new row; no signals — the hub has
     no receivers — and the statement is not built again on every call)."""
     return insert([model(**values)])[0]
+
+
+_UPDATES: dict[tuple, tuple[str, list]] = {}  # (vendor, model, fields) -> (SQL, fields)
+
+
+def save_fields(obj: Model, fields: Sequence[str], using: str = "default") -> None:
+    """`obj.save(update_fields=fields)` without the ORM's per-call query building: one UPDATE by
+    primary key, made once per model and field list; each value through its field's `pre_save`
+    (auto_now) and `get_db_prep_save`, and a row that is gone refused as `save` refuses it.
+    No signals (the hub has none); models with their own `save` are refused."""
+    connection = connections[using]
+    model = type(obj)
+    if model.save is not Model.save or obj.pk is None or not fields:
+        raise TypeError("save_fields() takes a saved row of a model without its own save, and fields")
+    key = (connection.vendor, model, tuple(fields))
+    plan = _UPDATES.get(key)
+    if plan is None:
+        opts = model._meta
+        targets = [opts.get_field(f) for f in fields]
+        if any(not f.concrete or f.primary_key or f.generated for f in targets):
+            raise TypeError("save_fields() writes concrete, non-key fields")
+        qn = connection.ops.quote_name
+        plan = (f"UPDATE {qn(opts.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in targets)} "  # noqa: S608
+                f"WHERE {qn(opts.pk.column)} = %s", targets)
+        _UPDATES[key] = plan
+    sql, targets = plan
+    obj._prepare_related_fields_for_save(operation_name="save", fields=targets)  # as save: no unsaved parents
+    params = []
+    for f in targets:
+        value = f.pre_save(obj, False)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"save_fields() takes plain values, not expressions ({f.name})")
+        params.append(f.get_db_prep_save(value, connection))
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        if cur.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.adding, obj._state.db = False, using

@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import save_fields
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.customs.models import Declaration, TradeDocument
 from ewtp.customs.services import Push, PushResult, push_documents, push_many
@@ -62,7 +63,7 @@ def _attach_quote(book: Book, order_no: str, jurisdiction: str, landed_cost: dic
         if book.declaration(order_no) is not None:
             raise Conflict(f"order {parcel.order_no} is declared: its quote can no longer change")
         parcel.landed_cost, parcel.seller_id = landed_cost, seller_org_id
-        parcel.save(update_fields=["landed_cost", "seller"])
+        save_fields(parcel, ["landed_cost", "seller"])
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import create
+from ewtp.core.compiled import create, save_fields
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
 from ewtp.customs.jsondocs import from_json, to_json
@@ -181,7 +181,7 @@ def rematch(book: Book, order_no: str) -> Parcel:
     parcel.checks += 1
     parcel.checked_at = timezone.now()
     # only what a match changes: the frozen quote on the row is large and stays as it is
-    parcel.save(update_fields=["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
+    save_fields(parcel, ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
     audit.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
                  after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
     decl = book.declaration(order_no)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import create
+from ewtp.core.compiled import create, save_fields
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.orm import unique
@@ -184,7 +184,7 @@ def release(
             fx.record(tx_id, r.conversion).save()
         e.released_minor += e.remaining_minor
         e.state, e.resolved_at = _state(e), timezone.now()
-        e.save(update_fields=["released_minor", "state", "resolved_at"])
+        save_fields(e, ["released_minor", "state", "resolved_at"])
         audit.record(actor, "payments.escrow_release", e, before=before, after=_snapshot(e))
     return e
 
@@ -257,7 +257,7 @@ def mark_delivered(actor: Actor | str, order_ref: str, at: datetime | None = Non
         e = locked(order_ref)
         if e.delivered_at is None:
             e.delivered_at = at or timezone.now()
-            e.save(update_fields=["delivered_at"])
+            save_fields(e, ["delivered_at"])
             audit.record(actor, "payments.escrow_delivered", e, after={"delivered_at": e.delivered_at})
     return e
 

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import save_fields
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.orm import unique
@@ -68,7 +69,7 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
         e.duty_minor -= d
         e.tax_minor -= t
         e.state = _state(e)
-        e.save(update_fields=["released_minor", "duty_minor", "tax_minor", "state"])
+        save_fields(e, ["released_minor", "duty_minor", "tax_minor", "state"])
         audit.record(actor, "payments.escrow_remit", e, before=before,
                      after=_snapshot(e) | {"duty": d, "tax": t, "tx": tx_id})
     return tx_id

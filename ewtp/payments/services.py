@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import save_fields
 from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
@@ -139,7 +140,7 @@ def open_payment(s: Start, figures: tuple[int, int, int, int], existing: Payment
     except IntegrityError:
         raise Conflict(f"order {s.order_ref} is being paid by a concurrent request; retry") from None
     p.provider_ref = adapter.create_payment(p)
-    p.save(update_fields=["provider_ref"])
+    save_fields(p, ["provider_ref"])
     audit.record(
         s.actor,
         "payments.payment_start",
@@ -248,7 +249,7 @@ def _payment_event(actor: str, target: str, data: dict) -> str:
     p.state = target
     if target == Payment.DECLINED:
         p.decline_reason = str(data.get("reason", ""))[:120]
-    p.save(update_fields=["state", "decline_reason", "updated_at"])
+    save_fields(p, ["state", "decline_reason", "updated_at"])
     if target == Payment.CAPTURED:
         escrow.hold(
             actor,

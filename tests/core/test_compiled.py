@@ -1,7 +1,7 @@
 """A compiled query gives what its queryset gives, in one statement, for any values."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -128,3 +128,58 @@ def test_create_writes_what_objects_create_writes():
     assert {k: v for k, v in got.items() if k not in skip} == {k: v for k, v in expected.items() if k not in skip}
     with pytest.raises(IntegrityError), transaction.atomic():  # the same unique rules
         create(WebhookEvent, **values)
+
+
+def _parcel_pair():
+    from ewtp.customs.models import Parcel
+
+    return [Parcel.objects.create(order_no=f"SF-{tag}", landed_cost={"keep": tag}) for tag in ("a", "b")]
+
+
+@pytest.mark.django_db
+def test_save_fields_writes_what_save_update_fields_writes(members):
+    from ewtp.core.compiled import save_fields
+    from ewtp.customs.models import Parcel
+
+    _, orgs = members
+    theirs, ours = _parcel_pair()
+    fields = ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"]
+    for p in (theirs, ours):
+        p.buyer_id_number, p.seller, p.status = "ID-1", orgs[1], Parcel.MATCHED
+        p.discrepancies, p.checks, p.checked_at = [{"rule": "x"}], 3, theirs.created_at
+        p.landed_cost = {"changed": True}  # not listed: stays as stored
+    theirs.save(update_fields=fields)
+    with CaptureQueriesContext(connection) as ctx:
+        save_fields(ours, fields)
+    assert len(ctx.captured_queries) == 1
+    skip = {"id", "order_no", "created_at", "landed_cost"}  # landed_cost: each its own, unchanged
+    got, expected = (Parcel.objects.values().get(pk=p.pk) for p in (ours, theirs))
+    assert {k: v for k, v in got.items() if k not in skip} == {k: v for k, v in expected.items() if k not in skip}
+    assert got["landed_cost"] == {"keep": "b"}
+
+
+@pytest.mark.django_db
+def test_save_fields_auto_now_and_refusals():
+    from ewtp.core.compiled import save_fields
+    from ewtp.core.models import AuditEntry
+    from ewtp.customs.models import Declaration, Parcel
+
+    p = _parcel_pair()[0]
+    d = Declaration.objects.create(parcel=p, number="SF1", jurisdiction="CN", goods_value=1, freight=0,
+                                   customs_value=1)
+    stamped = d.updated_at
+    d.status = "800"
+    save_fields(d, ["status", "updated_at"])  # auto_now is stamped as save stamps it
+    assert d.updated_at > stamped
+    assert Declaration.objects.values_list("status", "updated_at").get(pk=d.pk) == ("800", d.updated_at)
+    gone = Parcel.objects.get(pk=p.pk)
+    Declaration.objects.filter(pk=d.pk).delete()
+    Parcel.objects.filter(pk=p.pk).delete()
+    with pytest.raises(DatabaseError), transaction.atomic():  # as save(update_fields=) on a deleted row
+        save_fields(gone, ["status"])
+    with pytest.raises(TypeError):
+        save_fields(Parcel(order_no="new"), ["status"])  # never saved
+    with pytest.raises(TypeError):
+        save_fields(AuditEntry(id=1), ["seq"])  # a model with its own save (append-only)
+    with pytest.raises(TypeError):
+        save_fields(Parcel.objects.get(order_no="SF-b"), ["id"])  # the key

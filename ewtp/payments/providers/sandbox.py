@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from ewtp.core.compiled import create
+from ewtp.core.compiled import create, save_fields
 from ewtp.core.errors import ValidationFailed
 from ewtp.core.orm import unique, update_by_value
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
@@ -104,7 +104,7 @@ class SandboxProvider(PaymentProvider):
         reason = DECLINED.get(card)
         rec.status = "declined" if reason else "authorised"
         rec.flags = "refund_fails" if card == REFUND_FAILS else ""
-        rec.save(update_fields=["status", "flags"])
+        save_fields(rec, ["status", "flags"])
         self._emit("payment.declined" if reason else "payment.authorised", rec, reason=reason or "")
 
     def capture(self, payment: Payment) -> None:
@@ -112,7 +112,7 @@ class SandboxProvider(PaymentProvider):
         if rec.status != "authorised":
             raise ProviderError(f"sandbox: cannot capture a payment that is {rec.status}")
         rec.status = "captured"
-        rec.save(update_fields=["status"])
+        save_fields(rec, ["status"])
         self._emit("payment.captured", rec)
 
     def void(self, payment: Payment) -> None:
@@ -120,7 +120,7 @@ class SandboxProvider(PaymentProvider):
         if rec.status != "authorised":
             raise ProviderError(f"sandbox: cannot void a payment that is {rec.status}")
         rec.status = "voided"
-        rec.save(update_fields=["status"])
+        save_fields(rec, ["status"])
         self._emit("payment.voided", rec)
 
     def refund(self, refund: Refund) -> str:
