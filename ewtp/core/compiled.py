@@ -42,33 +42,38 @@ class _Plan:
     connection: ref  # the connection it was compiled for (plans are per thread, as connections are)
 
 
-def _stand_ins(args: Sequence) -> tuple[list, dict]:
+def _stand_in(n: int, text: bool) -> int | str:
+    # a text stand-in no real value holds (a control character no code or reference carries)
+    return f"\x1fcq{_BASE + n}\x1f" if text else _BASE + n
+
+
+def _stand_ins(args: Sequence, texts: frozenset[int]) -> tuple[list, dict]:
     values, where = [], {}
     n = 0
     for i, a in enumerate(args):
         if isinstance(a, list | tuple):
             vals = []
             for j in range(len(a)):
-                vals.append(_BASE + n)
-                where[_BASE + n] = (i, j)
+                vals.append(_stand_in(n, i in texts))
+                where[vals[-1]] = (i, j)
                 n += 1
             values.append(vals)
-        elif isinstance(a, int) and not isinstance(a, bool):
-            values.append(_BASE + n)
-            where[_BASE + n] = (i, None)
-            n += 1
         else:
-            raise TypeError("CompiledQuery takes integers or lists of integers")
+            values.append(_stand_in(n, i in texts))
+            where[values[-1]] = (i, None)
+            n += 1
     return values, where
 
 
 class CompiledQuery(Generic[M]):
     """`CompiledQuery(lambda pk: Model.objects.filter(pk=pk).select_related(...))(42)` is the list
-    the queryset would give, without building the query again."""
+    the queryset would give, without building the query again. `texts`: the positions of the
+    arguments that are strings (or lists of strings) — equality lookups on text columns."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], using: str = "default"):
+    def __init__(self, build: Callable[..., QuerySet[M]], using: str = "default", *, texts: Sequence[int] = ()):
         self._build = build
         self._using = using
+        self._texts = frozenset(texts)
         self._local = threading.local()  # {shape: plan} per thread
 
     def _plan(self, connection, args: Sequence) -> _Plan:
@@ -77,13 +82,13 @@ class CompiledQuery(Generic[M]):
         plan = plans.get(shape)
         if plan is not None and plan.connection() is connection:
             return plan
-        values, where = _stand_ins(args)
+        values, where = _stand_ins(args, self._texts)
         qs = self._build(*values)
         if qs._iterable_class is not ModelIterable or qs._prefetch_related_lookups or qs._known_related_objects:
             raise TypeError("CompiledQuery runs plain model querysets (select_related, no prefetch)")
         compiler = qs.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        slots = [(k, *where[p]) for k, p in enumerate(params) if type(p) is int and p in where]
+        slots = [(k, *where[p]) for k, p in enumerate(params) if type(p) in (int, str) and p in where]
         if len({(a, j) for _, a, j in slots}) != len(where):
             raise TypeError("CompiledQuery: a value did not reach the SQL as a parameter")
         select, klass_info = compiler.select, compiler.klass_info
@@ -96,11 +101,18 @@ class CompiledQuery(Generic[M]):
         plans[shape] = plan
         return plan
 
-    def __call__(self, *args: int | Sequence[int]) -> list[M]:
+    def __call__(self, *args: int | str | Sequence[int] | Sequence[str]) -> list[M]:
         connection = connections[self._using]
         values: list = []
-        for a in args:
+        for i, a in enumerate(args):
             many = isinstance(a, list | tuple)
+            if i in self._texts:
+                if not all(type(v) is str for v in (a if many else (a,))):
+                    raise TypeError("CompiledQuery: a text argument takes strings or lists of strings")
+                if many and not a:
+                    return []  # as Django: an empty list matches nothing
+                values.append(list(a) if many else a)
+                continue
             for v in (a if many else (a,)):
                 if not isinstance(v, int) or isinstance(v, bool):
                     raise TypeError("CompiledQuery takes integers or lists of integers")

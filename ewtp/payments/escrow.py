@@ -24,10 +24,9 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import create, save_fields
+from ewtp.core.compiled import CompiledQuery, create, save_fields
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
-from ewtp.core.orm import unique
 from ewtp.payments import accounts, fx, ledger
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, FxConversion
@@ -51,8 +50,17 @@ def _snapshot(e: Escrow) -> dict:
     }
 
 
+# the order's escrow, locked: looked up at every payment step, so compiled once
+_locked_escrow = CompiledQuery(lambda ref: Escrow.objects.select_for_update().filter(order_ref=ref)[:1], texts=(0,))
+
+
+def locked_row(order_ref: str) -> Escrow | None:
+    """The order's escrow, locked, or None."""
+    return next(iter(_locked_escrow(order_ref)), None)
+
+
 def locked(order_ref: str) -> Escrow:
-    e = unique(Escrow.objects.select_for_update().filter(order_ref=order_ref))
+    e = locked_row(order_ref)
     if e is None:
         raise NotFound(f"no escrow for order {order_ref!r}")
     return e
@@ -100,7 +108,7 @@ def hold(
     if duty_m + tax_m + fee_m > amount.to_minor():
         raise ValidationFailed.field("amount", "is less than duty + tax + fee")
     with transaction.atomic():
-        existing = unique(Escrow.objects.select_for_update().filter(order_ref=order_ref))
+        existing = locked_row(order_ref)
         if existing is not None:
             if existing.held_minor != amount.to_minor() or existing.currency != cur:
                 raise Conflict(

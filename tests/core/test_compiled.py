@@ -183,3 +183,23 @@ def test_save_fields_auto_now_and_refusals():
         save_fields(AuditEntry(id=1), ["seq"])  # a model with its own save (append-only)
     with pytest.raises(TypeError):
         save_fields(Parcel.objects.get(order_no="SF-b"), ["id"])  # the key
+
+
+_by_name = CompiledQuery(lambda name, kind: Organisation.objects.filter(name=name, kind=kind).order_by("pk")[:1],
+                         texts=(0, 1))
+_by_names = CompiledQuery(lambda names: Organisation.objects.filter(name__in=names).order_by("pk"), texts=(0,))
+
+
+def test_text_arguments(members):
+    _, orgs = members
+    for org in orgs:
+        assert [_fields(o) for o in _by_name(org.name, "seller")] == [_fields(org)]
+    assert _by_name(orgs[0].name, "buyer") == [] and _by_name("nobody", "seller") == []
+    assert _by_name("O'Brien; DROP", "seller") == []  # a parameter, never SQL
+    assert [o.pk for o in _by_names([orgs[2].name, orgs[0].name])] == [orgs[0].pk, orgs[2].pk]
+    assert _by_names([]) == []
+    for bad in ((1, "seller"), (None, "seller"), ([orgs[0].name], "seller")):
+        with pytest.raises(TypeError):
+            _by_name(*bad)
+    with pytest.raises(TypeError):
+        _by_names([orgs[0].name, 1])

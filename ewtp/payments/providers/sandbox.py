@@ -26,9 +26,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from ewtp.core.compiled import create, save_fields
+from ewtp.core.compiled import CompiledQuery, create, save_fields
 from ewtp.core.errors import ValidationFailed
-from ewtp.core.orm import unique, update_by_value
+from ewtp.core.orm import update_by_value
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
 from ewtp.payments.providers.base import (
     BadSignature,
@@ -39,6 +39,7 @@ from ewtp.payments.providers.base import (
 )
 
 HEADER = "Sandbox-Signature"
+_record_by_ref = CompiledQuery(lambda ref: SandboxRecord.objects.filter(ref=ref)[:1], texts=(0,))  # every payment step
 DECLINED = {
     "4000000000000002": "card_declined",
     "4000000000009995": "insufficient_funds",
@@ -75,7 +76,7 @@ class SandboxProvider(PaymentProvider):
 
     # ---- operations ------------------------------------------------------------------------
     def _record(self, ref: str) -> SandboxRecord:
-        rec = unique(SandboxRecord.objects.filter(ref=ref))
+        rec = next(iter(_record_by_ref(ref)), None)
         if rec is None:
             raise ProviderError(f"sandbox: no such operation {ref}")
         return rec
