@@ -20,7 +20,7 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import create, insert, save_fields
 from ewtp.core.errors import Forbidden, ValidationFailed
-from ewtp.core.orm import unique, update_by_value
+from ewtp.core.orm import unique
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, ParcelItem, Shipment
 from ewtp.logistics.packing import MAX_PARCEL_KG, Item, PackedParcel, pack
 from ewtp.logistics.quote import ShippingQuote, quote_shipping
@@ -129,7 +129,7 @@ def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: Sh
         for n, p in enumerate(packed, 1)])
     for p in parcels:
         p.tracking_no = s10("CW", p.pk, origin_hub.country)
-    update_by_value(parcels, ["tracking_no"])
+        save_fields(p, ["tracking_no"])
     insert([
         ParcelItem(parcel=parcel, seq=i, sku=it.sku[:64], description=it.description[:200], quantity=it.quantity,
                    net_weight_kg=it.unit_weight_kg * it.quantity, value=it.unit_value * it.quantity,
