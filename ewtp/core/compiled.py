@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from weakref import ref
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
@@ -228,3 +228,21 @@ def save_fields(obj: Model, fields: Sequence[str], using: str = "default") -> No
         if cur.rowcount == 0:
             raise DatabaseError("Save with update_fields did not affect any rows.")
     obj._state.adding, obj._state.db = False, using
+
+
+def get_or_create(found: Callable[..., list[M]], args: Sequence, model: type[M], using: str = "default",
+                  **values: Any) -> tuple[M, bool]:
+    """`model.objects.get_or_create(...)` on a unique lookup, as Django runs it — the row if
+    `found(*args)` has it, else a new row in a savepoint, and the row a concurrent writer made
+    first on a unique conflict — with the lookup compiled and the row written by `insert`."""
+    hit = found(*args)
+    if hit:
+        return hit[0], False
+    try:
+        with transaction.atomic(using=using):
+            return insert([model(**values)], using)[0], True
+    except IntegrityError:
+        hit = found(*args)
+        if hit:
+            return hit[0], False
+        raise

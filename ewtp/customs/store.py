@@ -19,13 +19,15 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import create, save_fields
+from ewtp.core.compiled import CompiledQuery, create, get_or_create, save_fields
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
 from ewtp.customs.jsondocs import from_json, to_json
 from ewtp.customs.models import Declaration, Parcel, TradeDocument
 from ewtp.customs.reconciliation import reconcile
 from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW
+
+_parcel_by_no = CompiledQuery(lambda no: Parcel.objects.filter(order_no=no)[:1], texts=(0,))  # order_no is unique
 
 
 @dataclass
@@ -83,8 +85,8 @@ class Book:
     def parcel(self, order_no: str, jurisdiction: str) -> Parcel:
         self.load([order_no])
         if order_no not in self.parcels:  # get_or_create: a concurrent first push may have made it
-            self.parcels[order_no], _ = Parcel.objects.get_or_create(order_no=order_no,
-                                                                     defaults={"jurisdiction": jurisdiction})
+            self.parcels[order_no], _ = get_or_create(_parcel_by_no, (order_no,), Parcel, order_no=order_no,
+                                                      jurisdiction=jurisdiction)
         return self.parcels[order_no]
 
     def declaration(self, order_no: str) -> Declaration | None:

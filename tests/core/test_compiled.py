@@ -203,3 +203,41 @@ def test_text_arguments(members):
             _by_name(*bad)
     with pytest.raises(TypeError):
         _by_names([orgs[0].name, 1])
+
+
+@pytest.mark.django_db
+def test_get_or_create_as_django():
+    from ewtp.core.compiled import get_or_create
+    from ewtp.payments.models import SandboxRecord
+
+    by_ref = CompiledQuery(lambda ref: SandboxRecord.objects.filter(ref=ref)[:1], texts=(0,))
+    values = {"kind": "payment", "reference": "O-1", "currency": "MYR", "amount_minor": 1250, "status": "created"}
+    theirs, made = SandboxRecord.objects.get_or_create(ref="sbx_a", defaults=values)
+    ours, ours_made = get_or_create(by_ref, ("sbx_b",), SandboxRecord, ref="sbx_b", **values)
+    assert made and ours_made
+    got, expected = (SandboxRecord.objects.values().get(pk=r.pk) for r in (ours, theirs))
+    skip = ("id", "ref", "created_at")
+    assert {k: v for k, v in got.items() if k not in skip} == {k: v for k, v in expected.items() if k not in skip}
+    again, again_made = get_or_create(by_ref, ("sbx_b",), SandboxRecord, ref="sbx_b", **(values | {"status": "x"}))
+    assert (again.pk, again.status, again_made) == (ours.pk, "created", False)  # the row, unchanged
+
+
+@pytest.mark.django_db
+def test_get_or_create_finds_the_row_a_concurrent_writer_made():
+    from ewtp.core.compiled import get_or_create
+    from ewtp.payments.models import SandboxRecord
+
+    made = SandboxRecord.objects.create(ref="sbx_c", kind="payment", reference="O-2", currency="MYR",
+                                        amount_minor=1, status="created")
+    calls = []
+
+    def found(ref):  # the first look misses it, as a writer committing meanwhile would make it
+        calls.append(ref)
+        return [] if len(calls) == 1 else list(SandboxRecord.objects.filter(ref=ref))
+
+    row, created = get_or_create(found, ("sbx_c",), SandboxRecord, ref="sbx_c", kind="payment", reference="O-2",
+                                 currency="MYR", amount_minor=1, status="created")
+    assert (row.pk, created, len(calls)) == (made.pk, False, 2)
+    with pytest.raises(IntegrityError):  # a conflict on another key is not hidden
+        get_or_create(lambda ref: [], ("sbx_d",), SandboxRecord, ref="sbx_c", kind="payment", reference="O-2",
+                      currency="MYR", amount_minor=1, status="created")

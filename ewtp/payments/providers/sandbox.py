@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from ewtp.core.compiled import CompiledQuery, create, save_fields
+from ewtp.core.compiled import CompiledQuery, create, get_or_create, save_fields
 from ewtp.core.errors import ValidationFailed
 from ewtp.core.orm import update_by_value
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
@@ -83,16 +83,8 @@ class SandboxProvider(PaymentProvider):
 
     def create_payment(self, payment: Payment) -> str:
         ref = f"sbx_pay_{payment.pk}"
-        SandboxRecord.objects.get_or_create(
-            ref=ref,
-            defaults={
-                "kind": "payment",
-                "reference": payment.order_ref,
-                "currency": payment.currency,
-                "amount_minor": payment.amount_minor,
-                "status": "created",
-            },
-        )
+        get_or_create(_record_by_ref, (ref,), SandboxRecord, ref=ref, kind="payment", reference=payment.order_ref,
+                      currency=payment.currency, amount_minor=payment.amount_minor, status="created")
         return ref
 
     def authorise(self, payment: Payment, card_number: str) -> None:
