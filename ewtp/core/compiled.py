@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from weakref import ref
 
-from django.db import connections
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
@@ -42,33 +42,38 @@ class _Plan:
     connection: ref  # the connection it was compiled for (plans are per thread, as connections are)
 
 
-def _stand_ins(args: Sequence) -> tuple[list, dict]:
+def _stand_in(n: int, text: bool) -> int | str:
+    # a text stand-in no real value holds (a control character no code or reference carries)
+    return f"\x1fcq{_BASE + n}\x1f" if text else _BASE + n
+
+
+def _stand_ins(args: Sequence, texts: frozenset[int]) -> tuple[list, dict]:
     values, where = [], {}
     n = 0
     for i, a in enumerate(args):
         if isinstance(a, list | tuple):
             vals = []
             for j in range(len(a)):
-                vals.append(_BASE + n)
-                where[_BASE + n] = (i, j)
+                vals.append(_stand_in(n, i in texts))
+                where[vals[-1]] = (i, j)
                 n += 1
             values.append(vals)
-        elif isinstance(a, int) and not isinstance(a, bool):
-            values.append(_BASE + n)
-            where[_BASE + n] = (i, None)
-            n += 1
         else:
-            raise TypeError("CompiledQuery takes integers or lists of integers")
+            values.append(_stand_in(n, i in texts))
+            where[values[-1]] = (i, None)
+            n += 1
     return values, where
 
 
 class CompiledQuery(Generic[M]):
     """`CompiledQuery(lambda pk: Model.objects.filter(pk=pk).select_related(...))(42)` is the list
-    the queryset would give, without building the query again."""
+    the queryset would give, without building the query again. `texts`: the positions of the
+    arguments that are strings (or lists of strings) — equality lookups on text columns."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], using: str = "default"):
+    def __init__(self, build: Callable[..., QuerySet[M]], using: str = "default", *, texts: Sequence[int] = ()):
         self._build = build
         self._using = using
+        self._texts = frozenset(texts)
         self._local = threading.local()  # {shape: plan} per thread
 
     def _plan(self, connection, args: Sequence) -> _Plan:
@@ -77,13 +82,13 @@ class CompiledQuery(Generic[M]):
         plan = plans.get(shape)
         if plan is not None and plan.connection() is connection:
             return plan
-        values, where = _stand_ins(args)
+        values, where = _stand_ins(args, self._texts)
         qs = self._build(*values)
         if qs._iterable_class is not ModelIterable or qs._prefetch_related_lookups or qs._known_related_objects:
             raise TypeError("CompiledQuery runs plain model querysets (select_related, no prefetch)")
         compiler = qs.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        slots = [(k, *where[p]) for k, p in enumerate(params) if type(p) is int and p in where]
+        slots = [(k, *where[p]) for k, p in enumerate(params) if type(p) in (int, str) and p in where]
         if len({(a, j) for _, a, j in slots}) != len(where):
             raise TypeError("CompiledQuery: a value did not reach the SQL as a parameter")
         select, klass_info = compiler.select, compiler.klass_info
@@ -96,11 +101,18 @@ class CompiledQuery(Generic[M]):
         plans[shape] = plan
         return plan
 
-    def __call__(self, *args: int | Sequence[int]) -> list[M]:
+    def __call__(self, *args: int | str | Sequence[int] | Sequence[str]) -> list[M]:
         connection = connections[self._using]
         values: list = []
-        for a in args:
+        for i, a in enumerate(args):
             many = isinstance(a, list | tuple)
+            if i in self._texts:
+                if not all(type(v) is str for v in (a if many else (a,))):
+                    raise TypeError("CompiledQuery: a text argument takes strings or lists of strings")
+                if many and not a:
+                    return []  # as Django: an empty list matches nothing
+                values.append(list(a) if many else a)
+                continue
             for v in (a if many else (a,)):
                 if not isinstance(v, int) or isinstance(v, bool):
                     raise TypeError("CompiledQuery takes integers or lists of integers")
@@ -171,3 +183,66 @@ def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
         obj.pk = pk
         obj._state.adding, obj._state.db = False, using
     return objs
+
+
+def create(model: type[M], **values: Any) -> M:
+    """`model.objects.create(**values)` through `insert` (one new row; no signals — the hub has
+    no receivers — and the statement is not built again on every call)."""
+    return insert([model(**values)])[0]
+
+
+_UPDATES: dict[tuple, tuple[str, list]] = {}  # (vendor, model, fields) -> (SQL, fields)
+
+
+def save_fields(obj: Model, fields: Sequence[str], using: str = "default") -> None:
+    """`obj.save(update_fields=fields)` without the ORM's per-call query building: one UPDATE by
+    primary key, made once per model and field list; each value through its field's `pre_save`
+    (auto_now) and `get_db_prep_save`, and a row that is gone refused as `save` refuses it.
+    No signals (the hub has none); models with their own `save` are refused."""
+    connection = connections[using]
+    model = type(obj)
+    if model.save is not Model.save or obj.pk is None or not fields:
+        raise TypeError("save_fields() takes a saved row of a model without its own save, and fields")
+    key = (connection.vendor, model, tuple(fields))
+    plan = _UPDATES.get(key)
+    if plan is None:
+        opts = model._meta
+        targets = [opts.get_field(f) for f in fields]
+        if any(not f.concrete or f.primary_key or f.generated for f in targets):
+            raise TypeError("save_fields() writes concrete, non-key fields")
+        qn = connection.ops.quote_name
+        plan = (f"UPDATE {qn(opts.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in targets)} "  # noqa: S608
+                f"WHERE {qn(opts.pk.column)} = %s", targets)
+        _UPDATES[key] = plan
+    sql, targets = plan
+    obj._prepare_related_fields_for_save(operation_name="save", fields=targets)  # as save: no unsaved parents
+    params = []
+    for f in targets:
+        value = f.pre_save(obj, False)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"save_fields() takes plain values, not expressions ({f.name})")
+        params.append(f.get_db_prep_save(value, connection))
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        if cur.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.adding, obj._state.db = False, using
+
+
+def get_or_create(found: Callable[..., list[M]], args: Sequence, model: type[M], using: str = "default",
+                  **values: Any) -> tuple[M, bool]:
+    """`model.objects.get_or_create(...)` on a unique lookup, as Django runs it — the row if
+    `found(*args)` has it, else a new row in a savepoint, and the row a concurrent writer made
+    first on a unique conflict — with the lookup compiled and the row written by `insert`."""
+    hit = found(*args)
+    if hit:
+        return hit[0], False
+    try:
+        with transaction.atomic(using=using):
+            return insert([model(**values)], using)[0], True
+    except IntegrityError:
+        hit = found(*args)
+        if hit:
+            return hit[0], False
+        raise

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Model, QuerySet
 
 
 def unique(queryset: QuerySet):
@@ -10,3 +13,21 @@ def unique(queryset: QuerySet):
     `.first()`, whose ORDER BY cannot change that answer but is compiled on every call (about a
     third of such a query's cost)."""
     return next(iter(queryset[:1]), None)
+
+
+def update_by_value(objs: Sequence[Model], fields: Sequence[str], chunk: int = 500) -> None:
+    """Write `fields` of saved rows as `bulk_update` does, with one plain UPDATE per distinct set
+    of values (chunked under SQLite's parameter limit): rows that share their new values (a batch
+    of outbox rows marked delivered at one moment) take one statement, and no CASE over every row
+    is built, which cost Django more than running it."""
+    if not objs:
+        return
+    groups: dict[tuple, list[Any]] = {}
+    for obj in objs:
+        key = tuple(getattr(obj, obj._meta.get_field(f).attname) for f in fields)
+        groups.setdefault(key, []).append(obj.pk)
+    manager = type(objs[0])._base_manager
+    for key, pks in groups.items():
+        values = dict(zip((type(objs[0])._meta.get_field(f).attname for f in fields), key, strict=True))
+        for i in range(0, len(pks), chunk):
+            manager.filter(pk__in=pks[i:i + chunk]).update(**values)

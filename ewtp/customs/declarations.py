@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import SYSTEM, Actor, Role
+from ewtp.core.compiled import insert, save_fields
 from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.permissions import require_access
@@ -74,7 +75,7 @@ def _audit_move(actor: Actor | str, decl: Declaration, event: DeclarationEvent) 
 
 def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "", now: datetime | None = None) -> None:
     event = _step(actor, decl, action, note)
-    decl.save(update_fields=["status", "reason", "updated_at"])
+    save_fields(decl, ["status", "reason", "updated_at"])
     event.save()
     _audit_move(actor, decl, event)
     if decl.status == RELEASED:
@@ -87,7 +88,7 @@ def _released(actor: Actor | str, decl: Declaration, now: datetime | None = None
     # never before the declaration itself
     decl.released_at = max(now or timezone.now(), decl.created_at or timezone.now())
     _remit(actor, decl)
-    decl.save(update_fields=["released_at", "remittance_tx", "updated_at"])
+    save_fields(decl, ["released_at", "remittance_tx", "updated_at"])
 
 
 def _remit(actor: Actor | str, decl: Declaration) -> None:
@@ -156,14 +157,14 @@ def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None,
     decl.created_at = timezone.now()
     if decl.status == RELEASED:
         decl.released_at = decl.created_at
-    decl.save()
-    DeclarationEvent.objects.bulk_create([*events, accepted, routed])
+    insert([decl])  # a new row: the insert save() would run, its statement made once
+    insert([*events, accepted, routed])
     audit.record(SYSTEM, "customs.declaration.declare", decl, after={"number": decl.number, "status": DECLARING})
     _audit_move(SYSTEM, decl, accepted)
     _audit_move(SYSTEM, decl, routed)
     if decl.status == RELEASED and decl.charges is not None:
         _remit(SYSTEM, decl)
-        decl.save(update_fields=["remittance_tx", "updated_at"])
+        save_fields(decl, ["remittance_tx", "updated_at"])
     return decl
 
 
@@ -182,7 +183,7 @@ def route(decl: Declaration, *, now: datetime, rules: list[risk.Rule] | None = N
     """Route an accepted declaration to its risk lane (green is released at once)."""
     lane, reasons = _lane(decl, now, rules)
     decl.lane, decl.lane_reasons = lane, reasons
-    decl.save(update_fields=["lane", "lane_reasons", "updated_at"])
+    save_fields(decl, ["lane", "lane_reasons", "updated_at"])
     _move(SYSTEM, decl, f"route_{lane}", note="; ".join(r["why"] for r in reasons), now=now)
 
 

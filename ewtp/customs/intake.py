@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import CompiledQuery, save_fields
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.customs.models import Declaration, TradeDocument
 from ewtp.customs.services import Push, PushResult, push_documents, push_many
@@ -62,7 +63,7 @@ def _attach_quote(book: Book, order_no: str, jurisdiction: str, landed_cost: dic
         if book.declaration(order_no) is not None:
             raise Conflict(f"order {parcel.order_no} is declared: its quote can no longer change")
         parcel.landed_cost, parcel.seller_id = landed_cost, seller_org_id
-        parcel.save(update_fields=["landed_cost", "seller"])
+        save_fields(parcel, ["landed_cost", "seller"])
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,12 @@ def push_waybill(actor: Actor, order_no: str, *, logistics_code: str, logistics_
 
 def current_fields(order_no: str, kind: str) -> dict | None:
     """The current version of one document, as stored (official camelCase names)."""
-    return (TradeDocument.objects.filter(order_no=order_no, kind=kind, current=True)
-            .values_list("fields", flat=True).first())
+    return next((d.fields for d in _current(order_no, kind)), None)
+
+
+# as .values_list("fields").first(): the first by primary key; compiled once (every new shipment asks)
+_current = CompiledQuery(lambda no, kind: TradeDocument.objects.filter(order_no=no, kind=kind, current=True)
+                         .order_by("pk").only("fields")[:1], texts=(0, 1))
 
 
 def order_nos_with(kind: str) -> QuerySet:

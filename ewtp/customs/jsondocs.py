@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from ewtp.core.errors import ValidationFailed
@@ -46,22 +47,28 @@ def to_json(doc: Any) -> dict:
     return out
 
 
-def _required(cls: type) -> set[str]:
-    return {f.name for f in dataclasses.fields(cls)
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+@cache
+def _shape(cls: type) -> tuple[dict[str, tuple[str, type]], frozenset[str], frozenset[str]]:
+    """(known {xml name: (attribute, scalar)}, allowed keys, required attributes) of a class:
+    fixed per class, and working them out per field of every document was most of a parse."""
+    fields = dataclasses.fields(cls)
+    known = {xml: (attr, scalar) for attr, xml, scalar in spec(cls)}
+    allowed = frozenset(known) | ({"lines"} if any(f.name == "lines" for f in fields) else frozenset())
+    required = frozenset(f.name for f in fields
+                         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+    return known, allowed, required
 
 
 def _convert(cls: type, data: Any, where: str) -> Any:
     if not isinstance(data, dict):
         raise ValidationFailed.field(where or "body", "must be an object")
-    known = {xml: (attr, scalar) for attr, xml, scalar in spec(cls)}
-    allowed = set(known) | ({"lines"} if "lines" in {f.name for f in dataclasses.fields(cls)} else set())
+    known, allowed, required = _shape(cls)
     extra = sorted(set(data) - allowed)
     errors: dict[str, list[str]] = {f"{where}{k}": ["unknown field"] for k in extra}
     values: dict[str, Any] = {}
     for xml_name, (attr, scalar) in known.items():
         if xml_name not in data or data[xml_name] is None:
-            if attr in _required(cls):
+            if attr in required:
                 errors[f"{where}{xml_name}"] = ["required"]
             continue
         raw = data[xml_name]

@@ -19,12 +19,15 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import CompiledQuery, create, get_or_create, save_fields
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
 from ewtp.customs.jsondocs import from_json, to_json
 from ewtp.customs.models import Declaration, Parcel, TradeDocument
 from ewtp.customs.reconciliation import reconcile
 from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW
+
+_parcel_by_no = CompiledQuery(lambda no: Parcel.objects.filter(order_no=no)[:1], texts=(0,))  # order_no is unique
 
 
 @dataclass
@@ -82,8 +85,8 @@ class Book:
     def parcel(self, order_no: str, jurisdiction: str) -> Parcel:
         self.load([order_no])
         if order_no not in self.parcels:  # get_or_create: a concurrent first push may have made it
-            self.parcels[order_no], _ = Parcel.objects.get_or_create(order_no=order_no,
-                                                                     defaults={"jurisdiction": jurisdiction})
+            self.parcels[order_no], _ = get_or_create(_parcel_by_no, (order_no,), Parcel, order_no=order_no,
+                                                      jurisdiction=jurisdiction)
         return self.parcels[order_no]
 
     def declaration(self, order_no: str) -> Declaration | None:
@@ -141,8 +144,8 @@ def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: 
     if current is not None:
         TradeDocument.objects.filter(pk=current["pk"]).update(current=False)
     fields = to_json(doc)
-    stored = TradeDocument.objects.create(
-        kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=v.last + 1,
+    stored = create(
+        TradeDocument, kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=v.last + 1,
         current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
         xml=raw, digest=digest, pushed_by=actor.audit_name, organisation_id=org_id)
     v.last = stored.version
@@ -180,7 +183,7 @@ def rematch(book: Book, order_no: str) -> Parcel:
     parcel.checks += 1
     parcel.checked_at = timezone.now()
     # only what a match changes: the frozen quote on the row is large and stays as it is
-    parcel.save(update_fields=["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
+    save_fields(parcel, ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
     audit.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
                  after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
     decl = book.declaration(order_no)

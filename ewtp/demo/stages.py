@@ -152,7 +152,9 @@ def carriers(run: Run, chunk: Chunk) -> None:
     """The carriers' SANDBOX event streams, posted in batches like the real ones: pickup to delivery
     (failed attempts and delays included); a few parcels go missing in transit."""
     events = []
-    for s in Shipment.objects.filter(order_ref__in=_refs(chunk), direction=Shipment.FORWARD).order_by("pk"):
+    # the hubs with the shipment: the simulated carrier stamps every hub scan with the hub's place
+    for s in (Shipment.objects.filter(order_ref__in=_refs(chunk), direction=Shipment.FORWARD)
+              .select_related("origin_hub", "destination_hub").order_by("pk")):
         start = _later(chunk, hours=run.rng.uniform(2, 20))
         lost = run.rng.random() < LOST_RATE
         journey = simulate_events(s, start, run.rng, until=start + timedelta(hours=12) if lost else None)

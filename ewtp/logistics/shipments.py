@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import create, insert, save_fields
 from ewtp.core.errors import Forbidden, ValidationFailed
 from ewtp.core.orm import unique
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, ParcelItem, Shipment
@@ -114,29 +115,28 @@ def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: Sh
     hubs = _hubs({leg.lane.to_hub or leg.lane.from_hub for leg in route.legs})
     origin_hub, dest_hub = hubs[route.legs[0].lane.to_hub], hubs[route.legs[-1].lane.from_hub]
     est = quote.estimate.days.to_integral_value(rounding=ROUND_CEILING)
-    shipment = Shipment.objects.create(
-        tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", order_ref=order.order_ref, seller_id=order.seller_id,
+    shipment = create(
+        Shipment, tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", order_ref=order.order_ref, seller_id=order.seller_id,
         buyer_id=order.buyer_id, origin_country=quote.origin, destination_country=quote.destination,
         origin_hub=origin_hub, destination_hub=dest_hub, ship_from=order.ship_from, ship_to=order.ship_to,
         quote=quote.as_dict(), estimated_delivery=on + timedelta(days=int(est)))
     shipment.tracking_no = s10("EW", shipment.pk, origin_hub.country)
-    Shipment.objects.filter(pk=shipment.pk).update(tracking_no=shipment.tracking_no)
-    parcels = Parcel.objects.bulk_create([
+    save_fields(shipment, ["tracking_no"])
+    # the rows bulk_create writes, through statements made once per row count
+    parcels = insert([
         Parcel(shipment=shipment, seq=n, tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", weight_kg=p.weight_kg,
                length_cm=p.dimensions[0], width_cm=p.dimensions[1], height_cm=p.dimensions[2])
         for n, p in enumerate(packed, 1)])
-    if any(p.pk is None for p in parcels):  # a database without RETURNING
-        parcels = list(shipment.parcels.order_by("seq"))
     for p in parcels:
         p.tracking_no = s10("CW", p.pk, origin_hub.country)
-    Parcel.objects.bulk_update(parcels, ["tracking_no"])
-    ParcelItem.objects.bulk_create([
+        save_fields(p, ["tracking_no"])
+    insert([
         ParcelItem(parcel=parcel, seq=i, sku=it.sku[:64], description=it.description[:200], quantity=it.quantity,
                    net_weight_kg=it.unit_weight_kg * it.quantity, value=it.unit_value * it.quantity,
                    currency=it.currency, hs_code=it.hs_code[:10], origin_country=it.origin)
         for parcel, p in zip(parcels, packed, strict=True) for i, it in enumerate(p.items, 1)])
     carriers = _carriers({leg.lane.carrier for leg in route.legs})
-    Leg.objects.bulk_create([
+    insert([
         Leg(shipment=shipment, seq=n, kind=leg.lane.kind, lane_id=leg.lane.id, carrier=carriers[leg.lane.carrier],
             tracking_no=_leg_number(carriers[leg.lane.carrier], leg.lane.kind, shipment.pk, shipment.tracking_no),
             planned_days=leg.lane.transit_days)

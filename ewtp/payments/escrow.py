@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import CompiledQuery, create, save_fields
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
-from ewtp.core.orm import unique
 from ewtp.payments import accounts, fx, ledger
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, FxConversion
@@ -51,8 +51,17 @@ def _snapshot(e: Escrow) -> dict:
     }
 
 
+# the order's escrow, locked: looked up at every payment step, so compiled once
+_locked_escrow = CompiledQuery(lambda ref: Escrow.objects.select_for_update().filter(order_ref=ref)[:1], texts=(0,))
+
+
+def locked_row(order_ref: str) -> Escrow | None:
+    """The order's escrow, locked, or None."""
+    return next(iter(_locked_escrow(order_ref)), None)
+
+
 def locked(order_ref: str) -> Escrow:
-    e = unique(Escrow.objects.select_for_update().filter(order_ref=order_ref))
+    e = locked_row(order_ref)
     if e is None:
         raise NotFound(f"no escrow for order {order_ref!r}")
     return e
@@ -100,14 +109,15 @@ def hold(
     if duty_m + tax_m + fee_m > amount.to_minor():
         raise ValidationFailed.field("amount", "is less than duty + tax + fee")
     with transaction.atomic():
-        existing = unique(Escrow.objects.select_for_update().filter(order_ref=order_ref))
+        existing = locked_row(order_ref)
         if existing is not None:
             if existing.held_minor != amount.to_minor() or existing.currency != cur:
                 raise Conflict(
                     f"order {order_ref} already holds {existing.money(existing.held_minor)} in escrow"
                 )
             return existing
-        e = Escrow.objects.create(
+        e = create(
+            Escrow,
             order_ref=order_ref,
             seller_org_id=seller_org_id,
             buyer_user_id=buyer_user_id,
@@ -195,7 +205,7 @@ def release(
             fx.record(tx_id, r.conversion).save()
         e.released_minor += e.remaining_minor
         e.state, e.resolved_at = _state(e), timezone.now()
-        e.save(update_fields=["released_minor", "state", "resolved_at"])
+        save_fields(e, ["released_minor", "state", "resolved_at"])
         audit.record(actor, "payments.escrow_release", e, before=before, after=_snapshot(e))
     return e
 
@@ -268,7 +278,7 @@ def mark_delivered(actor: Actor | str, order_ref: str, at: datetime | None = Non
         e = locked(order_ref)
         if e.delivered_at is None:
             e.delivered_at = at or timezone.now()
-            e.save(update_fields=["delivered_at"])
+            save_fields(e, ["delivered_at"])
             audit.record(actor, "payments.escrow_delivered", e, after={"delivered_at": e.delivered_at})
     return e
 

@@ -18,15 +18,18 @@ from django.db import transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import CompiledQuery, save_fields
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
-from ewtp.core.orm import unique
 from ewtp.payments import accounts, ledger
-from ewtp.payments.escrow import _snapshot, _state
+from ewtp.payments.escrow import _snapshot, _state, locked_row
 from ewtp.payments.ledger import Entry
-from ewtp.payments.models import Escrow, LedgerTransaction
+from ewtp.payments.models import LedgerTransaction
 
 REMIT, RELEASE, SETTLE = "escrow_remit", "escrow_release", "tax_return_paid"
+# the transaction that already booked an order's duty and tax (escrow_remit sorts first)
+_booked = CompiledQuery(lambda ref: LedgerTransaction.objects.filter(reference=ref, kind__in=(REMIT, RELEASE))
+                        .order_by("-kind").only("pk")[:1], texts=(0,))
 
 
 def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Money) -> int | None:
@@ -40,11 +43,10 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
     if duty.is_negative() or tax.is_negative() or not duty.is_rounded() or not tax.is_rounded():
         raise ValidationFailed.field("duty", "amounts >= 0, rounded to the currency's minor unit")
     with transaction.atomic():
-        e = unique(Escrow.objects.select_for_update().filter(order_ref=order_ref))  # one query: lock, or none
+        e = locked_row(order_ref)  # one query: lock, or none
         if e is None:
             return None
-        done = (LedgerTransaction.objects.filter(reference=order_ref, kind__in=(REMIT, RELEASE))
-                .order_by("-kind").values_list("pk", flat=True).first())
+        done = next((t.pk for t in _booked(order_ref)), None)
         if done is not None:  # remitted already (escrow_remit sorts first), or the escrow release booked them
             return done
         if duty.currency != e.currency:
@@ -68,7 +70,7 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
         e.duty_minor -= d
         e.tax_minor -= t
         e.state = _state(e)
-        e.save(update_fields=["released_minor", "duty_minor", "tax_minor", "state"])
+        save_fields(e, ["released_minor", "duty_minor", "tax_minor", "state"])
         audit.record(actor, "payments.escrow_remit", e, before=before,
                      after=_snapshot(e) | {"duty": d, "tax": t, "tx": tx_id})
     return tx_id

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import CompiledQuery, save_fields
 from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
@@ -139,7 +140,7 @@ def open_payment(s: Start, figures: tuple[int, int, int, int], existing: Payment
     except IntegrityError:
         raise Conflict(f"order {s.order_ref} is being paid by a concurrent request; retry") from None
     p.provider_ref = adapter.create_payment(p)
-    p.save(update_fields=["provider_ref"])
+    save_fields(p, ["provider_ref"])
     audit.record(
         s.actor,
         "payments.payment_start",
@@ -248,8 +249,13 @@ RANK = {
 }
 
 
+# as .first(): the first by primary key (provider_ref is indexed, not unique); compiled once
+_payment_by_ref = CompiledQuery(lambda ref: Payment.objects.select_for_update().filter(provider_ref=ref)
+                                .order_by("pk")[:1], texts=(0,))
+
+
 def _payment_event(actor: str, target: str, data: dict) -> str:
-    p = Payment.objects.select_for_update().filter(provider_ref=str(data.get("provider_ref", ""))).first()
+    p = next(iter(_payment_by_ref(str(data.get("provider_ref", "")))), None)
     if p is None:
         raise NotFound("event for an unknown payment")
     if (int(data.get("amount_minor", -1)), data.get("currency")) != (p.amount_minor, p.currency):
@@ -268,7 +274,7 @@ def _payment_event(actor: str, target: str, data: dict) -> str:
     p.state = target
     if target == Payment.DECLINED:
         p.decline_reason = str(data.get("reason", ""))[:120]
-    p.save(update_fields=["state", "decline_reason", "updated_at"])
+    save_fields(p, ["state", "decline_reason", "updated_at"])
     if target == Payment.CAPTURED:
         escrow.hold(
             actor,

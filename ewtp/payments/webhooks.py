@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from ewtp.core.compiled import create
 from ewtp.core.errors import ValidationFailed
 from ewtp.payments.models import WebhookEvent
 from ewtp.payments.providers import get_provider
@@ -40,9 +41,8 @@ def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetim
         with transaction.atomic():
             # handled, then recorded with its outcome in one insert: both commit or neither does
             outcome = handle_event(provider, event.type, event.data)[:200]
-            rec = WebhookEvent.objects.create(
-                provider=provider, event_id=event.id, type=event.type[:40], payload=event.data, outcome=outcome
-            )
+            rec = create(WebhookEvent, provider=provider, event_id=event.id, type=event.type[:40],
+                         payload=event.data, outcome=outcome)
     except IntegrityError:
         # the same event arrived twice at once: the other delivery recorded it first
         if WebhookEvent.objects.filter(provider=provider, event_id=event.id).exists():

@@ -27,8 +27,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from ewtp.core.compiled import CompiledQuery, create, get_or_create, save_fields
 from ewtp.core.errors import ValidationFailed
-from ewtp.core.orm import unique
+from ewtp.core.orm import update_by_value
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
 from ewtp.payments.providers.base import (
     BadSignature,
@@ -39,6 +40,7 @@ from ewtp.payments.providers.base import (
 )
 
 HEADER = "Sandbox-Signature"
+_record_by_ref = CompiledQuery(lambda ref: SandboxRecord.objects.filter(ref=ref)[:1], texts=(0,))  # every payment step
 DECLINED = {
     "4000000000000002": "card_declined",
     "4000000000009995": "insufficient_funds",
@@ -75,23 +77,15 @@ class SandboxProvider(PaymentProvider):
 
     # ---- operations ------------------------------------------------------------------------
     def _record(self, ref: str) -> SandboxRecord:
-        rec = unique(SandboxRecord.objects.filter(ref=ref))
+        rec = next(iter(_record_by_ref(ref)), None)
         if rec is None:
             raise ProviderError(f"sandbox: no such operation {ref}")
         return rec
 
     def create_payment(self, payment: Payment) -> str:
         ref = f"sbx_pay_{payment.pk}"
-        SandboxRecord.objects.get_or_create(
-            ref=ref,
-            defaults={
-                "kind": "payment",
-                "reference": payment.order_ref,
-                "currency": payment.currency,
-                "amount_minor": payment.amount_minor,
-                "status": "created",
-            },
-        )
+        get_or_create(_record_by_ref, (ref,), SandboxRecord, ref=ref, kind="payment", reference=payment.order_ref,
+                      currency=payment.currency, amount_minor=payment.amount_minor, status="created")
         return ref
 
     def authorise(self, payment: Payment, card_number: str) -> None:
@@ -104,7 +98,7 @@ class SandboxProvider(PaymentProvider):
         reason = DECLINED.get(card)
         rec.status = "declined" if reason else "authorised"
         rec.flags = "refund_fails" if card == REFUND_FAILS else ""
-        rec.save(update_fields=["status", "flags"])
+        save_fields(rec, ["status", "flags"])
         self._emit("payment.declined" if reason else "payment.authorised", rec, reason=reason or "")
 
     def capture(self, payment: Payment) -> None:
@@ -112,7 +106,7 @@ class SandboxProvider(PaymentProvider):
         if rec.status != "authorised":
             raise ProviderError(f"sandbox: cannot capture a payment that is {rec.status}")
         rec.status = "captured"
-        rec.save(update_fields=["status"])
+        save_fields(rec, ["status"])
         self._emit("payment.captured", rec)
 
     def void(self, payment: Payment) -> None:
@@ -120,7 +114,7 @@ class SandboxProvider(PaymentProvider):
         if rec.status != "authorised":
             raise ProviderError(f"sandbox: cannot void a payment that is {rec.status}")
         rec.status = "voided"
-        rec.save(update_fields=["status"])
+        save_fields(rec, ["status"])
         self._emit("payment.voided", rec)
 
     def refund(self, refund: Refund) -> str:
@@ -196,11 +190,10 @@ class SandboxProvider(PaymentProvider):
         now = timezone.now()
         late = rng.random() < DELAY_SHARE
         first = now + timedelta(seconds=rng.randint(5, 120) if late else 0)
-        SandboxOutbox.objects.create(event_id=event_id, body=body, deliver_after=first)
+        create(SandboxOutbox, event_id=event_id, body=body, deliver_after=first)
         if rng.random() < REPEAT_SHARE:
-            SandboxOutbox.objects.create(
-                event_id=event_id, body=body, deliver_after=first + timedelta(seconds=rng.randint(1, 60))
-            )
+            create(SandboxOutbox, event_id=event_id, body=body,
+                   deliver_after=first + timedelta(seconds=rng.randint(1, 60)))
 
     def signed_headers(self, body: bytes, at: datetime | None = None) -> dict[str, str]:
         ts = int((at or timezone.now()).timestamp())
@@ -219,20 +212,22 @@ class SandboxProvider(PaymentProvider):
         in a few statements: if a send raises, none is, and the next run sends them again (the
         receiver acknowledges a repeated event as a duplicate, as for any provider's retry)."""
         now = now or timezone.now()
-        delivered = 0
-        sent: list[SandboxOutbox] = []
+        done: list[SandboxOutbox] = []
+        retry: list[SandboxOutbox] = []
         for row in self._due(now).order_by("deliver_after", "id"):
             body = row.body.encode()
             status = send(self.signed_headers(body, now), body)
             if 200 <= status < 300:
                 row.delivered_at = now
-                delivered += 1
+                done.append(row)
             else:
                 row.attempts += 1
                 row.deliver_after = now + timedelta(seconds=2 ** min(row.attempts, 12))
-            sent.append(row)
-        SandboxOutbox.objects.bulk_update(sent, ["delivered_at", "attempts", "deliver_after"], batch_size=300)
-        return delivered
+                retry.append(row)
+        # each row's changed fields only: the delivered ones share their one new value
+        update_by_value(done, ["delivered_at"])
+        update_by_value(retry, ["attempts", "deliver_after"])
+        return len(done)
 
     def verify_and_parse(
         self, headers: Mapping[str, str], body: bytes, now: datetime | None = None
