@@ -62,8 +62,9 @@ class IdempotencyMiddleware:
         if not _applies(request):
             return self.get_response(request)
         key = request.headers.get(HEADER, "").strip()
-        if not key or len(key) > 255:
-            reason = "required on every mutating call" if not key else "at most 255 characters"
+        if not key or len(key) > 255 or not (key.isascii() and key.isprintable()):
+            reason = ("required on every mutating call" if not key else "at most 255 characters" if len(key) > 255
+                      else "printable ASCII characters only")
             return error_response(BadRequest(f"{HEADER} header: {reason}", code="idempotency_key", fields={HEADER: [reason]}))
         if bearer_token(request) is not None and getattr(request, "token_actor", True) is None:
             return self.get_response(request)  # a dead token: authentication answers 401, nothing replayed
@@ -97,7 +98,9 @@ class IdempotencyMiddleware:
             return None
         except IntegrityError:
             pass
-        existing = IdempotencyRecord.objects.get(caller=caller, key=key)
+        existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
+        if existing is None:  # the other request forgot it meanwhile (an error, or a 401): claim again
+            return self._claim(caller, key, fingerprint)
         if existing.fingerprint != fingerprint:
             return error_response(Conflict(
                 f"this {HEADER} was already used for a different request", code="idempotency_key_reused",

@@ -35,7 +35,7 @@ class StockRow:
 
 def _whole(name: str, raw: str | int | None, *, low: int = 0) -> int:
     text = str(raw if raw is not None else "").strip()
-    if not text.isdigit() or not low <= int(text) <= MAX_ON_HAND:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= MAX_ON_HAND:
         raise ValidationFailed.field(name, f"a whole number from {low:,} to {MAX_ON_HAND:,}")
     return int(text)
 

@@ -53,7 +53,7 @@ def catalogue_page(request: HttpRequest) -> HttpResponse:
         seller_country=g.get("seller_country", "")[:2].upper(), min_price=_decimal_or_none(g.get("min_price", "")),
         max_price=_decimal_or_none(g.get("max_price", "")), currency=_buyer_currency(request),
         sort=g.get("sort") if g.get("sort") in SORTS else "relevance",
-        page=int(g["page"]) if g.get("page", "").isdigit() else 1, size=24)
+        page=form_int(g.get("page"), low=1, high=10_000) or 1, size=24)
     page = browse(query, rate_lookup())
     ctx = {"page": page, "query": query, "margin_pct": fx_margin() * 100,
            "chapters": HSCode.objects.filter(level=2).order_by("code"), "sorts": sorted(SORTS)}

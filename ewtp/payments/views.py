@@ -76,9 +76,9 @@ def receipt(request: HttpRequest, order_ref: str) -> HttpResponse:
 
 def _seller_org(request: HttpRequest) -> int:
     actor = page_actor(request)
-    wanted = request.GET.get("org", "")
-    if wanted.isdigit() and (actor.is_operator or int(wanted) in actor.org_ids):
-        return int(wanted)
+    wanted = form_int(request.GET.get("org"), low=1)
+    if wanted is not None and (actor.is_operator or wanted in actor.org_ids):
+        return wanted
     if not actor.org_ids:
         raise Http404("no seller organisation")
     return min(actor.org_ids)

@@ -17,6 +17,35 @@ def test_missing_key_is_400_and_writes_nothing(api):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize("key", ["k\x00-1", "k\x07", "ключ"])
+def test_key_of_control_or_non_ascii_characters_is_400_and_writes_nothing(api, key):
+    r = api.post("/accounts/buyers", BUYER, key=key)
+    assert r.status_code == 400
+    assert r.json()["error"]["fields"] == {"Idempotency-Key": ["printable ASCII characters only"]}
+    assert not User.objects.exists() and not IdempotencyRecord.objects.exists()
+
+
+def test_a_key_forgotten_by_the_other_request_is_claimed_again(api, monkeypatch):
+    """The other request failed and forgot its record between our insert's conflict and our read."""
+    from ewtp.core import idempotency
+
+    real = idempotency._execute
+    calls = {"n": 0}
+
+    def claim_conflicts_once(sql, params):
+        if sql == idempotency._CLAIM and calls["n"] == 0:
+            calls["n"] += 1
+            from django.db import IntegrityError
+
+            raise IntegrityError("the other request held the key")
+        return real(sql, params)
+
+    monkeypatch.setattr(idempotency, "_execute", claim_conflicts_once)
+    r = api.post("/accounts/buyers", BUYER, key="k-forgotten")
+    assert r.status_code == 201 and calls["n"] == 1
+    assert User.objects.filter(username="amina").count() == 1
+
+
 def test_retry_returns_the_first_answer_and_creates_once(api):
     first = api.post("/accounts/buyers", BUYER, key="k-1")
     again = api.post("/accounts/buyers", BUYER, key="k-1")

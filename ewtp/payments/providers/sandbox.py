@@ -90,7 +90,7 @@ class SandboxProvider(PaymentProvider):
 
     def authorise(self, payment: Payment, card_number: str) -> None:
         card = "".join(card_number.split())
-        if not card.isdigit() or not 12 <= len(card) <= 19:
+        if not (card.isascii() and card.isdigit()) or not 12 <= len(card) <= 19:
             raise ValidationFailed.field("card_number", "12 to 19 digits")
         rec = self._record(payment.provider_ref)
         if rec.status != "created":
