@@ -20,15 +20,21 @@ from tests.payments.helpers import flush_webhooks
 pytestmark = pytest.mark.django_db
 
 
-def test_buyer_refunded_in_full_can_still_claim_the_full_amount(make_user, monkeypatch):
-    """Paid 100.00 EUR, refunded in full out of escrow (customs refused entry); a `lost` claim for
-    another 100.00 is refused: the buyer is out of pocket 0.00."""
+def _paid_then_refunded(make_user, monkeypatch, refunded: str, reason: str):
+    """A parcel in transit, paid 100.00 EUR, `refunded` of it back to the buyer out of escrow."""
     pin_rates(monkeypatch)
     seller, _, buyer_user = parties(make_user)
     s = shipment(Network(), seller=seller, buyer=buyer_user, status="in_transit")
     pay_order(s, "100.00", "EUR")
-    services.request_refund("test", s.order_ref, Money("100.00", "EUR"), "refused entry by customs")
+    services.request_refund("test", s.order_ref, Money(refunded, "EUR"), reason)
     flush_webhooks()
+    return s, buyer_user
+
+
+def test_buyer_refunded_in_full_cannot_claim_again(make_user, monkeypatch):
+    """Paid 100.00 EUR, refunded in full out of escrow (customs refused entry); a `lost` claim for
+    another 100.00 is refused: the buyer is out of pocket 0.00."""
+    s, buyer_user = _paid_then_refunded(make_user, monkeypatch, "100.00", "refused entry by customs")
     assert Escrow.objects.get(order_ref=s.order_ref).refunded_minor == 10000
 
     with pytest.raises(Conflict, match="nothing left to claim"):
@@ -54,12 +60,7 @@ def test_carrier_never_owes_more_than_its_cap():
 def test_buyer_partly_refunded_claims_at_most_the_rest(make_user, monkeypatch):
     from ewtp.core.errors import ValidationFailed
 
-    pin_rates(monkeypatch)
-    seller, _, buyer_user = parties(make_user)
-    s = shipment(Network(), seller=seller, buyer=buyer_user, status="in_transit")
-    pay_order(s, "100.00", "EUR")
-    services.request_refund("test", s.order_ref, Money("30.00", "EUR"), "one item out of stock")
-    flush_webhooks()
+    s, buyer_user = _paid_then_refunded(make_user, monkeypatch, "30.00", "one item out of stock")
     with pytest.raises(ValidationFailed, match="70.00"):
         claims.file_claim(actor_for_user(buyer_user), s.tracking_no, Claim.LOST, Decimal("70.01"), ["never arrived"])
     c = claims.file_claim(actor_for_user(buyer_user), s.tracking_no, Claim.LOST, Decimal("70.00"), ["never arrived"])
