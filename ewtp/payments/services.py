@@ -27,6 +27,7 @@ from ewtp.core.orm import unique
 from ewtp.payments import escrow, fees, payouts
 from ewtp.payments.models import Escrow, Payment, Payout, Refund
 from ewtp.payments.providers import get_provider
+from ewtp.payments.providers.base import ProviderError
 
 
 def _check_amount(name: str, value: Money | None, currency: str, *, positive: bool = False) -> int:
@@ -201,6 +202,9 @@ def void_payment(actor: Actor | str, order_ref: str) -> Payment:
     return p
 
 
+ABANDONED = "abandoned: order cancelled before authorisation"
+
+
 def abandon_payment(actor: Actor | str, order_ref: str) -> Payment:
     """A payment not yet authorised whose order is gone (cancelled): voided here, so it can no
     longer be authorised. An authorisation the provider reports afterwards (the buyer's request was
@@ -209,8 +213,8 @@ def abandon_payment(actor: Actor | str, order_ref: str) -> Payment:
         p = _payment(order_ref)
         if p.state != Payment.CREATED:
             raise Conflict(f"payment {order_ref} is {p.state}; only a payment not yet authorised can be abandoned")
-        p.state = Payment.VOIDED
-        p.save(update_fields=["state", "updated_at"])
+        p.state, p.decline_reason = Payment.VOIDED, ABANDONED
+        p.save(update_fields=["state", "decline_reason", "updated_at"])
         audit.record(actor, "payments.payment_abandoned", p, before={"state": Payment.CREATED},
                      after={"state": Payment.VOIDED})
     return p
@@ -262,9 +266,13 @@ def _payment_event(actor: str, target: str, data: dict) -> str:
         raise ValidationFailed.field("amount_minor", "does not match the payment")
     if p.state == target:
         return f"payment already {target}"
-    if target == Payment.AUTHORISED and p.state == Payment.VOIDED:
+    if target == Payment.AUTHORISED and p.state == Payment.VOIDED and p.decline_reason == ABANDONED:
         # abandoned here while the buyer's authorisation was on its way: release the card's hold
-        get_provider(p.provider).void(p)
+        # (once: a later copy finds the provider's record voided already)
+        try:
+            get_provider(p.provider).void(p)
+        except ProviderError:
+            return "late authorisation of an abandoned payment: already voided at the provider"
         audit.record(actor, "payments.void_requested", p, after={"reason": "authorised after it was abandoned"})
         return "late authorisation of an abandoned payment: void requested"
     if RANK[target] <= RANK[p.state]:

@@ -111,3 +111,6 @@ def test_cancel_while_the_authorisation_is_on_its_way_voids_it_at_the_provider(b
     assert Payment.objects.get(order_ref=order.reference).state == Payment.VOIDED
     assert SandboxRecord.objects.get(kind="payment", reference=order.reference).status == "voided"
     assert not Escrow.objects.filter(order_ref=order.reference).exists()
+    p = Payment.objects.get(order_ref=order.reference)
+    late = {"provider_ref": p.provider_ref, "amount_minor": p.amount_minor, "currency": p.currency}
+    assert "already voided" in payments.handle_event("sandbox", "payment.authorised", late)  # another copy
