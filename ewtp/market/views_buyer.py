@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ewtp.core.actor import Role
 from ewtp.core.errors import AppError
-from ewtp.core.permissions import require_access
+from ewtp.core.permissions import can_access, require_access
 from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
 from ewtp.market.forms import AddressForm
@@ -89,9 +89,12 @@ def pay_order(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 @role_required(Role.BUYER, Role.SELLER)
 def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    actor = page_actor(request)
     order = get_object_or_404(Order, pk=order_id)
+    if not can_access(actor, order):  # as if it did not exist: no redirect naming its group
+        raise Http404("order not found")
     try:
-        orders.transition(page_actor(request), order.pk, Order.CANCELLED, reason=request.POST.get("reason", ""))
+        orders.transition(actor, order.pk, Order.CANCELLED, reason=request.POST.get("reason", ""))
         messages.success(request, _("Order cancelled; reserved stock was released."))
     except AppError as err:
         messages.error(request, err.message)

@@ -69,5 +69,8 @@ def test_api_refuses_others_and_bad_input(traded, make_user, api_as):
     operator = actor_for_user(make_user(Role.HUB_OPERATOR))
     token = issue_token(operator, partner.memberships.first().organisation, "t").secret
     assert api_as(token=token).get("/dashboard/figures").status_code == 403
-    r = api_as(make_user(Role.ANALYST)).get("/dashboard/figures", to="soon", hub="nowhere")
+    analyst = make_user(Role.ANALYST)
+    r = api_as(analyst).get("/dashboard/figures", to="soon", hub="nowhere")
     assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"to", "hub"}
+    r = api_as(analyst).get("/dashboard/figures", hub="CNHGH\x00")  # a NUL byte was a PostgreSQL error (500)
+    assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"hub"}

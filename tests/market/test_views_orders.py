@@ -31,3 +31,20 @@ def test_my_orders_lists_only_my_orders_with_translated_states(buyer, stocked, m
     html = _page(other).content.decode()
     assert order.reference not in html and "No orders yet." in html
     assert _page(make_user(Role.SELLER)).status_code == 403
+
+
+def test_only_a_party_may_cancel_and_others_learn_nothing(buyer, stocked, make_user):  # noqa: F811
+    from ewtp.market.models import Order
+
+    [v] = stocked()
+    cart.set_quantity(buyer, v, 1)
+    order = place_order(buyer, quote_checkout(buyer, AU).pk).orders.get()
+    stranger = Client()
+    stranger.force_login(make_user(Role.BUYER))
+    r = stranger.post(f"/market/orders/cancel/{order.pk}/")
+    assert r.status_code == 404 and str(order.group_id) not in r.get("Location", "")  # no redirect to its group
+    assert Order.objects.get(pk=order.pk).state == Order.PLACED
+    mine = Client()
+    mine.force_login(User.objects.get(pk=buyer.user_id))
+    assert mine.post(f"/market/orders/cancel/{order.pk}/").status_code == 302
+    assert Order.objects.get(pk=order.pk).state == Order.CANCELLED
