@@ -143,6 +143,11 @@ class CompiledQuery(Generic[M]):
             out.append(obj)
         return out
 
+    def first(self, *args: int | str | Sequence[int] | Sequence[str]) -> M | None:
+        """The first row the call gives, or None (for a queryset of at most one row: `[:1]`)."""
+        rows = self(*args)
+        return rows[0] if rows else None
+
 
 _INSERTS: dict[tuple, str] = {}  # (vendor, model, rows) -> SQL
 

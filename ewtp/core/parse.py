@@ -12,6 +12,11 @@ _INT = re.compile(r"-?[0-9]{1,19}")  # then bounded: a signed 64-bit column at m
 DB_ID_MAX = 2**63 - 1
 
 
+def digits(text: str) -> bool:
+    """Only ASCII digits, at least one (`str.isdigit()` takes "²" and "１" too)."""
+    return text.isascii() and text.isdigit()
+
+
 def form_int(text: str | None, *, low: int = 0, high: int = DB_ID_MAX) -> int | None:
     """The ASCII whole number in `text` (surrounding spaces allowed) if it lies in [low, high], else None."""
     text = (text or "").strip()

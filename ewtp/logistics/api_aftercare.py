@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ewtp.accounts.api_auth import actor_of
 from ewtp.core.actor import Actor
 from ewtp.core.money import Money
+from ewtp.core.parse import form_int
 from ewtp.core.schemas import ERRORS, Input, ObjectId
 from ewtp.logistics import claims, returns
 from ewtp.logistics.models import Claim, ReturnRequest
@@ -89,7 +90,12 @@ class ClaimOut(Schema):
     ledger_ref: str
 
 
-def return_out(r: ReturnRequest) -> dict:
+def return_out(r: ReturnRequest, refund_states: dict[int, str] | None = None) -> dict:
+    """The API's view of a return; `refund_states` (`refund_retry.latest_states`) read beforehand
+    for a list, else looked up for this one."""
+    refund_id = _refund_id(r.refund_ref)
+    if refund_states is None and refund_id is not None:
+        refund_states = refund_retry.latest_states([refund_id])
     back = r.return_shipment
     parcel = back.parcels.order_by("seq").first() if back else None
     return {"id": r.pk, "tracking_no": r.shipment.tracking_no, "order_ref": r.order_ref, "state": r.state,
@@ -98,13 +104,13 @@ def return_out(r: ReturnRequest) -> dict:
             "return_label": f"/api/v1/logistics/parcels/{parcel.tracking_no}/label.pdf" if parcel else None,
             "condition": r.condition,
             "refund": str(Money.from_minor(r.refund_minor, r.refund_currency).amount) if r.refund_currency else None,
-            "refund_source": r.refund_source, "refund_state": _refund_state(r.refund_ref),
+            "refund_source": r.refund_source, "refund_state": (refund_states or {}).get(refund_id),
             "duty_tax_refund": r.duty_tax_refund}
 
 
-def _refund_state(ref: str) -> str | None:
-    last = refund_retry.latest(int(ref[7:])) if ref.startswith("refund:") and ref[7:].isdigit() else None
-    return last.state if last else None
+def _refund_id(ref: str) -> int | None:
+    """The payments refund a return names ("refund:<id>")."""
+    return form_int(ref[7:], low=1) if ref.startswith("refund:") else None
 
 
 def claim_out(c: Claim) -> dict:
@@ -135,7 +141,9 @@ def list_returns(request: HttpRequest, state: str = ""):
     qs = visible_returns(actor_of(request))
     if state:
         qs = qs.filter(state=state[:12])
-    return [return_out(r) for r in qs[:200]]
+    rows = list(qs[:200])
+    states = refund_retry.latest_states(i for r in rows if (i := _refund_id(r.refund_ref)) is not None)
+    return [return_out(r, states) for r in rows]
 
 
 @router.post("/returns/{return_id}/decision", response={200: ReturnOut, **ERRORS})

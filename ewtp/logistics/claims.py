@@ -13,7 +13,6 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -22,8 +21,8 @@ from ewtp.core.errors import Conflict, Forbidden, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.permissions import get_accessible
 from ewtp.logistics.models import Carrier, Claim, Parcel, ParcelItem, Shipment
-from ewtp.payments import adjustments
-from ewtp.payments.models import Escrow, Refund
+from ewtp.payments import adjustments, queries
+from ewtp.payments.models import Escrow
 
 MAX_EVIDENCE = 10
 
@@ -34,10 +33,7 @@ def _claimable(actor: Actor, s: Shipment) -> tuple[str, Money]:
         e = Escrow.objects.filter(order_ref=s.order_ref).first()
         if e is None:
             raise Conflict("the order has no payment to compensate")
-        # what the buyer paid less what has gone (or is on its way) back: refunds out of escrow,
-        # a return's refund, an earlier claim; a failed refund is counted by its retry
-        back = Refund.objects.filter(escrow=e).exclude(state=Refund.FAILED).aggregate(t=Sum("amount_minor"))["t"]
-        left = e.held_minor - (back or 0)
+        left = e.held_minor - queries.paid_back_minor(e)  # what the buyer paid, less what came back
         if left <= 0:
             raise Conflict("the buyer has been refunded all it paid for the order: nothing left to claim")
         return "buyer", e.money(left)

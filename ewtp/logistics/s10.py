@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 
+from ewtp.core.parse import digits
+
 WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 SERIALS = 10**8
 S10 = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
 
 
 def check_digit(serial: str) -> int:
-    if len(serial) != 8 or not (serial.isascii() and serial.isdigit()):
+    if len(serial) != 8 or not digits(serial):
         raise ValueError("an S10 serial number is eight digits")
     c = 11 - sum(int(d) * w for d, w in zip(serial, WEIGHTS, strict=True)) % 11
     return 0 if c == 10 else 5 if c == 11 else c

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ewtp.core.parse import digits
+
 SCHEMES = ["EU-IOSS", "GB-VAT", "AU-GST", "NZ-GST", "SG-OVR", "MY-LVG", "NO-VOEC", "CH-VAT"]
 
 
@@ -43,12 +45,12 @@ def _abn(n: str) -> bool:
 
 def _au_gst(n: str) -> bool:
     n = _digits(n)
-    return (len(n) == 11 and (n.isascii() and n.isdigit()) and _abn(n)) or (len(n) == 12 and (n.isascii() and n.isdigit()))
+    return (len(n) == 11 and digits(n) and _abn(n)) or (len(n) == 12 and digits(n))
 
 
 def _nz_ird(n: str) -> bool:
     n = _digits(n)
-    if not (n.isascii() and n.isdigit()) or len(n) not in (8, 9):
+    if not digits(n) or len(n) not in (8, 9):
         return False
     n = n.zfill(9)
     base, check = [int(c) for c in n[:8]], int(n[8])

@@ -11,6 +11,7 @@ from django.db import transaction
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
+from ewtp.core.parse import digits
 from ewtp.core.permissions import require_role
 from ewtp.market.catalogue import variant_and_warehouse
 from ewtp.market.models import StockLevel, Variant, Warehouse
@@ -35,7 +36,7 @@ class StockRow:
 
 def _whole(name: str, raw: str | int | None, *, low: int = 0) -> int:
     text = str(raw if raw is not None else "").strip()
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= MAX_ON_HAND:
+    if not digits(text) or not low <= int(text) <= MAX_ON_HAND:
         raise ValidationFailed.field(name, f"a whole number from {low:,} to {MAX_ON_HAND:,}")
     return int(text)
 

@@ -30,7 +30,7 @@ from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, fx, ledger
 from ewtp.payments.ledger import Entry
-from ewtp.payments.models import Escrow, FxConversion
+from ewtp.payments.models import Escrow, FxConversion, Refund
 
 
 def _state(e: Escrow) -> str:
@@ -57,7 +57,7 @@ _locked_escrow = CompiledQuery(lambda ref: Escrow.objects.select_for_update().fi
 
 def locked_row(order_ref: str) -> Escrow | None:
     """The order's escrow, locked, or None."""
-    return next(iter(_locked_escrow(order_ref)), None)
+    return _locked_escrow.first(order_ref)
 
 
 def locked(order_ref: str) -> Escrow:
@@ -174,9 +174,7 @@ def _release_entry(e: Escrow, on: date, rates: fx.RateSource) -> _Release:
 def owed_refunds(escrow_id=None):
     """Refunds out of escrow the provider could not pay and nobody has retried: the money is back
     in escrow but owed to the buyer, so it must not be released to the seller meanwhile."""
-    from ewtp.payments.models import Refund
-
-    qs = Refund.objects.filter(state=Refund.FAILED, retry__isnull=True, tx__kind="escrow_refund")
+    qs = Refund.awaiting_retry().filter(tx__kind="escrow_refund")
     return qs if escrow_id is None else qs.filter(escrow_id=escrow_id)
 
 
@@ -213,8 +211,6 @@ def release(
 def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = ""):
     """Move part or all of what is left in escrow to the provider's refunds account (money on
     its way back to the buyer); the provider's confirmation moves it out. Returns the Refund."""
-    from ewtp.payments.models import Refund
-
     with transaction.atomic():
         e = locked(order_ref)
         if amount.currency != e.currency:

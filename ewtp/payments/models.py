@@ -311,6 +311,11 @@ class Refund(models.Model):
     def __str__(self) -> str:
         return f"refund {self.pk} of {self.escrow_id} ({self.state})"
 
+    @staticmethod
+    def awaiting_retry() -> models.QuerySet[Refund]:
+        """Failed refunds nobody has retried yet: the buyer is still owed them."""
+        return Refund.objects.filter(state=Refund.FAILED, retry__isnull=True)
+
     @property
     def amount(self) -> Money:
         return Money.from_minor(self.amount_minor, self.currency)

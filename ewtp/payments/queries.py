@@ -9,7 +9,7 @@ from django.db.models import Sum
 
 from ewtp.core.money import Money
 from ewtp.payments import shards
-from ewtp.payments.models import Account, Kind, Owner, Posting
+from ewtp.payments.models import Account, Escrow, Kind, Owner, Posting, Refund
 
 SELLER_KINDS = [Kind.ESCROW, Kind.SELLER_AVAILABLE, Kind.SELLER_PAYABLE_OUT]
 
@@ -85,3 +85,10 @@ def statement_csv(org_id: int, currency: str | None = None) -> str:
             ]
         )
     return out.getvalue()
+
+
+def paid_back_minor(e: Escrow) -> int:
+    """What has gone (or is on its way) back to the order's buyer, in the escrow's currency:
+    refunds out of escrow, a return's refund, a claim paid to the buyer. A failed refund counts
+    through its retry, not itself."""
+    return int(Refund.objects.filter(escrow=e).exclude(state=Refund.FAILED).aggregate(t=Sum("amount_minor"))["t"] or 0)

@@ -19,6 +19,8 @@ fails joins the queue in its turn.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -37,8 +39,7 @@ ESCROW = "escrow"
 
 def queue() -> QuerySet[Refund]:
     """Failed refunds nobody has retried yet, oldest first."""
-    return (Refund.objects.filter(state=Refund.FAILED, retry__isnull=True)
-            .select_related("escrow", "tx").order_by("pk"))
+    return Refund.awaiting_retry().select_related("escrow", "tx").order_by("pk")
 
 
 def origin(r: Refund) -> str:
@@ -47,12 +48,36 @@ def origin(r: Refund) -> str:
     return ESCROW if r.tx is None or r.tx.kind == "escrow_refund" else r.tx.kind
 
 
+def _last(refund_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """{refund id: (id, state) of its last attempt}: itself, or the end of its chain of retries;
+    one query per step along the chains, whatever the number of refunds."""
+    out: dict[int, tuple[int, str]] = {}
+    todo = {i: i for i in refund_ids}  # an attempt to look at -> the refund it answers for
+    while todo:
+        step: dict[int, int] = {}
+        for pk, state, retry in Refund.objects.filter(pk__in=list(todo)).values_list("pk", "state", "retry__pk"):
+            if retry is None:
+                out[todo[pk]] = (pk, state)
+            else:
+                step[retry] = todo[pk]
+        todo = step
+    return out
+
+
 def latest(refund_id: int) -> Refund | None:
     """The last attempt of a refund: itself, or the end of its chain of retries."""
-    r = Refund.objects.filter(pk=refund_id).first()
-    while r is not None and (nxt := Refund.objects.filter(retry_of=r).first()) is not None:
-        r = nxt
-    return r
+    last = _last([refund_id]).get(refund_id)
+    return Refund.objects.get(pk=last[0]) if last else None
+
+
+def latest_states(refund_ids: Iterable[int]) -> dict[int, str]:
+    """{refund id: the state of its last attempt}, for a list of returns or claims at once."""
+    return {i: state for i, (_, state) in _last(refund_ids).items()}
+
+
+def recent_retries(limit: int = 20) -> QuerySet[Refund]:
+    """The latest retries, newest first (the operator's page shows what became of them)."""
+    return Refund.objects.filter(retry_of__isnull=False).select_related("escrow").order_by("-pk")[:limit]
 
 
 def _rebook(original: LedgerTransaction) -> int:

@@ -259,7 +259,7 @@ _payment_by_ref = CompiledQuery(lambda ref: Payment.objects.select_for_update().
 
 
 def _payment_event(actor: str, target: str, data: dict) -> str:
-    p = next(iter(_payment_by_ref(str(data.get("provider_ref", "")))), None)
+    p = _payment_by_ref.first(str(data.get("provider_ref", "")))
     if p is None:
         raise NotFound("event for an unknown payment")
     if (int(data.get("amount_minor", -1)), data.get("currency")) != (p.amount_minor, p.currency):

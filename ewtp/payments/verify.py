@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from ewtp.payments.models import Escrow, Kind
+from ewtp.payments.models import Kind
 
 
 @dataclass
@@ -91,15 +91,14 @@ def verify(max_problems: int = 50) -> LedgerReport:
 
 
 def _verify_escrows(cur, rep: LedgerReport, max_problems: int) -> None:
-    rep.escrows = Escrow.objects.count()
-    cur.execute(
-        "SELECT order_ref, held_minor, released_minor, refunded_minor FROM payments_escrow "
-        "WHERE released_minor < 0 OR refunded_minor < 0 OR released_minor + refunded_minor > held_minor "
-        "ORDER BY id LIMIT %s",
-        [max_problems],
-    )
-    for ref, held, released, refunded in cur.fetchall():
-        rep.problems.append(f"escrow {ref} resolved {released + refunded} of {held} held")
+    cur.execute("SELECT order_ref, held_minor, released_minor, refunded_minor FROM payments_escrow ORDER BY id")
+    counters = {ref: (held, released, refunded) for ref, held, released, refunded in cur.fetchall()}
+    rep.escrows = len(counters)
+    for ref, (held, released, refunded) in counters.items():
+        if released < 0 or refunded < 0 or released + refunded > held:
+            rep.problems.append(f"escrow {ref} resolved {released + refunded} of {held} held")
+            if len(rep.problems) >= max_problems:
+                return
     # what the ledger itself says went through each order's escrow: held in, released and refunded out
     cur.execute(
         "SELECT t.reference, t.kind, SUM(p.amount_minor) FROM payments_posting p "
@@ -112,8 +111,6 @@ def _verify_escrows(cur, rep: LedgerReport, max_problems: int) -> None:
     flows: dict[str, dict[str, int]] = {}
     for ref, kind, total in cur.fetchall():
         flows.setdefault(ref, {})[kind] = int(total)  # SUM is numeric on PostgreSQL
-    cur.execute("SELECT order_ref, held_minor, released_minor, refunded_minor FROM payments_escrow")
-    counters = {ref: (held, released, refunded) for ref, held, released, refunded in cur.fetchall()}
     for ref, f in flows.items():
         held = f.get("escrow_hold", 0)
         released = -f.get("escrow_release", 0) - f.get("escrow_remit", 0)

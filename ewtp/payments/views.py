@@ -222,5 +222,5 @@ def operator_refunds(request: HttpRequest) -> HttpResponse:
     rows = [{"r": r, "origin": REFUND_LABELS.get(refund_retry.origin(r), refund_retry.origin(r)),
              "amount": r.amount.format(lang)} for r in refund_retry.queue()[:200]]
     retried = [{"r": r, "amount": r.amount.format(lang), "method": REFUND_LABELS[r.method], "state": REFUND_LABELS[r.state]}
-               for r in Refund.objects.filter(retry_of__isnull=False).select_related("escrow").order_by("-pk")[:20]]
+               for r in refund_retry.recent_retries()]
     return render(request, "payments/operator_refunds.html", {"rows": rows, "retried": retried})

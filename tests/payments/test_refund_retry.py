@@ -61,6 +61,12 @@ def test_a_retry_that_fails_again_joins_the_queue_and_a_bank_transfer_settles_it
     paid = refund_retry.retry(OP, again.pk, Refund.BANK_TRANSFER, " HSBC-2026-12-06-0042 ")
     assert (paid.state, paid.bank_reference) == (Refund.SUCCEEDED, "HSBC-2026-12-06-0042")
     assert list(refund_retry.queue()) == [] and refund_retry.latest(failed.pk) == paid
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:  # one query per step along the chains, not per refund
+        states = refund_retry.latest_states([failed.pk, again.pk, paid.pk])
+    assert states == dict.fromkeys([failed.pk, again.pk, paid.pk], Refund.SUCCEEDED) and len(ctx.captured_queries) == 3
     assert Escrow.objects.get(order_ref="F-1").refunded_minor == 3000
     assert accounts.refunds_out("sandbox", "MYR").balance_minor == 0
     assert accounts.clearing(refund_retry.BANK, "MYR").total_minor == 3000  # out through the hub's bank

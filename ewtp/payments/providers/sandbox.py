@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import random
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -30,6 +29,7 @@ from django.utils import timezone
 from ewtp.core.compiled import CompiledQuery, create, get_or_create, save_fields
 from ewtp.core.errors import ValidationFailed
 from ewtp.core.orm import update_by_value
+from ewtp.core.parse import digits
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
 from ewtp.payments.providers.base import (
     BadSignature,
@@ -77,7 +77,7 @@ class SandboxProvider(PaymentProvider):
 
     # ---- operations ------------------------------------------------------------------------
     def _record(self, ref: str) -> SandboxRecord:
-        rec = next(iter(_record_by_ref(ref)), None)
+        rec = _record_by_ref.first(ref)
         if rec is None:
             raise ProviderError(f"sandbox: no such operation {ref}")
         return rec
@@ -90,7 +90,7 @@ class SandboxProvider(PaymentProvider):
 
     def authorise(self, payment: Payment, card_number: str) -> None:
         card = "".join(card_number.split())
-        if not (card.isascii() and card.isdigit()) or not 12 <= len(card) <= 19:
+        if not digits(card) or not 12 <= len(card) <= 19:
             raise ValidationFailed.field("card_number", "12 to 19 digits")
         rec = self._record(payment.provider_ref)
         if rec.status != "created":
@@ -236,9 +236,10 @@ class SandboxProvider(PaymentProvider):
         parts = [p.split("=", 1) for p in header.split(",") if "=" in p]
         ts_values = [v for k, v in parts if k.strip() == "t"]
         sigs = [v.strip() for k, v in parts if k.strip() == "v1"]
-        if not ts_values or not sigs or not re.fullmatch(r"[0-9]{1,12}", ts_values[0].strip()):
-            raise BadSignature(f"missing or malformed {HEADER} header")  # ASCII digits: "²" is a digit too
-        ts = int(ts_values[0])
+        stamp = ts_values[0].strip() if ts_values else ""
+        if not sigs or not digits(stamp) or len(stamp) > 12:
+            raise BadSignature(f"missing or malformed {HEADER} header")
+        ts = int(stamp)
         current = int((now or timezone.now()).timestamp())
         if abs(current - ts) > self.tolerance_s:
             raise BadSignature("webhook timestamp outside the tolerance: a replay or a skewed clock")
