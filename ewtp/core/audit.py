@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -25,9 +27,37 @@ from ewtp.core.models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 
 
+class _Unusual(Exception):
+    """A value the quick copy does not handle: take the JSON round trip instead."""
+
+
+def _copy(value: Any) -> Any:
+    # What `loads(dumps(value, sort_keys=True))` gives, for the plain values audit entries carry
+    # (dicts with text keys, lists, text, numbers, Decimal): without encoding and parsing text.
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return value
+    if t is dict:
+        if not all(type(k) is str for k in value):
+            raise _Unusual
+        return {k: _copy(value[k]) for k in sorted(value)}
+    if t is list or t is tuple:
+        return [_copy(v) for v in value]
+    if t is Decimal:
+        return str(value)  # as DjangoJSONEncoder
+    if t is float and math.isfinite(value):
+        return value
+    raise _Unusual
+
+
 def _canonical(value: Any) -> Any:
-    # Round-trip through JSON so hashes are computed on exactly what is stored.
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True)) if value is not None else None
+    # Hashes are computed on exactly what is stored: the JSON round trip of the value.
+    if value is None:
+        return None
+    try:
+        return _copy(value)
+    except _Unusual:
+        return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
 
 
 def entry_hash(seq: int, at: str, actor: str, action: str, object_type: str, object_id: str,

@@ -24,7 +24,7 @@ from ewtp.demo.world import World
 from ewtp.logistics import claims
 from ewtp.logistics import returns as returns_service
 from ewtp.logistics.models import Claim, ParcelItem, Shipment
-from ewtp.logistics.simulator import post, simulate_events
+from ewtp.logistics.simulator import legs_of, post, simulate_events
 from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
 from ewtp.market.fulfilment import accept_orders
@@ -153,11 +153,14 @@ def carriers(run: Run, chunk: Chunk) -> None:
     (failed attempts and delays included); a few parcels go missing in transit."""
     events = []
     # the hubs with the shipment: the simulated carrier stamps every hub scan with the hub's place
-    for s in (Shipment.objects.filter(order_ref__in=_refs(chunk), direction=Shipment.FORWARD)
-              .select_related("origin_hub", "destination_hub").order_by("pk")):
+    shipments = list(Shipment.objects.filter(order_ref__in=_refs(chunk), direction=Shipment.FORWARD)
+                     .select_related("origin_hub", "destination_hub").order_by("pk"))
+    legs = legs_of([s.pk for s in shipments])
+    for s in shipments:
         start = _later(chunk, hours=run.rng.uniform(2, 20))
         lost = run.rng.random() < LOST_RATE
-        journey = simulate_events(s, start, run.rng, until=start + timedelta(hours=12) if lost else None)
+        journey = simulate_events(s, start, run.rng, until=start + timedelta(hours=12) if lost else None,
+                                  legs=legs[s.pk])
         if lost:
             run.lost.append(s.tracking_no)
         events += journey

@@ -69,14 +69,27 @@ class _Clock:
             occurred_at=local.replace(microsecond=0), location=location, country=country, proof=proof)))
 
 
+def legs_of(shipment_ids: list[int]) -> dict[int, list[Leg]]:
+    """{shipment id: its legs in order, with their carriers}: one query for a batch of shipments."""
+    out: dict[int, list[Leg]] = {pk: [] for pk in shipment_ids}
+    for i in range(0, len(shipment_ids), 500):  # stay under SQLite's bound-parameter limit
+        for leg in (Leg.objects.filter(shipment_id__in=shipment_ids[i:i + 500]).select_related("carrier")
+                    .order_by("shipment_id", "seq")):
+            out[leg.shipment_id].append(leg)
+    return out
+
+
 def simulate_events(shipment: Shipment, start: datetime, rng: random.Random, *, until: datetime | None = None,
-                    failure_rate: float = 0.1, exception_rate: float = 0.05) -> list[SimEvent]:
+                    failure_rate: float = 0.1, exception_rate: float = 0.05,
+                    legs: list[Leg] | None = None) -> list[SimEvent]:
     """Every event of the shipment's journey from `start` (aware) to delivery, in time order;
-    with `until`, only those that have happened by then (a shipment still on its way)."""
+    with `until`, only those that have happened by then (a shipment still on its way). `legs`:
+    the shipment's legs from `legs_of`, when a caller simulates many shipments."""
     clock = _Clock(shipment, start, rng)
     hub_no = shipment.tracking_no
     clock.emit(Carrier.HUB, hub_no, "PRE", "origin", 0, 1)
-    legs = list(Leg.objects.filter(shipment=shipment).select_related("carrier").order_by("seq"))
+    if legs is None:
+        legs = legs_of([shipment.pk])[shipment.pk]
     for leg in legs:
         table, code = leg.carrier.code_table, leg.carrier.code
         if leg.kind == "line_haul":
