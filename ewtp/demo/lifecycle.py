@@ -23,7 +23,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from ewtp.core import audit
+from ewtp.core import audit, gcpolicy
 from ewtp.core.errors import AppError
 from ewtp.demo.stages import STAGES, Chunk, Run
 from ewtp.demo.world import World
@@ -45,6 +45,12 @@ def simulate(world: World, n_orders: int, seed: int = 7, *, chunk_size: int = CH
              progress: Callable[[str, int], None] = lambda stage, n: None,
              stages: list[tuple[str, Callable[[Run, Chunk], None]]] = STAGES) -> dict:
     run = prepare(world, seed)
+    with gcpolicy.batch_job():
+        return _simulate(run, n_orders, chunk_size, progress, stages)
+
+
+def _simulate(run: Run, n_orders: int, chunk_size: int, progress: Callable[[str, int], None],
+              stages: list[tuple[str, Callable[[Run, Chunk], None]]]) -> dict:
     started, cpu_started = time.perf_counter(), time.process_time()
     clock = timezone.now()
     done = 0

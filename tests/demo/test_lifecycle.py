@@ -47,7 +47,7 @@ def test_lifecycles_from_checkout_to_payout(make_user, network):
     assert r["payouts"] > 0 and Payout.objects.exclude(state=Payout.PAID).count() == \
         Payout.objects.filter(state=Payout.FAILED).count()
     assert ledger_verify().ok and audit_verify().ok
-    assert r["lifecycles_per_s"] > 0 and r["peak_memory_mib"] > 0 and 0 < r["cpu_seconds"]
+    assert r["lifecycles_per_s"] > 0 and r["peak_memory_mib"] > 0 and r["cpu_seconds"] > 0
 
 
 def test_cli_prints_json(monkeypatch, capsys, make_user, refdata):
