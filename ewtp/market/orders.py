@@ -73,9 +73,6 @@ def _refund_payment(actor: Actor, order: Order) -> None:
                                     else "refused entry by customs")
 
 
-SNAPSHOT_READERS = frozenset({Order.PAID, Order.CANCELLED, Order.REFUNDED})  # `_cbec_value` reads the snapshot
-
-
 def _cbec_value(order: Order):
     """The CNY this order counts against the buyer's annual CBEC limit (the engine's threshold value)."""
     engine = order.snapshot.get("engine", {})
@@ -167,11 +164,8 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
     with transaction.atomic():
         ids = sorted({m.order_id for m in moves})
         loaded: dict[int, Order] = {}
-        rows = Order.objects.select_for_update()
-        if not any(m.then is not None or m.to in SNAPSHOT_READERS for m in moves):
-            rows = rows.defer("snapshot")  # a large JSON document that only those moves read
         for i in range(0, len(ids), 500):  # SQLite's bound-parameter limit
-            loaded.update(rows.in_bulk(ids[i:i + 500]))
+            loaded.update(Order.objects.select_for_update().in_bulk(ids[i:i + 500]))
         open_res = _open_reservations([m.order_id for m in moves if m.to in RELEASES_STOCK | CONSUMES_STOCK])
         released: list[int] = []
         states: dict[int, Order] = {}
