@@ -237,14 +237,20 @@ def returns(run: Run, chunk: Chunk) -> None:
     by_buyer = run.buyer_actor
     delivered_orders = Order.objects.filter(pk__in=chunk.order_ids, state=Order.DELIVERED).values("reference")
     delivered = Shipment.objects.filter(order_ref__in=delivered_orders, direction=Shipment.FORWARD, status="delivered")
+    approved = []
     for s in delivered.order_by("pk"):
         if run.rng.random() >= RETURN_RATE:
             continue
         asked = s.delivered_at + timedelta(days=2)
         r = returns_service.request_return(by_buyer[s.buyer_id], s.tracking_no, "wrong size (simulated)", now=asked)
-        r = returns_service.decide(run.seller_actor[s.seller_id], r.pk, True, now=asked + timedelta(hours=20))
-        post(simulate_events(r.return_shipment, asked + timedelta(days=1), run.rng, failure_rate=0))
-        returns_service.follow_return_shipments(SYSTEM)
+        approved.append((s, returns_service.decide(run.seller_actor[s.seller_id], r.pk, True,
+                                                   now=asked + timedelta(hours=20)), asked))
+    # the reverse parcels travel (their carriers post in batches, as for the forward ones)
+    legs = legs_of([r.return_shipment_id for _, r, _ in approved])
+    post([e for _, r, asked in approved for e in simulate_events(
+        r.return_shipment, asked + timedelta(days=1), run.rng, failure_rate=0, legs=legs[r.return_shipment_id])])
+    returns_service.follow_return_shipments(SYSTEM)
+    for s, r, _ in approved:
         returns_service.confirm_receipt(run.seller_actor[s.seller_id], r.pk, "as new")
         run.counts["returned"] += 1
     sync_returns(SYSTEM, limit=len(chunk.order_ids) + 1)
