@@ -6,44 +6,57 @@ from __future__ import annotations
 
 import uuid
 
+from ewtp.core.compiled import CompiledQuery, create, insert, save_fields
 from ewtp.logistics.models import Lane, Leg, Parcel, ParcelItem, Shipment
 from ewtp.logistics.s10 import s10
+
+_LANES = Lane.objects.filter(active=True).select_related("carrier").order_by("transit_days", "pk")
+# the reverse of each kind of leg, the fastest active lane first (compiled once: every return asks)
+_FIRST_MILE_TO = CompiledQuery(lambda hub, country: _LANES.filter(
+    kind=Lane.FIRST_MILE, to_hub_id=hub, from_country=country)[:1], texts=(1,))
+_LINE_HAUL = CompiledQuery(lambda frm, to: _LANES.filter(kind=Lane.LINE_HAUL, from_hub_id=frm, to_hub_id=to)[:1])
+_LAST_MILE_FROM = CompiledQuery(lambda hub, country: _LANES.filter(
+    kind=Lane.LAST_MILE, from_hub_id=hub, to_country=country)[:1], texts=(1,))
 
 
 def _reverse_lane(leg: Leg) -> Lane | None:
     lane = leg.lane
-    lanes = Lane.objects.filter(active=True).select_related("carrier").order_by("transit_days", "pk")
     if leg.kind == Lane.LAST_MILE:  # hub -> buyer's country becomes buyer's country -> hub
-        return lanes.filter(kind=Lane.FIRST_MILE, to_hub_id=lane.from_hub_id, from_country=lane.to_country).first()
+        if lane.from_hub_id is None:  # (a compiled query cannot say IS NULL)
+            return _LANES.filter(kind=Lane.FIRST_MILE, to_hub_id=None, from_country=lane.to_country).first()
+        return _FIRST_MILE_TO.first(lane.from_hub_id, lane.to_country)
     if leg.kind == Lane.LINE_HAUL:
-        return lanes.filter(kind=Lane.LINE_HAUL, from_hub_id=lane.to_hub_id, to_hub_id=lane.from_hub_id).first()
-    return lanes.filter(kind=Lane.LAST_MILE, from_hub_id=lane.to_hub_id, to_country=lane.from_country).first()
+        if lane.to_hub_id is None or lane.from_hub_id is None:
+            return _LANES.filter(kind=Lane.LINE_HAUL, from_hub_id=lane.to_hub_id, to_hub_id=lane.from_hub_id).first()
+        return _LINE_HAUL.first(lane.to_hub_id, lane.from_hub_id)
+    if lane.to_hub_id is None:
+        return _LANES.filter(kind=Lane.LAST_MILE, from_hub_id=None, to_country=lane.from_country).first()
+    return _LAST_MILE_FROM.first(lane.to_hub_id, lane.from_country)
 
 
 def create_reverse_shipment(original: Shipment) -> Shipment:
-    s = Shipment.objects.create(
-        tracking_no=uuid.uuid4().hex[:32], direction=Shipment.RETURN, order_ref=original.order_ref,
+    s = create(
+        Shipment, tracking_no=uuid.uuid4().hex[:32], direction=Shipment.RETURN, order_ref=original.order_ref,
         seller_id=original.seller_id, buyer_id=original.buyer_id,
         origin_country=original.destination_country, destination_country=original.origin_country,
-        origin_hub=original.destination_hub, destination_hub=original.origin_hub,
+        origin_hub_id=original.destination_hub_id, destination_hub_id=original.origin_hub_id,
         ship_from=original.ship_to, ship_to=original.ship_from)
     s.tracking_no = s10("RT", s.pk, s.origin_country)
-    s.save(update_fields=["tracking_no"])
+    save_fields(s, ["tracking_no"])
     for p in original.parcels.prefetch_related("items").order_by("seq"):
-        rp = Parcel.objects.create(shipment=s, seq=p.seq, tracking_no=uuid.uuid4().hex[:32], weight_kg=p.weight_kg,
-                                   length_cm=p.length_cm, width_cm=p.width_cm, height_cm=p.height_cm)
+        rp = create(Parcel, shipment=s, seq=p.seq, tracking_no=uuid.uuid4().hex[:32], weight_kg=p.weight_kg,
+                    length_cm=p.length_cm, width_cm=p.width_cm, height_cm=p.height_cm)
         rp.tracking_no = s10("RP", rp.pk, s.origin_country)
-        rp.save(update_fields=["tracking_no"])
-        ParcelItem.objects.bulk_create([
-            ParcelItem(parcel=rp, seq=i.seq, sku=i.sku, description=i.description, quantity=i.quantity,
-                       net_weight_kg=i.net_weight_kg, value=i.value, currency=i.currency, hs_code=i.hs_code,
-                       origin_country=i.origin_country) for i in p.items.all()])
+        save_fields(rp, ["tracking_no"])
+        insert([ParcelItem(parcel=rp, seq=i.seq, sku=i.sku, description=i.description, quantity=i.quantity,
+                           net_weight_kg=i.net_weight_kg, value=i.value, currency=i.currency, hs_code=i.hs_code,
+                           origin_country=i.origin_country) for i in p.items.all()])
     seq = 0
     for leg in original.legs.select_related("lane").order_by("-seq"):
         lane = _reverse_lane(leg)
         if lane is None:
             continue  # the network has no such lane: the hub routes that part by hand
         seq += 1
-        Leg.objects.create(shipment=s, seq=seq, kind=lane.kind, lane=lane, carrier=lane.carrier,
-                           tracking_no=f"{s.tracking_no}-{seq}", planned_days=lane.transit_days)
+        create(Leg, shipment=s, seq=seq, kind=lane.kind, lane=lane, carrier=lane.carrier,
+               tracking_no=f"{s.tracking_no}-{seq}", planned_days=lane.transit_days)
     return s
