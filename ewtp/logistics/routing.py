@@ -5,9 +5,11 @@ chargeable weight (the hub consolidates it with other parcels onto one flight or
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from weakref import ref
 
 from ewtp.core.money import Money
 from ewtp.logistics.models import Lane
@@ -65,8 +67,36 @@ def candidate_lanes(net: Network, origin: str, destination: str) -> list[list[La
     return out
 
 
+_ROUTES_MAX = 20_000  # consignments remembered per network (a long-lived server stays bounded)
+_routes_memo = threading.local()  # (the network, {consignment: routes}) per thread
+
+
+def _parcels_key(parcels: list[ParcelSpec]) -> tuple:
+    # the exact text of every figure, so only a consignment given digit for digit the same is a hit
+    return tuple((str(p.weight_kg), str(p.length_cm), str(p.width_cm), str(p.height_cm)) for p in parcels)
+
+
 def routes(net: Network, origin: str, destination: str, parcels: list[ParcelSpec]) -> list[Route]:
-    """Every priceable route; a route with a leg whose table has no break for the weight is left out."""
+    """Every priceable route; a route with a leg whose table has no break for the weight is left out.
+
+    Remembered per network object: the day's network (`snapshot.network_on`) is built once, never
+    changed, and replaced by a new object when the network or its rates change, so the routes of
+    a consignment on it are always the same — a checkout prices many buyers' look-alike consignments
+    and the seller's acceptance prices each of them again."""
+    held = getattr(_routes_memo, "held", None)
+    if held is None or held[0]() is not net:
+        held = _routes_memo.held = (ref(net), {})
+    memo = held[1]
+    key = (origin, destination, _parcels_key(parcels))
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _ROUTES_MAX:
+            memo.clear()
+        found = memo[key] = tuple(_routes(net, origin, destination, parcels))
+    return list(found)
+
+
+def _routes(net: Network, origin: str, destination: str, parcels: list[ParcelSpec]) -> list[Route]:
     out = []
     for lanes in candidate_lanes(net, origin, destination):
         legs = [price_leg(lane, parcels) for lane in lanes]
