@@ -105,6 +105,12 @@ def _check(actor: Actor, order: Order | None, to: str) -> None:
         raise Conflict(f"an order that is {order.state} cannot become {to}", code="invalid_transition")
 
 
+def check_transition(actor: Actor, order: Order | None, to: str) -> None:
+    """Raise the error `transition` would refuse this move with, before anything changes (for a
+    batch that prepares its moves' work before making them)."""
+    _check(actor, order, to)
+
+
 def _refunds(before: str, to: str) -> bool:
     # a placed order's payment may already be authorised or captured (the order moves to paid
     # when sync_payments next runs)
