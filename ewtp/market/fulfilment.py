@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from ewtp.core.actor import Actor
 from ewtp.core.errors import AppError
@@ -95,6 +96,7 @@ def _data(loaded: dict[int, Order], profiles: dict[int, SellerProfile], pk: int)
 def _together(accepts: list[tuple[Actor, int]], loaded: dict[int, Order], profiles: dict[int, SellerProfile],
               shipped: set[str]) -> list[tuple[Order, Shipment] | AppError]:
     plans: dict[int, Planned | AppError | object] = {}  # by move
+    today = timezone.localdate()  # the batch's day, read once: its orders are accepted at one moment
     before = {pk: o.state for pk, o in loaded.items()}
     try:
         for i, (actor, pk) in enumerate(accepts):
@@ -106,7 +108,7 @@ def _together(accepts: list[tuple[Actor, int]], loaded: dict[int, Order], profil
                 continue
             try:
                 data = _data(loaded, profiles, pk)
-                plans[i] = _EXISTS if order.reference in shipped else plan_shipment(actor, data)
+                plans[i] = _EXISTS if order.reference in shipped else plan_shipment(actor, data, on=today)
             except AppError as err:  # as create_shipment raises it in the move: the order stays paid
                 plans[i] = err
                 continue
