@@ -67,31 +67,36 @@ def candidate_lanes(net: Network, origin: str, destination: str) -> list[list[La
     return out
 
 
-_ROUTES_MAX = 20_000  # consignments remembered per network (a long-lived server stays bounded)
-_routes_memo = threading.local()  # (the network, {consignment: routes}) per thread
+_MEMO_MAX = 20_000  # answers remembered per network (a long-lived server stays bounded)
+_memo = threading.local()  # (the network, {key: answer}) per thread
 
 
-def _parcels_key(parcels: list[ParcelSpec]) -> tuple:
-    # the exact text of every figure, so only a consignment given digit for digit the same is a hit
+def network_memo(net: Network) -> dict:
+    """A dict for answers that are pure functions of this network object (and of their key): the
+    day's network (`snapshot.network_on`) is built once, never changed, and replaced by a new
+    object when the network or its rates change. Emptied when it grows past _MEMO_MAX."""
+    held = getattr(_memo, "held", None)
+    if held is None or held[0]() is not net:
+        held = _memo.held = (ref(net), {})
+    if len(held[1]) >= _MEMO_MAX:
+        held[1].clear()
+    return held[1]
+
+
+def parcels_key(parcels: list[ParcelSpec]) -> tuple:
+    """The exact text of every figure, so only a consignment given digit for digit the same is a hit."""
     return tuple((str(p.weight_kg), str(p.length_cm), str(p.width_cm), str(p.height_cm)) for p in parcels)
 
 
 def routes(net: Network, origin: str, destination: str, parcels: list[ParcelSpec]) -> list[Route]:
     """Every priceable route; a route with a leg whose table has no break for the weight is left out.
 
-    Remembered per network object: the day's network (`snapshot.network_on`) is built once, never
-    changed, and replaced by a new object when the network or its rates change, so the routes of
-    a consignment on it are always the same — a checkout prices many buyers' look-alike consignments
-    and the seller's acceptance prices each of them again."""
-    held = getattr(_routes_memo, "held", None)
-    if held is None or held[0]() is not net:
-        held = _routes_memo.held = (ref(net), {})
-    memo = held[1]
-    key = (origin, destination, _parcels_key(parcels))
+    Remembered per network object (`network_memo`): a checkout prices many buyers' look-alike
+    consignments, and the seller's acceptance prices each of them again."""
+    memo = network_memo(net)
+    key = ("routes", origin, destination, parcels_key(parcels))
     found = memo.get(key)
     if found is None:
-        if len(memo) >= _ROUTES_MAX:
-            memo.clear()
         found = memo[key] = tuple(_routes(net, origin, destination, parcels))
     return list(found)
 
