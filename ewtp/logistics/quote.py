@@ -119,6 +119,10 @@ def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, 
                 code="no_route", fields={"destination": [f"not reachable from {origin} through the hub network"]})
         route = chosen or best(found, prefer, cur, day)
         hit = memo[key] = (route, total_in(route, cur, day), len(found))
+        if not lane_ids:
+            # asked again for exactly this route (the acceptance of an order quoted so), `route_of`
+            # gives the same legs, priced the same, from the same routes considered
+            memo.setdefault(key[:-1] + (tuple(route.lane_ids),), hit)
     route, total, considered = hit
     estimate = estimate_transit(origin, destination, published=route.transit_days, on=day)
     assert estimate is not None  # published days given: always an estimate
