@@ -14,7 +14,18 @@ from django.utils import timezone
 from ewtp.core.errors import ValidationFailed
 from ewtp.core.money import Money
 from ewtp.logistics.rates import ParcelSpec
-from ewtp.logistics.routing import CHEAPEST, FASTEST, Route, best, converted, route_of, routes, total_in
+from ewtp.logistics.routing import (
+    CHEAPEST,
+    FASTEST,
+    Route,
+    best,
+    converted,
+    network_memo,
+    parcels_key,
+    route_of,
+    routes,
+    total_in,
+)
 from ewtp.logistics.snapshot import network_on
 from ewtp.logistics.transit import TransitEstimate, estimate_transit
 from ewtp.rules.fx import currencies, ecb_rate
@@ -92,15 +103,27 @@ def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, 
         cur = "EUR" if currency is None else cur
     _check(parcels, origin, destination, cur, prefer)
     net = network_on(day)
-    found = routes(net, origin, destination, parcels)
-    chosen = route_of(net, lane_ids, parcels) if lane_ids else None
-    if not found and chosen is None:
-        raise ValidationFailed(
-            f"no route from {origin} to {destination} on {day.isoformat()}: the hub network has no first-mile "
-            f"lane from {origin}, no last-mile lane to {destination}, or no rates in force that day",
-            code="no_route", fields={"destination": [f"not reachable from {origin} through the hub network"]})
-    route = chosen or best(found, prefer, cur, day)
-    total = total_in(route, cur, day)
+    # the route and its price are pure functions of the network object, the consignment and the
+    # ECB table shipped with the code: remembered per network (the transit estimate is not: it
+    # follows the deliveries measured)
+    memo = network_memo(net)
+    key = ("quote", origin, destination, parcels_key(parcels), day, cur, prefer, tuple(lane_ids or ()))
+    hit = memo.get(key)
+    if hit is None:
+        found = routes(net, origin, destination, parcels)
+        chosen = route_of(net, lane_ids, parcels) if lane_ids else None
+        if not found and chosen is None:
+            raise ValidationFailed(
+                f"no route from {origin} to {destination} on {day.isoformat()}: the hub network has no first-mile "
+                f"lane from {origin}, no last-mile lane to {destination}, or no rates in force that day",
+                code="no_route", fields={"destination": [f"not reachable from {origin} through the hub network"]})
+        route = chosen or best(found, prefer, cur, day)
+        hit = memo[key] = (route, total_in(route, cur, day), len(found))
+        if not lane_ids:
+            # asked again for exactly this route (the acceptance of an order quoted so), `route_of`
+            # gives the same legs, priced the same, from the same routes considered
+            memo.setdefault(key[:-1] + (tuple(route.lane_ids),), hit)
+    route, total, considered = hit
     estimate = estimate_transit(origin, destination, published=route.transit_days, on=day)
     assert estimate is not None  # published days given: always an estimate
-    return ShippingQuote(origin, destination, day, prefer, total, route, estimate, len(found))
+    return ShippingQuote(origin, destination, day, prefer, total, route, estimate, considered)

@@ -5,9 +5,11 @@ chargeable weight (the hub consolidates it with other parcels onto one flight or
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from weakref import ref
 
 from ewtp.core.money import Money
 from ewtp.logistics.models import Lane
@@ -65,8 +67,41 @@ def candidate_lanes(net: Network, origin: str, destination: str) -> list[list[La
     return out
 
 
+_MEMO_MAX = 20_000  # answers remembered per network (a long-lived server stays bounded)
+_memo = threading.local()  # (the network, {key: answer}) per thread
+
+
+def network_memo(net: Network) -> dict:
+    """A dict for answers that are pure functions of this network object (and of their key): the
+    day's network (`snapshot.network_on`) is built once, never changed, and replaced by a new
+    object when the network or its rates change. Emptied when it grows past _MEMO_MAX."""
+    held = getattr(_memo, "held", None)
+    if held is None or held[0]() is not net:
+        held = _memo.held = (ref(net), {})
+    if len(held[1]) >= _MEMO_MAX:
+        held[1].clear()
+    return held[1]
+
+
+def parcels_key(parcels: list[ParcelSpec]) -> tuple:
+    """The exact text of every figure, so only a consignment given digit for digit the same is a hit."""
+    return tuple((str(p.weight_kg), str(p.length_cm), str(p.width_cm), str(p.height_cm)) for p in parcels)
+
+
 def routes(net: Network, origin: str, destination: str, parcels: list[ParcelSpec]) -> list[Route]:
-    """Every priceable route; a route with a leg whose table has no break for the weight is left out."""
+    """Every priceable route; a route with a leg whose table has no break for the weight is left out.
+
+    Remembered per network object (`network_memo`): a checkout prices many buyers' look-alike
+    consignments, and the seller's acceptance prices each of them again."""
+    memo = network_memo(net)
+    key = ("routes", origin, destination, parcels_key(parcels))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = tuple(_routes(net, origin, destination, parcels))
+    return list(found)
+
+
+def _routes(net: Network, origin: str, destination: str, parcels: list[ParcelSpec]) -> list[Route]:
     out = []
     for lanes in candidate_lanes(net, origin, destination):
         legs = [price_leg(lane, parcels) for lane in lanes]

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import create, insert, save_fields
+from ewtp.core.compiled import insert
 from ewtp.core.errors import Forbidden, ValidationFailed
 from ewtp.core.orm import unique
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, ParcelItem, Shipment
@@ -110,42 +110,118 @@ def _leg_number(carrier: Carrier, kind: str, serial: int, hub_number: str) -> st
     return hub_number
 
 
-def _build(actor: Actor, order: OrderData, packed: list[PackedParcel], quote: ShippingQuote, on: date) -> Shipment:
-    route = quote.route
-    hubs = _hubs({leg.lane.to_hub or leg.lane.from_hub for leg in route.legs})
-    origin_hub, dest_hub = hubs[route.legs[0].lane.to_hub], hubs[route.legs[-1].lane.from_hub]
-    est = quote.estimate.days.to_integral_value(rounding=ROUND_CEILING)
-    shipment = create(
-        Shipment, tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", order_ref=order.order_ref, seller_id=order.seller_id,
-        buyer_id=order.buyer_id, origin_country=quote.origin, destination_country=quote.destination,
-        origin_hub=origin_hub, destination_hub=dest_hub, ship_from=order.ship_from, ship_to=order.ship_to,
-        quote=quote.as_dict(), estimated_delivery=on + timedelta(days=int(est)))
-    shipment.tracking_no = s10("EW", shipment.pk, origin_hub.country)
-    save_fields(shipment, ["tracking_no"])
-    # the rows bulk_create writes, through statements made once per row count
-    parcels = insert([
-        Parcel(shipment=shipment, seq=n, tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", weight_kg=p.weight_kg,
-               length_cm=p.dimensions[0], width_cm=p.dimensions[1], height_cm=p.dimensions[2])
-        for n, p in enumerate(packed, 1)])
-    for p in parcels:
-        p.tracking_no = s10("CW", p.pk, origin_hub.country)
-        save_fields(p, ["tracking_no"])
-    insert([
+@dataclass(frozen=True)
+class Planned:
+    """A shipment checked and priced, nothing written yet (`plan_shipment`)."""
+
+    actor: Actor
+    order: OrderData
+    packed: list[PackedParcel]
+    quote: ShippingQuote
+    on: date
+
+
+@dataclass(frozen=True)
+class Written:
+    """A planned shipment's rows (`write_shipments`), its waybill and audit entry still to come."""
+
+    planned: Planned
+    shipment: Shipment
+    parcels: list[Parcel]
+
+
+def plan_shipment(actor: Actor, order: OrderData, *, on: date | None = None) -> Planned:
+    """The checks, packing and quote of `create_shipment` for an order without a shipment, writing
+    nothing: a refusal (bad order data, no route) is raised here."""
+    _check(actor, order)
+    return _plan(actor, order, on)
+
+
+def _plan(actor: Actor, order: OrderData, on: date | None) -> Planned:
+    day = on or timezone.localdate()
+    packed = pack(order.lines, MAX_PARCEL_KG)
+    quote = quote_shipping([p.spec() for p in packed], order.ship_from["country"], order.ship_to["country"], on=day,
+                           currency=order.currency, prefer=order.prefer, lane_ids=order.lane_ids)
+    return Planned(actor, order, packed, quote, day)
+
+
+_ROWS = 100  # rows per INSERT: under SQLite's bound-parameter limit, and few statement shapes
+
+
+def _insert(objs: list) -> None:
+    for i in range(0, len(objs), _ROWS):
+        insert(objs[i:i + _ROWS])
+
+
+def _set_tracking(rows: list[Shipment] | list[Parcel]) -> None:
+    """Each row's final tracking number (made from its id) in one statement run for every row."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    opts = type(rows[0])._meta
+    sql = (f"UPDATE {qn(opts.db_table)} SET {qn(opts.get_field('tracking_no').column)} = %s "  # noqa: S608
+           f"WHERE {qn(opts.pk.column)} = %s")
+    with connection.cursor() as cur:
+        cur.executemany(sql, [(r.tracking_no, r.pk) for r in rows])
+
+
+def write_shipments(planned: list[Planned]) -> list[Written]:
+    """The rows of planned shipments — shipment, parcels with their items and tracking numbers,
+    legs with each carrier's number — in multi-row statements: every table gets the rows one by
+    one would give it, in the same order (so the same ids). No waybill and no audit entry yet:
+    `finish_shipment` each, in order."""
+    routes = [p.quote.route for p in planned]
+    hubs = [_hubs({leg.lane.to_hub or leg.lane.from_hub for leg in route.legs}) for route in routes]
+    origin = [h[route.legs[0].lane.to_hub] for h, route in zip(hubs, routes, strict=True)]
+    shipments = []
+    for p, h, route, origin_hub in zip(planned, hubs, routes, origin, strict=True):
+        est = p.quote.estimate.days.to_integral_value(rounding=ROUND_CEILING)
+        shipments.append(Shipment(
+            tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", order_ref=p.order.order_ref, seller_id=p.order.seller_id,
+            buyer_id=p.order.buyer_id, origin_country=p.quote.origin, destination_country=p.quote.destination,
+            origin_hub=origin_hub, destination_hub=h[route.legs[-1].lane.from_hub], ship_from=p.order.ship_from,
+            ship_to=p.order.ship_to, quote=p.quote.as_dict(), estimated_delivery=p.on + timedelta(days=int(est))))
+    _insert(shipments)
+    for shipment, origin_hub in zip(shipments, origin, strict=True):
+        shipment.tracking_no = s10("EW", shipment.pk, origin_hub.country)
+    _set_tracking(shipments)
+    parcels = [[Parcel(shipment=shipment, seq=n, tracking_no=f"tmp-{uuid.uuid4().hex[:24]}", weight_kg=pp.weight_kg,
+                       length_cm=pp.dimensions[0], width_cm=pp.dimensions[1], height_cm=pp.dimensions[2])
+                for n, pp in enumerate(p.packed, 1)] for p, shipment in zip(planned, shipments, strict=True)]
+    every = [parcel for ps in parcels for parcel in ps]
+    _insert(every)
+    for ps, origin_hub in zip(parcels, origin, strict=True):
+        for parcel in ps:
+            parcel.tracking_no = s10("CW", parcel.pk, origin_hub.country)
+    _set_tracking(every)
+    _insert([
         ParcelItem(parcel=parcel, seq=i, sku=it.sku[:64], description=it.description[:200], quantity=it.quantity,
                    net_weight_kg=it.unit_weight_kg * it.quantity, value=it.unit_value * it.quantity,
                    currency=it.currency, hs_code=it.hs_code[:10], origin_country=it.origin)
-        for parcel, p in zip(parcels, packed, strict=True) for i, it in enumerate(p.items, 1)])
-    carriers = _carriers({leg.lane.carrier for leg in route.legs})
-    insert([
-        Leg(shipment=shipment, seq=n, kind=leg.lane.kind, lane_id=leg.lane.id, carrier=carriers[leg.lane.carrier],
-            tracking_no=_leg_number(carriers[leg.lane.carrier], leg.lane.kind, shipment.pk, shipment.tracking_no),
-            planned_days=leg.lane.transit_days)
-        for n, leg in enumerate(route.legs, 1)])
-    push_waybill(actor, shipment, parcels)
+        for p, ps in zip(planned, parcels, strict=True)
+        for parcel, pp in zip(ps, p.packed, strict=True) for i, it in enumerate(pp.items, 1)])
+    legs = []
+    for route, shipment in zip(routes, shipments, strict=True):
+        carriers = _carriers({leg.lane.carrier for leg in route.legs})
+        legs += [Leg(shipment=shipment, seq=n, kind=leg.lane.kind, lane_id=leg.lane.id,
+                     carrier=carriers[leg.lane.carrier],
+                     tracking_no=_leg_number(carriers[leg.lane.carrier], leg.lane.kind, shipment.pk,
+                                             shipment.tracking_no),
+                     planned_days=leg.lane.transit_days)
+                 for n, leg in enumerate(route.legs, 1)]
+    _insert(legs)
+    return [Written(p, s, ps) for p, s, ps in zip(planned, shipments, parcels, strict=True)]
+
+
+def finish_shipment(written: Written) -> Shipment:
+    """A written shipment's waybill to customs and its audit entry, as `create_shipment` ends."""
+    actor, order, quote, shipment = (written.planned.actor, written.planned.order, written.planned.quote,
+                                     written.shipment)
+    push_waybill(actor, shipment, written.parcels)
     audit.record(actor, "logistics.create_shipment", shipment,
-                 after={"order_ref": order.order_ref, "tracking_no": shipment.tracking_no, "parcels": len(parcels),
-                        "route": quote.as_dict()["route"], "price": str(quote.price.amount),
-                        "currency": quote.price.currency})
+                 after={"order_ref": order.order_ref, "tracking_no": shipment.tracking_no,
+                        "parcels": len(written.parcels), "route": shipment.quote["route"],
+                        "price": str(quote.price.amount), "currency": quote.price.currency})
     return shipment
 
 
@@ -156,13 +232,10 @@ def create_shipment(actor: Actor, order: OrderData, *, on: date | None = None, a
                                                                   direction=Shipment.FORWARD))
     if existing is not None:
         return existing
-    day = on or timezone.localdate()
-    packed = pack(order.lines, MAX_PARCEL_KG)
-    quote = quote_shipping([p.spec() for p in packed], order.ship_from["country"], order.ship_to["country"], on=day,
-                           currency=order.currency, prefer=order.prefer, lane_ids=order.lane_ids)
+    planned = _plan(actor, order, on)
     try:
         with transaction.atomic():
-            return _build(actor, order, packed, quote, day)
+            return finish_shipment(write_shipments([planned])[0])
     except IntegrityError:  # another request created it first (one forward shipment per order)
         existing = unique(Shipment.objects.filter(order_ref=order.order_ref, direction=Shipment.FORWARD))
         if existing is None:

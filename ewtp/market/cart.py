@@ -92,6 +92,67 @@ def set_lines(actor: Actor, variant_id: int, quantity: int) -> list[CartLine]:
     return _set(actor, variant_id, quantity)[1]
 
 
+_published_variants = CompiledQuery(lambda pks: Variant.objects.filter(pk__in=pks, product__status=Product.PUBLISHED)
+                                    .select_related("product"))
+
+
+def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | None:
+    """`set_quantity` for each (variant id, quantity) in turn, with the same checks, in one
+    transaction of a few statements (the variants read at once, the cart touched once, the new
+    lines written in one insert). As one by one, the pairs before a refused one stay set and the
+    refusal is raised. Answers the cart (None for no pairs)."""
+    if len({v for v, _ in quantities}) < len(quantities):  # one variant twice: as one by one, simply
+        cart = None
+        for variant_id, quantity in quantities:
+            cart = set_quantity(actor, variant_id, quantity)
+        return cart
+    refusal: Exception | None = None
+    for n, (_, quantity) in enumerate(quantities):  # the checks made before anything is read
+        if not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
+            refusal, quantities = ValidationFailed.field("quantity", f"a whole number from 0 to {MAX_QUANTITY}"), \
+                quantities[:n]
+            break
+    if quantities or refusal is None:
+        require_role(actor, [Role.BUYER])
+    with transaction.atomic():
+        variants = {v.pk: v for v in _published_variants([v for v, _ in quantities])} if quantities else {}
+        n = next((n for n, (v, _) in enumerate(quantities) if v not in variants), len(quantities))
+        if n < len(quantities):
+            refusal, quantities = NotFound("no published product variant with that id"), quantities[:n]
+        if not quantities:
+            if refusal is not None:
+                raise refusal
+            return None
+        cart = _touch_cart(actor.user_id)
+        current = {ln.variant_id: ln for ln in _lines_by_cart(cart.pk)}
+        count, gone, changed, new = len(current), [], [], []
+        for n, (variant_id, quantity) in enumerate(quantities):
+            line = current.get(variant_id)
+            if quantity == 0:
+                if line is not None:
+                    gone.append(line.pk)
+                    count -= 1
+            elif line is not None:
+                if line.quantity != quantity:
+                    changed.append((line.pk, quantity))
+            elif count >= MAX_LINES:
+                refusal = ValidationFailed.field("variant_id", f"a cart holds at most {MAX_LINES} lines")
+                if n == 0:  # nothing set: as one by one, not even the cart touched
+                    raise refusal
+                break
+            else:
+                new.append(CartLine(cart=cart, variant=variants[variant_id], quantity=quantity))
+                count += 1
+        if gone:
+            CartLine.objects.filter(pk__in=gone).delete()
+        for pk, quantity in changed:
+            CartLine.objects.filter(pk=pk).update(quantity=quantity)
+        insert(new)
+    if refusal is not None:
+        raise refusal
+    return cart
+
+
 def lines_of(cart: Cart) -> list[CartLine]:
     return _sorted(cart.lines.select_related("variant__product"))
 

@@ -4,15 +4,24 @@ an accepted order always has a shipment, and a refused shipment leaves the order
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from ewtp.core.actor import Actor
 from ewtp.core.errors import AppError
 from ewtp.logistics.models import Shipment
 from ewtp.logistics.packing import Item
 from ewtp.logistics.routing import CHEAPEST
-from ewtp.logistics.shipments import OrderData, create_shipment, network_memo
+from ewtp.logistics.shipments import (
+    OrderData,
+    Planned,
+    create_shipment,
+    finish_shipment,
+    network_memo,
+    plan_shipment,
+    write_shipments,
+)
 from ewtp.market import orders
 from ewtp.market.models import Order, OrderLine, SellerProfile
 
@@ -44,29 +53,106 @@ def accept_order(actor: Actor, order_id: int) -> tuple[Order, Shipment]:
     return order, shipment
 
 
+class _Redo(Exception):
+    """The batch's prepared shipments did not match what its moves did: roll them back and go one by one."""
+
+
+_EXISTS = object()  # a move whose order has its forward shipment already (create_shipment answers it)
+
+
 def accept_orders(accepts: list[tuple[Actor, int]]) -> list[tuple[Order, Shipment] | AppError]:
     """A batch of `accept_order` [(seller, order id)], each in its own savepoint as one by one (a
     refused one gives its error in its place and leaves its order paid): the orders' groups,
     lines and sellers' profiles are read once for the batch, the hubs and carriers once per
-    route, the transitions go through `orders.transition_many` (the shipment is created in the
-    move's savepoint), and which orders have a shipment already is read in one query."""
+    route, the transitions go through `orders.transition_many`, and which orders have a shipment
+    already is read in one query.
+
+    The shipments' rows are written together: each move is checked and its shipment planned
+    (checked, packed, quoted) first, writing nothing; the planned shipments' rows go in with
+    multi-row statements (the same rows and ids as one by one); then the moves are made, each
+    pushing its waybill and recording its audit entry after the order's, as one by one. Should a
+    move then be refused after all (its waybill refused by customs, an order changed meanwhile),
+    all of that is rolled back and the batch runs one by one."""
     lines = Prefetch("lines", queryset=OrderLine.objects.select_related("variant").order_by("pk"))
-    loaded = Order.objects.select_related("group").prefetch_related(lines).in_bulk([pk for _, pk in accepts])
-    profiles = {p.organisation_id: p for p in SellerProfile.objects.filter(
-        organisation_id__in={o.seller_id for o in loaded.values()})}
-    shipped = set(Shipment.objects.filter(order_ref__in=[o.reference for o in loaded.values()],
-                                          direction=Shipment.FORWARD).values_list("order_ref", flat=True))
+    with transaction.atomic():
+        loaded = Order.objects.select_related("group").prefetch_related(lines).in_bulk([pk for _, pk in accepts])
+        profiles = {p.organisation_id: p for p in SellerProfile.objects.filter(
+            organisation_id__in={o.seller_id for o in loaded.values()})}
+        shipped = set(Shipment.objects.filter(order_ref__in=[o.reference for o in loaded.values()],
+                                              direction=Shipment.FORWARD).values_list("order_ref", flat=True))
+        with network_memo():
+            try:
+                with transaction.atomic():
+                    return _together(accepts, loaded, profiles, set(shipped))
+            except (_Redo, IntegrityError):
+                return _one_by_one(accepts, loaded, profiles, shipped)
+
+
+def _data(loaded: dict[int, Order], profiles: dict[int, SellerProfile], pk: int) -> OrderData:
+    placed = loaded[pk]
+    return order_data(placed, profiles.get(placed.seller_id), list(placed.lines.all()))
+
+
+def _together(accepts: list[tuple[Actor, int]], loaded: dict[int, Order], profiles: dict[int, SellerProfile],
+              shipped: set[str]) -> list[tuple[Order, Shipment] | AppError]:
+    plans: dict[int, Planned | AppError | object] = {}  # by move
+    today = timezone.localdate()  # the batch's day, read once: its orders are accepted at one moment
+    before = {pk: o.state for pk, o in loaded.items()}
+    try:
+        for i, (actor, pk) in enumerate(accepts):
+            order = loaded.get(pk)
+            try:
+                # refused: transition_many refuses it the same way, before its shipment is asked for
+                orders.check_transition(actor, order, Order.ACCEPTED)
+            except AppError:
+                continue
+            try:
+                data = _data(loaded, profiles, pk)
+                plans[i] = _EXISTS if order.reference in shipped else plan_shipment(actor, data, on=today)
+            except AppError as err:  # as create_shipment raises it in the move: the order stays paid
+                plans[i] = err
+                continue
+            shipped.add(order.reference)
+            order.state = Order.ACCEPTED  # as the move leaves it for a later move of the same order
+    finally:
+        for pk, state in before.items():
+            loaded[pk].state = state
+    planned = [(i, p) for i, p in plans.items() if isinstance(p, Planned)]
+    written = dict(zip([i for i, _ in planned], write_shipments([p for _, p in planned]), strict=True))
+    shipments: dict[int, Shipment] = {}
+
+    def ship(i: int, actor: Actor, order: Order) -> None:
+        placed = loaded[order.pk]
+        order.group = placed.group
+        plan = plans.get(i)
+        if isinstance(plan, AppError):
+            raise plan
+        if i in written:
+            shipments[order.pk] = finish_shipment(written[i])
+            del written[i]  # only once finished: a refused waybill leaves it here, and the batch redone
+        else:  # its shipment exists (create_shipment answers it), or a move not foreseen
+            shipments[order.pk] = create_shipment(actor, _data(loaded, profiles, order.pk))
+
+    results = orders.transition_many([
+        orders.Move(actor, pk, Order.ACCEPTED, then=lambda order, i=i, actor=actor: ship(i, actor, order))
+        for i, (actor, pk) in enumerate(accepts)])
+    if written:  # a move with rows written was refused after all
+        raise _Redo
+    return [r if isinstance(r, AppError) else (r, shipments[r.pk]) for r in results]
+
+
+def _one_by_one(accepts: list[tuple[Actor, int]], loaded: dict[int, Order], profiles: dict[int, SellerProfile],
+                shipped: set[str]) -> list[tuple[Order, Shipment] | AppError]:
     shipments: dict[int, Shipment] = {}
 
     def ship(actor: Actor, order: Order) -> None:
         placed = loaded[order.pk]
-        data = order_data(placed, profiles.get(placed.seller_id), list(placed.lines.all()))
         order.group = placed.group
-        shipments[order.pk] = create_shipment(actor, data, absent=placed.reference not in shipped)
+        shipments[order.pk] = create_shipment(actor, _data(loaded, profiles, order.pk),
+                                              absent=placed.reference not in shipped)
         shipped.add(placed.reference)
 
-    with network_memo():
-        results = orders.transition_many([
-            orders.Move(actor, pk, Order.ACCEPTED, then=lambda order, actor=actor: ship(actor, order))
-            for actor, pk in accepts])
+    results = orders.transition_many([
+        orders.Move(actor, pk, Order.ACCEPTED, then=lambda order, actor=actor: ship(actor, order))
+        for actor, pk in accepts])
     return [r if isinstance(r, AppError) else (r, shipments[r.pk]) for r in results]

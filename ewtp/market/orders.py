@@ -40,6 +40,7 @@ ACTORS: dict[str, set[str]] = {
     Order.ACCEPTED: {Role.SELLER},
     Order.RETURN_REQUESTED: {Role.BUYER},
 }
+READS_SNAPSHOT = {Order.PAID, Order.CANCELLED, Order.REFUNDED}  # the moves whose CBEC usage reads the snapshot
 RELEASES_STOCK = {Order.CANCELLED}  # the reserved units are free again
 CONSUMES_STOCK = {Order.SHIPPED}  # the reserved units left the warehouse: on hand goes down too
 
@@ -105,6 +106,12 @@ def _check(actor: Actor, order: Order | None, to: str) -> None:
         raise Conflict(f"an order that is {order.state} cannot become {to}", code="invalid_transition")
 
 
+def check_transition(actor: Actor, order: Order | None, to: str) -> None:
+    """Raise the error `transition` would refuse this move with, before anything changes (for a
+    batch that prepares its moves' work before making them)."""
+    _check(actor, order, to)
+
+
 def _refunds(before: str, to: str) -> bool:
     # a placed order's payment may already be authorised or captured (the order moves to paid
     # when sync_payments next runs)
@@ -164,8 +171,13 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
     with transaction.atomic():
         ids = sorted({m.order_id for m in moves})
         loaded: dict[int, Order] = {}
+        locked = Order.objects.select_for_update()
+        if not any(m.to in READS_SNAPSHOT for m in moves):
+            # the frozen quote is a large JSON document no check or side effect of these moves reads
+            # (a `then` that reads it loads it then)
+            locked = locked.defer("snapshot")
         for i in range(0, len(ids), 500):  # SQLite's bound-parameter limit
-            loaded.update(Order.objects.select_for_update().in_bulk(ids[i:i + 500]))
+            loaded.update(locked.in_bulk(ids[i:i + 500]))
         open_res = _open_reservations([m.order_id for m in moves if m.to in RELEASES_STOCK | CONSUMES_STOCK])
         released: list[int] = []
         states: dict[int, Order] = {}
@@ -176,7 +188,7 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                 before = order.state
                 settle = m.to in RELEASES_STOCK or m.to in CONSUMES_STOCK
                 writes = settle or m.then is not None or _refunds(before, m.to) or (
-                    m.to in (Order.PAID, Order.CANCELLED, Order.REFUNDED) and _cbec_value(order) is not None)
+                    m.to in READS_SNAPSHOT and _cbec_value(order) is not None)
                 with transaction.atomic() if writes else contextlib.nullcontext():
                     reservations = open_res.pop(order.pk, []) if settle else []
                     try:

@@ -1,0 +1,79 @@
+"""Accepting in a batch writes the shipments' rows together: the same rows, ids and audit entries
+as one by one; a refused acceptance is refused alone, also when it is refused only once its rows
+were written (a waybill customs refuses), when the batch runs again one by one."""
+
+from ewtp.core.errors import Conflict, ValidationFailed
+from ewtp.core.models import AuditEntry
+from ewtp.logistics import shipments as shipments_module
+from ewtp.logistics.models import Leg, Parcel, ParcelItem, Shipment
+from ewtp.market.fulfilment import accept_order, accept_orders
+from ewtp.market.models import Order
+from tests.market.test_checkout import buyer, stocked  # noqa: F401 - fixtures
+from tests.market.test_fulfilment import _paid, _seller_of, _shipped
+
+
+def test_the_batch_writes_what_one_by_one_writes(buyer, stocked, operator):  # noqa: F811
+    vs = stocked("MY", "MYR", n=3, stock=10)
+    one = [_paid(buyer, operator, vs[0], qty=2), _paid(buyer, operator, vs[1]), _paid(buyer, operator, vs[2], qty=3)]
+    batch = [_paid(buyer, operator, vs[0], qty=2), _paid(buyer, operator, vs[1]), _paid(buyer, operator, vs[2], qty=3)]
+    seller = _seller_of(one[0])
+    for o in one:
+        accept_order(seller, o.pk)
+    last = Shipment.objects.order_by("-pk").values_list("pk", flat=True).first()
+    n_audit = AuditEntry.objects.count()
+    results = accept_orders([(seller, o.pk) for o in batch])
+    assert [_shipped(o) for o in batch] == [_shipped(o) for o in one]
+    made = [r[1] for r in results]
+    # the ids follow on from one by one's, in the batch's order, and the numbers are made from them
+    assert made[0].pk > last and [s.pk for s in made] == list(range(made[0].pk, made[0].pk + 3))
+    stored = dict(Shipment.objects.filter(pk__in=[s.pk for s in made]).values_list("pk", "tracking_no"))
+    assert [s.tracking_no for s in made] == [stored[s.pk] for s in made]
+    assert all(s.tracking_no.startswith("EW") and not s.tracking_no.startswith("tmp") for s in made)
+    # each shipment's parcels, items and legs follow one another in the batch's order
+    parcels = list(Parcel.objects.filter(shipment__in=made).order_by("pk").values_list("shipment_id", flat=True))
+    assert parcels == sorted(parcels)
+    legs = list(Leg.objects.filter(shipment__in=made).order_by("pk").values_list("shipment_id", "seq"))
+    assert legs == sorted(legs)
+    items = list(ParcelItem.objects.filter(parcel__shipment__in=made).order_by("pk").values_list("parcel_id", "seq"))
+    assert items == sorted(items)
+    added = list(AuditEntry.objects.filter(seq__gt=n_audit).order_by("seq").values_list("action", "object_id"))
+    expected = []
+    for o, s in zip(batch, made, strict=True):
+        expected += [("market.order_accepted", str(o.pk)), ("logistics.create_shipment", str(s.pk))]
+    assert added == expected
+
+
+def test_the_same_order_twice_is_accepted_once(buyer, stocked, operator):  # noqa: F811
+    [v] = stocked("MY", "MYR", stock=10)
+    order = _paid(buyer, operator, v)
+    seller = _seller_of(order)
+    first, second = accept_orders([(seller, order.pk), (seller, order.pk)])
+    assert first[0].state == Order.ACCEPTED
+    assert isinstance(second, Conflict) and second.code == "invalid_transition"
+    assert Shipment.objects.filter(order_ref=order.reference).count() == 1
+
+
+def test_a_waybill_refused_after_the_rows_were_written_is_refused_alone(buyer, stocked, operator,  # noqa: F811
+                                                                         monkeypatch):
+    vs = stocked("MY", "MYR", n=3, stock=10)
+    orders = [_paid(buyer, operator, v) for v in vs]
+    refused_ref = orders[1].reference
+    pushed = shipments_module.push_waybill
+
+    def push(actor, shipment, parcels):
+        if shipment.order_ref == refused_ref:
+            raise ValidationFailed.field("logisticsNo", "refused by customs (test)")
+        return pushed(actor, shipment, parcels)
+
+    monkeypatch.setattr(shipments_module, "push_waybill", push)
+    before = Shipment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    n_audit = AuditEntry.objects.count()
+    results = accept_orders([(_seller_of(o), o.pk) for o in orders])
+    assert isinstance(results[1], ValidationFailed) and "logisticsNo" in results[1].fields
+    assert Order.objects.get(pk=orders[1].pk).state == Order.PAID
+    assert not Shipment.objects.filter(order_ref=refused_ref).exists()
+    assert [r[1].order_ref for r in (results[0], results[2])] == [orders[0].reference, orders[2].reference]
+    assert Shipment.objects.filter(pk__gt=before).count() == 2
+    assert not Parcel.objects.filter(shipment__order_ref=refused_ref).exists()
+    added = list(AuditEntry.objects.filter(seq__gt=n_audit).order_by("seq").values_list("action", flat=True))
+    assert added == ["market.order_accepted", "logistics.create_shipment"] * 2
