@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 
 from ewtp.core.compiled import create
 from ewtp.core.errors import ValidationFailed
+from ewtp.payments.events import handle_event
 from ewtp.payments.models import WebhookEvent
 from ewtp.payments.providers import get_provider
-from ewtp.payments.services import handle_event
 
 EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length
 
