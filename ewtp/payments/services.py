@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import save_fields
+from ewtp.core.compiled import insert, save_fields
 from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
@@ -116,41 +116,50 @@ def start_figures(s: Start) -> tuple[int, int, int, int]:
 def open_payment(s: Start, figures: tuple[int, int, int, int], existing: Payment | None) -> Payment:
     """`start_payment` once its figures are checked and the order's payment (if any) is read and
     locked (inside the caller's transaction)."""
-    total, duty_m, tax_m, fee_m = figures
-    cur = s.amount.currency
     adapter = get_provider(s.provider)
     if existing is not None:
-        if (existing.amount_minor, existing.currency) != (total, cur):
-            raise Conflict(f"order {s.order_ref} already has a payment of {existing.amount}")
-        return existing
+        return kept_payment(s, figures, existing)
     try:
         with transaction.atomic():  # a savepoint: a racing twin's insert must not spoil our transaction
-            p = Payment.objects.create(
-                order_ref=s.order_ref,
-                provider=s.provider,
-                buyer_user_id=s.buyer_user_id,
-                seller_org_id=s.seller_org_id,
-                currency=cur,
-                amount_minor=total,
-                seller_currency=s.seller_currency,
-                jurisdiction=s.jurisdiction,
-                duty_minor=duty_m,
-                tax_minor=tax_m,
-                fee_minor=fee_m,
-            )
+            p = insert([new_payment(s, figures)])[0]
     except IntegrityError:
         raise Conflict(f"order {s.order_ref} is being paid by a concurrent request; retry") from None
     p.provider_ref = adapter.create_payment(p)
     save_fields(p, ["provider_ref"])
-    audit.record(
-        s.actor,
-        "payments.payment_start",
-        p,
-        after={"amount": str(p.amount), "fee": fee_m, "duty": duty_m, "tax": tax_m},
-    )
+    audit_start(s, p)
     if s.card_number is not None:
         authorise_locked(s.actor, p, s.card_number)  # the row just made, in hand
     return p
+
+
+def kept_payment(s: Start, figures: tuple[int, int, int, int], existing: Payment) -> Payment:
+    """Starting an order's payment again: the existing one if it is for the same amount, else Conflict."""
+    if (existing.amount_minor, existing.currency) != (figures[0], s.amount.currency):
+        raise Conflict(f"order {s.order_ref} already has a payment of {existing.amount}")
+    return existing
+
+
+def new_payment(s: Start, figures: tuple[int, int, int, int]) -> Payment:
+    """The payment row `start_payment` opens (unsaved)."""
+    total, duty_m, tax_m, fee_m = figures
+    return Payment(
+        order_ref=s.order_ref,
+        provider=s.provider,
+        buyer_user_id=s.buyer_user_id,
+        seller_org_id=s.seller_org_id,
+        currency=s.amount.currency,
+        amount_minor=total,
+        seller_currency=s.seller_currency,
+        jurisdiction=s.jurisdiction,
+        duty_minor=duty_m,
+        tax_minor=tax_m,
+        fee_minor=fee_m,
+    )
+
+
+def audit_start(s: Start, p: Payment) -> None:
+    audit.record(s.actor, "payments.payment_start", p,
+                 after={"amount": str(p.amount), "fee": p.fee_minor, "duty": p.duty_minor, "tax": p.tax_minor})
 
 
 def authorise_payment(actor: Actor | str, order_ref: str, card_number: str) -> Payment:
@@ -186,10 +195,14 @@ def capture_payment(actor: Actor | str, order_ref: str) -> Payment:
 
 def capture_locked(actor: Actor | str, p: Payment) -> None:
     """`capture_payment` of a payment read and locked by the caller (inside its transaction)."""
-    if p.state != Payment.AUTHORISED:
-        raise Conflict(f"payment {p.order_ref} is {p.state}; only an authorised payment can be captured")
+    check_capturable(p)
     get_provider(p.provider).capture(p)
     audit.record(actor, "payments.capture_requested", p)
+
+
+def check_capturable(p: Payment) -> None:
+    if p.state != Payment.AUTHORISED:
+        raise Conflict(f"payment {p.order_ref} is {p.state}; only an authorised payment can be captured")
 
 
 def void_payment(actor: Actor | str, order_ref: str) -> Payment:
