@@ -19,7 +19,7 @@ from ewtp.payments.event_batch import receive_run
 from ewtp.payments.events import PAYMENT_EVENTS, handle_event
 from ewtp.payments.models import WebhookEvent
 from ewtp.payments.providers import get_provider
-from ewtp.payments.providers.base import ProviderEvent
+from ewtp.payments.providers.base import PaymentProvider, ProviderEvent
 
 EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length
 
@@ -31,11 +31,11 @@ def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetim
     `recorded`: a batch's view of the event ids already recorded (read once by the caller for
     the events it is about to deliver, and kept up to date here) instead of a query per event;
     a racing delivery is still caught by the unique constraint."""
-    return _handle(provider, _verified(provider, headers, body, now), recorded)
+    return _handle(provider, _verified(get_provider(provider), headers, body, now), recorded)
 
 
-def _verified(provider: str, headers: Mapping[str, str], body: bytes, now: datetime | None) -> ProviderEvent:
-    event = get_provider(provider).verify_and_parse(headers, body, now)
+def _verified(adapter: PaymentProvider, headers: Mapping[str, str], body: bytes, now: datetime | None) -> ProviderEvent:
+    event = adapter.verify_and_parse(headers, body, now)
     if not 0 < len(event.id) <= EVENT_ID_MAX:  # stored and looked up whole: a longer id would not dedupe
         raise ValidationFailed.field("id", f"an event id of 1 to {EVENT_ID_MAX} characters")
     return event
@@ -77,11 +77,15 @@ def receive_many(provider: str, deliveries: Sequence[tuple[Mapping[str, str], by
     (200 processed or duplicate, else the error's): each signature checked alone, and each run of
     consecutive payment events handled in one batch (event_batch.py); the others one by one.
     `recorded`: as for `receive`, and required here."""
+    try:
+        adapter = get_provider(provider)
+    except AppError as exc:  # no such provider: each refused, as `receive` refuses it
+        return [exc.status] * len(deliveries)
     out: list[int] = [200] * len(deliveries)
     verified: list[tuple[int, ProviderEvent]] = []
     for i, (headers, body) in enumerate(deliveries):
         try:
-            verified.append((i, _verified(provider, headers, body, now)))
+            verified.append((i, _verified(adapter, headers, body, now)))
         except AppError as exc:  # a bad signature or event id: refused alone, before anything is read
             out[i] = exc.status
 
