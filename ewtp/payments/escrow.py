@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, create, save_fields
+from ewtp.core.compiled import CompiledQuery, insert, save_fields
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, fx, ledger
@@ -41,7 +41,7 @@ def _state(e: Escrow) -> str:
     return Escrow.PENDING if e.released_minor == 0 and e.refunded_minor == 0 else Escrow.PARTIAL
 
 
-def _snapshot(e: Escrow) -> dict:
+def snapshot(e: Escrow) -> dict:
     return {
         "state": e.state,
         "held": e.held_minor,
@@ -100,6 +100,38 @@ def hold(
 ) -> Escrow:
     """Move a captured payment from the provider's clearing account into escrow. Idempotent per
     order reference: holding the same order again returns the existing escrow."""
+    return open_hold(actor, new_hold(order_ref=order_ref, seller_org_id=seller_org_id, amount=amount,
+                                     seller_currency=seller_currency, provider=provider, buyer_user_id=buyer_user_id,
+                                     jurisdiction=jurisdiction, duty=duty, tax=tax, fee=fee))
+
+
+def open_hold(actor: Actor | str, e: Escrow) -> Escrow:
+    """`hold` of the escrow `new_hold` checked: opened, or the order's existing one."""
+    with transaction.atomic():
+        existing = locked_row(e.order_ref)
+        if existing is not None:
+            return kept_hold(existing, e)
+        insert([e])
+        ledger.post(hold_entry(e))
+        audit.record(actor, "payments.escrow_hold", e, after=snapshot(e))
+    return e
+
+
+def new_hold(
+    *,
+    order_ref: str,
+    seller_org_id: int,
+    amount: Money,
+    seller_currency: str,
+    provider: str,
+    buyer_user_id: int | None = None,
+    jurisdiction: str = "",
+    duty: Money | None = None,
+    tax: Money | None = None,
+    fee: Money | None = None,
+) -> Escrow:
+    """`hold`'s checks, before anything is read or written: the escrow it would open (unsaved).
+    The parts of `hold` are public for its batch form (payments/event_batch.py)."""
     if not order_ref or len(order_ref) > 120:
         raise ValidationFailed.field("order_ref", "required, at most 120 characters")
     if amount.amount <= 0 or not amount.is_rounded():
@@ -108,35 +140,35 @@ def hold(
     duty_m, tax_m, fee_m = _minor("duty", duty, cur), _minor("tax", tax, cur), _minor("fee", fee, cur)
     if duty_m + tax_m + fee_m > amount.to_minor():
         raise ValidationFailed.field("amount", "is less than duty + tax + fee")
-    with transaction.atomic():
-        existing = locked_row(order_ref)
-        if existing is not None:
-            if existing.held_minor != amount.to_minor() or existing.currency != cur:
-                raise Conflict(
-                    f"order {order_ref} already holds {existing.money(existing.held_minor)} in escrow"
-                )
-            return existing
-        e = create(
-            Escrow,
-            order_ref=order_ref,
-            seller_org_id=seller_org_id,
-            buyer_user_id=buyer_user_id,
-            currency=cur,
-            seller_currency=seller_currency,
-            jurisdiction=jurisdiction,
-            provider=provider,
-            held_minor=amount.to_minor(),
-            duty_minor=duty_m,
-            tax_minor=tax_m,
-            fee_minor=fee_m,
-        )
-        ledger.post(
-            Entry("escrow_hold", order_ref)
-            .add(accounts.clearing(provider, cur), -amount.to_minor())
-            .add(accounts.seller_escrow(seller_org_id, cur), amount.to_minor())
-        )
-        audit.record(actor, "payments.escrow_hold", e, after=_snapshot(e))
-    return e
+    return Escrow(
+        order_ref=order_ref,
+        seller_org_id=seller_org_id,
+        buyer_user_id=buyer_user_id,
+        currency=cur,
+        seller_currency=seller_currency,
+        jurisdiction=jurisdiction,
+        provider=provider,
+        held_minor=amount.to_minor(),
+        duty_minor=duty_m,
+        tax_minor=tax_m,
+        fee_minor=fee_m,
+    )
+
+
+def kept_hold(existing: Escrow, e: Escrow) -> Escrow:
+    """Holding an order that is held already: its escrow if it holds the same, else Conflict."""
+    if existing.held_minor != e.held_minor or existing.currency != e.currency:
+        raise Conflict(f"order {e.order_ref} already holds {existing.money(existing.held_minor)} in escrow")
+    return existing
+
+
+def hold_entry(e: Escrow) -> Entry:
+    """The ledger transaction of opening escrow `e`: from the provider's clearing into escrow."""
+    return (
+        Entry("escrow_hold", e.order_ref)
+        .add(accounts.clearing(e.provider, e.currency), -e.held_minor)
+        .add(accounts.seller_escrow(e.seller_org_id, e.currency), e.held_minor)
+    )
 
 
 @dataclass
@@ -196,7 +228,7 @@ def release(
     with transaction.atomic():
         e = locked(order_ref)
         _check_releasable(e)
-        before = _snapshot(e)
+        before = snapshot(e)
         r = _release_entry(e, on or timezone.now().date(), rates or fx.default_rates())
         tx_id = ledger.post(r.entry)
         if r.conversion is not None:
@@ -204,7 +236,7 @@ def release(
         e.released_minor += e.remaining_minor
         e.state, e.resolved_at = _state(e), timezone.now()
         save_fields(e, ["released_minor", "state", "resolved_at"])
-        audit.record(actor, "payments.escrow_release", e, before=before, after=_snapshot(e))
+        audit.record(actor, "payments.escrow_release", e, before=before, after=snapshot(e))
     return e
 
 
@@ -221,7 +253,7 @@ def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = ""):
             )
         if amount.to_minor() > e.remaining_minor:
             raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left to refund")
-        before = _snapshot(e)
+        before = snapshot(e)
         tx_id = ledger.post(
             Entry("escrow_refund", order_ref)
             .add(accounts.seller_escrow(e.seller_org_id, e.currency), -amount.to_minor())
@@ -234,7 +266,7 @@ def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = ""):
         r = Refund.objects.create(
             escrow=e, tx_id=tx_id, amount_minor=amount.to_minor(), currency=e.currency, reason=reason[:200]
         )
-        audit.record(actor, "payments.escrow_refund", e, before=before, after=_snapshot(e) | {"refund": r.pk})
+        audit.record(actor, "payments.escrow_refund", e, before=before, after=snapshot(e) | {"refund": r.pk})
     return r
 
 
@@ -242,7 +274,7 @@ def refund_failed(actor: Actor | str, refund_obj) -> Escrow:
     """The provider could not refund: the money returns to escrow (a correcting transaction)."""
     with transaction.atomic():
         e = locked(refund_obj.escrow.order_ref)
-        before = _snapshot(e)
+        before = snapshot(e)
         # reverses the refund's own transaction, and says so
         ledger.post(
             Entry("refund_failed", e.order_ref, corrects_id=refund_obj.tx_id)
@@ -252,7 +284,7 @@ def refund_failed(actor: Actor | str, refund_obj) -> Escrow:
         e.refunded_minor -= refund_obj.amount_minor
         e.state, e.resolved_at = _state(e), None
         e.save(update_fields=["refunded_minor", "state", "resolved_at"])
-        audit.record(actor, "payments.refund_failed", e, before=before, after=_snapshot(e))
+        audit.record(actor, "payments.refund_failed", e, before=before, after=snapshot(e))
     return e
 
 
@@ -262,10 +294,10 @@ def set_hold(actor: Actor | str, order_ref: str, reason: str) -> Escrow:
         raise ValidationFailed.field("reason", "at most 200 characters")
     with transaction.atomic():
         e = locked(order_ref)
-        before = _snapshot(e)
+        before = snapshot(e)
         e.hold_reason = reason.strip()
         e.save(update_fields=["hold_reason"])
-        audit.record(actor, "payments.escrow_hold_reason", e, before=before, after=_snapshot(e))
+        audit.record(actor, "payments.escrow_hold_reason", e, before=before, after=snapshot(e))
     return e
 
 

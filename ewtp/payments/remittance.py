@@ -22,7 +22,7 @@ from ewtp.core.compiled import CompiledQuery, save_fields
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, ledger
-from ewtp.payments.escrow import _snapshot, _state, locked_row
+from ewtp.payments.escrow import _state, locked_row, snapshot
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import LedgerTransaction
 
@@ -59,7 +59,7 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
             raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left")
         if d + t == 0:
             return None
-        before = _snapshot(e)
+        before = snapshot(e)
         entry = Entry(REMIT, order_ref).add(accounts.seller_escrow(e.seller_org_id, e.currency), -(d + t))
         if d:
             entry.add(accounts.duty_payable(e.jurisdiction, e.currency), d)
@@ -72,7 +72,7 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
         e.state = _state(e)
         save_fields(e, ["released_minor", "duty_minor", "tax_minor", "state"])
         audit.record(actor, "payments.escrow_remit", e, before=before,
-                     after=_snapshot(e) | {"duty": d, "tax": t, "tx": tx_id})
+                     after=snapshot(e) | {"duty": d, "tax": t, "tx": tx_id})
     return tx_id
 
 

@@ -19,15 +19,15 @@ from django.db import IntegrityError, transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, save_fields
+from ewtp.core.compiled import insert, save_fields
 from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.orm import unique
 from ewtp.payments import escrow, fees, payouts
+from ewtp.payments.events import ABANDONED, handle_event
 from ewtp.payments.models import Escrow, Payment, Payout, Refund
 from ewtp.payments.providers import get_provider
-from ewtp.payments.providers.base import ProviderError
 
 
 def _check_amount(name: str, value: Money | None, currency: str, *, positive: bool = False) -> int:
@@ -116,41 +116,50 @@ def start_figures(s: Start) -> tuple[int, int, int, int]:
 def open_payment(s: Start, figures: tuple[int, int, int, int], existing: Payment | None) -> Payment:
     """`start_payment` once its figures are checked and the order's payment (if any) is read and
     locked (inside the caller's transaction)."""
-    total, duty_m, tax_m, fee_m = figures
-    cur = s.amount.currency
     adapter = get_provider(s.provider)
     if existing is not None:
-        if (existing.amount_minor, existing.currency) != (total, cur):
-            raise Conflict(f"order {s.order_ref} already has a payment of {existing.amount}")
-        return existing
+        return kept_payment(s, figures, existing)
     try:
         with transaction.atomic():  # a savepoint: a racing twin's insert must not spoil our transaction
-            p = Payment.objects.create(
-                order_ref=s.order_ref,
-                provider=s.provider,
-                buyer_user_id=s.buyer_user_id,
-                seller_org_id=s.seller_org_id,
-                currency=cur,
-                amount_minor=total,
-                seller_currency=s.seller_currency,
-                jurisdiction=s.jurisdiction,
-                duty_minor=duty_m,
-                tax_minor=tax_m,
-                fee_minor=fee_m,
-            )
+            p = insert([new_payment(s, figures)])[0]
     except IntegrityError:
         raise Conflict(f"order {s.order_ref} is being paid by a concurrent request; retry") from None
     p.provider_ref = adapter.create_payment(p)
     save_fields(p, ["provider_ref"])
-    audit.record(
-        s.actor,
-        "payments.payment_start",
-        p,
-        after={"amount": str(p.amount), "fee": fee_m, "duty": duty_m, "tax": tax_m},
-    )
+    audit_start(s, p)
     if s.card_number is not None:
         authorise_locked(s.actor, p, s.card_number)  # the row just made, in hand
     return p
+
+
+def kept_payment(s: Start, figures: tuple[int, int, int, int], existing: Payment) -> Payment:
+    """Starting an order's payment again: the existing one if it is for the same amount, else Conflict."""
+    if (existing.amount_minor, existing.currency) != (figures[0], s.amount.currency):
+        raise Conflict(f"order {s.order_ref} already has a payment of {existing.amount}")
+    return existing
+
+
+def new_payment(s: Start, figures: tuple[int, int, int, int]) -> Payment:
+    """The payment row `start_payment` opens (unsaved)."""
+    total, duty_m, tax_m, fee_m = figures
+    return Payment(
+        order_ref=s.order_ref,
+        provider=s.provider,
+        buyer_user_id=s.buyer_user_id,
+        seller_org_id=s.seller_org_id,
+        currency=s.amount.currency,
+        amount_minor=total,
+        seller_currency=s.seller_currency,
+        jurisdiction=s.jurisdiction,
+        duty_minor=duty_m,
+        tax_minor=tax_m,
+        fee_minor=fee_m,
+    )
+
+
+def audit_start(s: Start, p: Payment) -> None:
+    audit.record(s.actor, "payments.payment_start", p,
+                 after={"amount": str(p.amount), "fee": p.fee_minor, "duty": p.duty_minor, "tax": p.tax_minor})
 
 
 def authorise_payment(actor: Actor | str, order_ref: str, card_number: str) -> Payment:
@@ -186,10 +195,14 @@ def capture_payment(actor: Actor | str, order_ref: str) -> Payment:
 
 def capture_locked(actor: Actor | str, p: Payment) -> None:
     """`capture_payment` of a payment read and locked by the caller (inside its transaction)."""
-    if p.state != Payment.AUTHORISED:
-        raise Conflict(f"payment {p.order_ref} is {p.state}; only an authorised payment can be captured")
+    check_capturable(p)
     get_provider(p.provider).capture(p)
     audit.record(actor, "payments.capture_requested", p)
+
+
+def check_capturable(p: Payment) -> None:
+    if p.state != Payment.AUTHORISED:
+        raise Conflict(f"payment {p.order_ref} is {p.state}; only an authorised payment can be captured")
 
 
 def void_payment(actor: Actor | str, order_ref: str) -> Payment:
@@ -202,13 +215,10 @@ def void_payment(actor: Actor | str, order_ref: str) -> Payment:
     return p
 
 
-ABANDONED = "abandoned: order cancelled before authorisation"
-
-
 def abandon_payment(actor: Actor | str, order_ref: str) -> Payment:
     """A payment not yet authorised whose order is gone (cancelled): voided here, so it can no
     longer be authorised. An authorisation the provider reports afterwards (the buyer's request was
-    already on its way) is voided at the provider when it arrives (`_payment_event`)."""
+    already on its way) is voided at the provider when it arrives (`events.void_late`)."""
     with transaction.atomic():
         p = _payment(order_ref)
         if p.state != Payment.CREATED:
@@ -240,138 +250,6 @@ def run_payouts(
             p.provider_ref = adapter.payout(p)
         Payout.objects.bulk_update(batch, ["provider_ref"])
     return batch
-
-
-# ---- provider events (called by webhooks.receive inside its transaction) -------------------
-
-RANK = {
-    Payment.CREATED: 0,
-    Payment.AUTHORISED: 1,
-    Payment.CAPTURED: 2,
-    Payment.DECLINED: 2,
-    Payment.VOIDED: 2,
-}
-
-
-# as .first(): the first by primary key (provider_ref is indexed, not unique); compiled once
-_payment_by_ref = CompiledQuery(lambda ref: Payment.objects.select_for_update().filter(provider_ref=ref)
-                                .order_by("pk")[:1], texts=(0,))
-
-
-def _payment_event(actor: str, target: str, data: dict) -> str:
-    p = _payment_by_ref.first(str(data.get("provider_ref", "")))
-    if p is None:
-        raise NotFound("event for an unknown payment")
-    if (int(data.get("amount_minor", -1)), data.get("currency")) != (p.amount_minor, p.currency):
-        raise ValidationFailed.field("amount_minor", "does not match the payment")
-    if p.state == target:
-        return f"payment already {target}"
-    if target == Payment.AUTHORISED and p.state == Payment.VOIDED and p.decline_reason == ABANDONED:
-        # abandoned here while the buyer's authorisation was on its way: release the card's hold
-        # (once: a later copy finds the provider's record voided already)
-        try:
-            get_provider(p.provider).void(p)
-        except ProviderError:
-            return "late authorisation of an abandoned payment: already voided at the provider"
-        audit.record(actor, "payments.void_requested", p, after={"reason": "authorised after it was abandoned"})
-        return "late authorisation of an abandoned payment: void requested"
-    if RANK[target] <= RANK[p.state]:
-        # a late event (webhooks may arrive out of order): the provider's later answer stands
-        return f"stale {target}: payment is {p.state}"
-    before = p.state
-    p.state = target
-    if target == Payment.DECLINED:
-        p.decline_reason = str(data.get("reason", ""))[:120]
-    save_fields(p, ["state", "decline_reason", "updated_at"])
-    if target == Payment.CAPTURED:
-        escrow.hold(
-            actor,
-            order_ref=p.order_ref,
-            seller_org_id=p.seller_org_id,
-            amount=p.amount,
-            seller_currency=p.seller_currency,
-            provider=p.provider,
-            buyer_user_id=p.buyer_user_id,
-            jurisdiction=p.jurisdiction,
-            duty=Money.from_minor(p.duty_minor, p.currency),
-            tax=Money.from_minor(p.tax_minor, p.currency),
-            fee=Money.from_minor(p.fee_minor, p.currency),
-        )
-    # audited after the ledger: every transaction takes the audit chain's head lock last, after
-    # the account rows, so two services can never wait on each other in a cycle
-    audit.record(actor, f"payments.payment_{target}", p, before={"state": before}, after={"state": target})
-    return f"payment {before} -> {target}"
-
-
-def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
-    from ewtp.payments import accounts, ledger
-    from ewtp.payments.ledger import Entry
-
-    ref = str(data.get("reference", ""))
-    r = (
-        Refund.objects.select_for_update(of=("self", "escrow"))  # as before; tx may be null (outer join)
-        .select_related("escrow", "tx")
-        .filter(pk=int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1)
-        .first()
-    )
-    if r is None:
-        raise NotFound("event for an unknown refund")
-    if (int(data.get("amount_minor", -1)), data.get("currency")) != (r.amount_minor, r.currency):
-        raise ValidationFailed.field("amount_minor", "does not match the refund")
-    target = Refund.SUCCEEDED if succeeded else Refund.FAILED
-    if r.state == target:
-        return f"refund already {target}"
-    if r.state != Refund.REQUESTED:
-        raise Conflict(f"refund {r.pk} is already {r.state}")
-    if succeeded:
-        ledger.post(
-            Entry("refund_out", f"refund:{r.pk}")
-            .add(accounts.refunds_out(r.escrow.provider, r.currency), -r.amount_minor)
-            .add(accounts.clearing(r.escrow.provider, r.currency), r.amount_minor)
-        )
-    elif r.tx is not None and r.tx.kind != "escrow_refund":
-        from ewtp.payments import adjustments  # a return or claim refund booked outside escrow
-
-        adjustments.refund_failed(actor, r)
-    else:
-        escrow.refund_failed(actor, r)
-    r.state = target
-    r.save(update_fields=["state"])
-    audit.record(
-        actor, f"payments.refund_{target}", r, before={"state": Refund.REQUESTED}, after={"state": target}
-    )
-    return f"refund {r.pk} {target}"
-
-
-def _payout_event(actor: str, paid: bool, data: dict) -> str:
-    ref = str(data.get("reference", ""))
-    if not (ref.startswith("payout:") and ref[7:].isdigit()):
-        raise NotFound("event for an unknown payout")
-    expected = Payout.objects.filter(pk=int(ref[7:])).values_list("amount_minor", "currency").first()
-    if expected is None:
-        raise NotFound("event for an unknown payout")
-    if (int(data.get("amount_minor", -1)), data.get("currency")) != expected:
-        raise ValidationFailed.field("amount_minor", "does not match the payout")
-    p = payouts.settle(actor, int(ref[7:]), paid=paid, reason=str(data.get("reason", "")))
-    return f"payout {p.pk} {p.state}"
-
-
-def handle_event(provider: str, event_type: str, data: dict) -> str:
-    actor = f"provider:{provider}"
-    handlers = {
-        "payment.authorised": lambda: _payment_event(actor, Payment.AUTHORISED, data),
-        "payment.declined": lambda: _payment_event(actor, Payment.DECLINED, data),
-        "payment.captured": lambda: _payment_event(actor, Payment.CAPTURED, data),
-        "payment.voided": lambda: _payment_event(actor, Payment.VOIDED, data),
-        "refund.succeeded": lambda: _refund_event(actor, True, data),
-        "refund.failed": lambda: _refund_event(actor, False, data),
-        "payout.paid": lambda: _payout_event(actor, True, data),
-        "payout.failed": lambda: _payout_event(actor, False, data),
-    }
-    handler = handlers.get(event_type)
-    if handler is None:
-        return f"ignored: unknown event type {event_type[:40]}"
-    return handler()
 
 
 __all__ = [

@@ -8,16 +8,18 @@ within the timestamp tolerance).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
 from ewtp.core.compiled import create
-from ewtp.core.errors import ValidationFailed
+from ewtp.core.errors import AppError, ValidationFailed
+from ewtp.payments.event_batch import receive_run
+from ewtp.payments.events import PAYMENT_EVENTS, handle_event
 from ewtp.payments.models import WebhookEvent
 from ewtp.payments.providers import get_provider
-from ewtp.payments.services import handle_event
+from ewtp.payments.providers.base import PaymentProvider, ProviderEvent
 
 EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length
 
@@ -29,10 +31,17 @@ def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetim
     `recorded`: a batch's view of the event ids already recorded (read once by the caller for
     the events it is about to deliver, and kept up to date here) instead of a query per event;
     a racing delivery is still caught by the unique constraint."""
-    adapter = get_provider(provider)
+    return _handle(provider, _verified(get_provider(provider), headers, body, now), recorded)
+
+
+def _verified(adapter: PaymentProvider, headers: Mapping[str, str], body: bytes, now: datetime | None) -> ProviderEvent:
     event = adapter.verify_and_parse(headers, body, now)
     if not 0 < len(event.id) <= EVENT_ID_MAX:  # stored and looked up whole: a longer id would not dedupe
         raise ValidationFailed.field("id", f"an event id of 1 to {EVENT_ID_MAX} characters")
+    return event
+
+
+def _handle(provider: str, event: ProviderEvent, recorded: set[str] | None) -> dict:
     seen = (event.id in recorded if recorded is not None
             else WebhookEvent.objects.filter(provider=provider, event_id=event.id).exists())
     if seen:
@@ -53,21 +62,60 @@ def receive(provider: str, headers: Mapping[str, str], body: bytes, now: datetim
     return {"status": "processed", "event": event.id, "outcome": rec.outcome}
 
 
+def _status(answer: Callable[[], object]) -> int:
+    """The HTTP status the webhook endpoint gives for `answer()`."""
+    try:
+        answer()
+    except AppError as exc:
+        return exc.status
+    return 200
+
+
+def receive_many(provider: str, deliveries: Sequence[tuple[Mapping[str, str], bytes]], now: datetime | None = None,
+                 *, recorded: set[str]) -> list[int]:
+    """`receive` of each (headers, body) in turn, answered with the status the endpoint gives it
+    (200 processed or duplicate, else the error's): each signature checked alone, and each run of
+    consecutive payment events handled in one batch (event_batch.py); the others one by one.
+    `recorded`: as for `receive`, and required here."""
+    try:
+        adapter = get_provider(provider)
+    except AppError as exc:  # no such provider: each refused, as `receive` refuses it
+        return [exc.status] * len(deliveries)
+    out: list[int] = [200] * len(deliveries)
+    verified: list[tuple[int, ProviderEvent]] = []
+    for i, (headers, body) in enumerate(deliveries):
+        try:
+            verified.append((i, _verified(adapter, headers, body, now)))
+        except AppError as exc:  # a bad signature or event id: refused alone, before anything is read
+            out[i] = exc.status
+
+    def single(event: ProviderEvent) -> int:
+        return _status(lambda: _handle(provider, event, recorded))
+
+    k = 0
+    while k < len(verified):
+        j = k
+        while j < len(verified) and verified[j][1].type in PAYMENT_EVENTS:
+            j += 1
+        if j == k:  # a refund's or payout's event, or an unknown type
+            out[verified[k][0]] = single(verified[k][1])
+            k += 1
+            continue
+        run = verified[k:j]
+        for (i, _), status in zip(run, receive_run(provider, [e for _, e in run], recorded, single), strict=True):
+            out[i] = status
+        k = j
+    return out
+
+
 def deliver_sandbox(now: datetime | None = None) -> int:
-    """Deliver the SANDBOX provider's due webhooks in-process (the scheduled task and tests)."""
-    from ewtp.core.errors import AppError
+    """Deliver the SANDBOX provider's due webhooks in-process (the scheduled task and tests), as
+    one batch (`receive_many`)."""
     from ewtp.payments.providers.sandbox import SandboxProvider
 
     provider = SandboxProvider.from_settings()
     due = provider.due_event_ids(now)
     recorded = {e for i in range(0, len(due), 500) for e in WebhookEvent.objects.filter(
         provider=SandboxProvider.name, event_id__in=due[i:i + 500]).values_list("event_id", flat=True)}
-
-    def send(headers: dict[str, str], body: bytes) -> int:
-        try:
-            receive(SandboxProvider.name, headers, body, now, recorded=recorded)
-        except AppError as exc:
-            return exc.status
-        return 200
-
-    return provider.deliver_due(send, now)
+    return provider.deliver_due_many(lambda deliveries: receive_many(SandboxProvider.name, deliveries, now,
+                                                                     recorded=recorded), now)

@@ -10,6 +10,8 @@ from ewtp.core.models import AuditEntry
 from ewtp.core.money import Money
 from ewtp.payments import batches, services
 from ewtp.payments.models import Payment, SandboxOutbox, SandboxRecord
+from ewtp.payments.providers.base import PaymentProvider
+from ewtp.payments.providers.sandbox import SandboxProvider
 from ewtp.payments.services import Start
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,38 @@ def test_capturing_a_batch_is_capturing_one_by_one():
     assert [type(r).__name__ for r in results if not isinstance(r, Payment)] == errors == \
         ["Conflict", "NotFound", "ProviderError"]
     assert _records("D", since) == expected
+
+
+class _OneByOne(SandboxProvider):
+    """A provider without batch calls: the base class's forms, one call each, and no card check
+    before a payment is opened (a bad card is refused by `authorise`, after the payment is open)."""
+
+    create_payments = PaymentProvider.create_payments
+    check_card = PaymentProvider.check_card
+    authorise_many = PaymentProvider.authorise_many
+    capture_many = PaymentProvider.capture_many
+
+    def authorise(self, payment: Payment, card_number: str) -> None:
+        SandboxProvider.check_card(self, card_number)
+        super().authorise(payment, card_number)
+
+
+def test_a_provider_without_batch_calls_gives_the_same(monkeypatch):
+    """Its refusal of a card after the payment was opened sends the batch one by one (each start in
+    its own savepoint, as the single form): the same payments, records, webhooks and audit entries."""
+    since = _since()
+    batches.start_payments(_starts("E"))
+    Payment.objects.filter(order_ref="E-0").update(state=Payment.AUTHORISED)  # (its webhook, in short)
+    batches.capture_payments("hub", ["E-0", "E-0", "E-9"])
+    expected = _records("E", since)
+    one_by_one = _OneByOne.from_settings()
+    for module in (batches, services):
+        monkeypatch.setattr(module, "get_provider", lambda name: one_by_one)
+    since = _since()
+    results = batches.start_payments(_starts("F"))
+    assert [type(r).__name__ for r in results if not isinstance(r, Payment)] == ["ValidationFailed",
+                                                                                 "ValidationFailed", "Conflict"]
+    Payment.objects.filter(order_ref="F-0").update(state=Payment.AUTHORISED)
+    captured = batches.capture_payments("hub", ["F-0", "F-0", "F-9"])
+    assert [type(r).__name__ for r in captured] == ["Payment", "ProviderError", "NotFound"]
+    assert _records("F", since) == expected

@@ -9,7 +9,7 @@ turns into a `ProviderEvent`. The hub's state changes only when that event is ha
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,18 @@ class ProviderError(AppError):
     """The provider refused or failed a request."""
 
     status, code = 502, "provider_error"
+
+
+def _refused(call: Callable[[], None]) -> AppError | None:
+    """Make one call in a savepoint: None, or the error it was refused with (nothing kept)."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            call()
+    except AppError as err:
+        return err
+    return None
 
 
 class BadSignature(AppError):
@@ -63,6 +75,25 @@ class PaymentProvider(ABC):
     @abstractmethod
     def capture(self, payment: Payment) -> None:
         """Capture an authorised payment; answered by payment.captured."""
+
+    # ---- batch forms: each item as its single call would do it, a refused one changing nothing.
+    # A provider with a batch API overrides them; these defaults make the calls one by one.
+    def create_payments(self, payments: Sequence[Payment]) -> list[str]:
+        """`create_payment` of each; all or (raising) none."""
+        return [self.create_payment(p) for p in payments]
+
+    def check_card(self, card_number: str) -> str:
+        """A card number the provider refuses outright raises (ValidationFailed) before any
+        payment is opened for it; returns it as the provider reads it. Default: no check here."""
+        return card_number
+
+    def authorise_many(self, items: Sequence[tuple[Payment, str]]) -> list[AppError | None]:
+        """`authorise(payment, card)` of each: None where asked, the error where refused."""
+        return [_refused(lambda p=p, c=c: self.authorise(p, c)) for p, c in items]
+
+    def capture_many(self, payments: Sequence[Payment]) -> list[AppError | None]:
+        """`capture` of each: None where asked, the error where refused."""
+        return [_refused(lambda p=p: self.capture(p)) for p in payments]
 
     @abstractmethod
     def void(self, payment: Payment) -> None:

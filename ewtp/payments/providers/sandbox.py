@@ -20,14 +20,14 @@ import hashlib
 import hmac
 import json
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from ewtp.core.compiled import CompiledQuery, create, get_or_create, save_fields
-from ewtp.core.errors import ValidationFailed
+from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields
+from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.orm import update_by_value
 from ewtp.core.parse import digits
 from ewtp.payments.models import Payment, Payout, Refund, SandboxOutbox, SandboxRecord
@@ -41,6 +41,8 @@ from ewtp.payments.providers.base import (
 
 HEADER = "Sandbox-Signature"
 _record_by_ref = CompiledQuery(lambda ref: SandboxRecord.objects.filter(ref=ref)[:1], texts=(0,))  # every payment step
+_records_by_refs = CompiledQuery(lambda refs: SandboxRecord.objects.filter(ref__in=refs), texts=(0,))  # batches
+CHUNK = 500  # rows per IN list or insert: under SQLite's bound-parameter limit
 DECLINED = {
     "4000000000000002": "card_declined",
     "4000000000009995": "insufficient_funds",
@@ -55,6 +57,11 @@ def test_cards() -> list[tuple[str, str]]:
 
     return [("4242424242424242", _("succeeds")), *DECLINED.items(), (REFUND_FAILS, _("succeeds; its refunds fail"))]
 DELAY_SHARE, REPEAT_SHARE = 0.3, 0.2  # how often a webhook is late / sent twice
+
+
+def _insert(rows: Sequence) -> None:
+    for i in range(0, len(rows), CHUNK):
+        insert(rows[i:i + CHUNK])
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -88,26 +95,87 @@ class SandboxProvider(PaymentProvider):
                       currency=payment.currency, amount_minor=payment.amount_minor, status="created")
         return ref
 
-    def authorise(self, payment: Payment, card_number: str) -> None:
+    def create_payments(self, payments: Sequence[Payment]) -> list[str]:
+        refs = [f"sbx_pay_{p.pk}" for p in payments]
+        found = self._records(refs)
+        _insert([SandboxRecord(ref=ref, kind="payment", reference=p.order_ref, currency=p.currency,
+                               amount_minor=p.amount_minor, status="created")
+                 for p, ref in zip(payments, refs, strict=True) if ref not in found])
+        return refs
+
+    def check_card(self, card_number: str) -> str:
         card = "".join(card_number.split())
         if not digits(card) or not 12 <= len(card) <= 19:
             raise ValidationFailed.field("card_number", "12 to 19 digits")
+        return card
+
+    def authorise(self, payment: Payment, card_number: str) -> None:
+        card = self.check_card(card_number)
         rec = self._record(payment.provider_ref)
+        outbox = self._authorise(rec, card)
+        save_fields(rec, ["status", "flags"])
+        _insert(outbox)
+
+    def _authorise(self, rec: SandboxRecord, card: str) -> list[SandboxOutbox]:
+        """An authorisation in the provider's books (in memory): the record's new status, and
+        the webhooks that answer it."""
         if rec.status != "created":
             raise ProviderError(f"sandbox: payment {rec.ref} is {rec.status}")
         reason = DECLINED.get(card)
         rec.status = "declined" if reason else "authorised"
         rec.flags = "refund_fails" if card == REFUND_FAILS else ""
-        save_fields(rec, ["status", "flags"])
-        self._emit("payment.declined" if reason else "payment.authorised", rec, reason=reason or "")
+        return self._outbox("payment.declined" if reason else "payment.authorised", rec, reason=reason or "")
+
+    def authorise_many(self, items: Sequence[tuple[Payment, str]]) -> list[AppError | None]:
+        return self._many([p for p, _ in items], [c for _, c in items], self._authorise, ["status", "flags"],
+                          check=self.check_card)
 
     def capture(self, payment: Payment) -> None:
         rec = self._record(payment.provider_ref)
+        outbox = self._capture(rec)
+        save_fields(rec, ["status"])
+        _insert(outbox)
+
+    def _capture(self, rec: SandboxRecord, _: object = None) -> list[SandboxOutbox]:
         if rec.status != "authorised":
             raise ProviderError(f"sandbox: cannot capture a payment that is {rec.status}")
         rec.status = "captured"
-        save_fields(rec, ["status"])
-        self._emit("payment.captured", rec)
+        return self._outbox("payment.captured", rec)
+
+    def capture_many(self, payments: Sequence[Payment]) -> list[AppError | None]:
+        return self._many(payments, [None] * len(payments), self._capture, ["status"])
+
+    def _many(self, payments: Sequence[Payment], args: Sequence, step: Callable[..., list[SandboxOutbox]],
+              fields: list[str], check: Callable = lambda arg: arg) -> list[AppError | None]:
+        """`step(record, check(arg))` of each payment in turn, as its one-by-one call would do it
+        (`check` first, then the record): the provider's bookkeeping read in one query and written
+        in a few statements; a refused one gets its error in its place and changes nothing."""
+        records = self._records([p.provider_ref for p in payments])
+        out: list[AppError | None] = []
+        changed: dict[int, SandboxRecord] = {}
+        outbox: list[SandboxOutbox] = []
+        for p, arg in zip(payments, args, strict=True):
+            rec = records.get(p.provider_ref)
+            try:
+                arg = check(arg)
+                if rec is None:
+                    raise ProviderError(f"sandbox: no such operation {p.provider_ref}")
+                outbox += step(rec, arg)
+            except AppError as err:
+                out.append(err)
+                continue
+            changed[rec.pk] = rec
+            out.append(None)
+        update_by_value(list(changed.values()), fields)  # rows sharing their new values: one statement
+        _insert(outbox)
+        return out
+
+    def _records(self, refs: Sequence[str]) -> dict[str, SandboxRecord]:
+        todo = sorted(set(refs))
+        found: dict[str, SandboxRecord] = {}
+        for i in range(0, len(todo), CHUNK):
+            found.update((r.ref, r) for r in _records_by_refs(todo[i:i + CHUNK]))
+        return found
 
     def void(self, payment: Payment) -> None:
         rec = self._record(payment.provider_ref)
@@ -171,6 +239,10 @@ class SandboxProvider(PaymentProvider):
 
     # ---- webhooks --------------------------------------------------------------------------
     def _emit(self, type_: str, rec: SandboxRecord, reason: str = "") -> None:
+        _insert(self._outbox(type_, rec, reason))
+
+    def _outbox(self, type_: str, rec: SandboxRecord, reason: str = "") -> list[SandboxOutbox]:
+        """The webhook answering an operation (unsaved): once, or twice, on time or late."""
         event_id = "evt_" + hashlib.sha256(f"{type_}:{rec.ref}".encode()).hexdigest()[:24]
         body = json.dumps(
             {
@@ -190,10 +262,11 @@ class SandboxProvider(PaymentProvider):
         now = timezone.now()
         late = rng.random() < DELAY_SHARE
         first = now + timedelta(seconds=rng.randint(5, 120) if late else 0)
-        create(SandboxOutbox, event_id=event_id, body=body, deliver_after=first)
+        rows = [SandboxOutbox(event_id=event_id, body=body, deliver_after=first)]
         if rng.random() < REPEAT_SHARE:
-            create(SandboxOutbox, event_id=event_id, body=body,
-                   deliver_after=first + timedelta(seconds=rng.randint(1, 60)))
+            rows.append(SandboxOutbox(event_id=event_id, body=body,
+                                      deliver_after=first + timedelta(seconds=rng.randint(1, 60))))
+        return rows
 
     def signed_headers(self, body: bytes, at: datetime | None = None) -> dict[str, str]:
         ts = int((at or timezone.now()).timestamp())
@@ -207,16 +280,24 @@ class SandboxProvider(PaymentProvider):
         return sorted(set(self._due(now or timezone.now()).values_list("event_id", flat=True)))
 
     def deliver_due(self, send: Callable[[dict[str, str], bytes], int], now: datetime | None = None) -> int:
-        """Send every webhook that is due, signed at `now`; a non-2xx answer is retried later
-        (exponential back-off). Returns how many were delivered. The rows are marked at the end,
-        in a few statements: if a send raises, none is, and the next run sends them again (the
-        receiver acknowledges a repeated event as a duplicate, as for any provider's retry)."""
+        """Send every webhook that is due, one request each: `deliver_due_many` with a sender of one."""
+        return self.deliver_due_many(lambda deliveries: [send(h, b) for h, b in deliveries], now)
+
+    def deliver_due_many(self, send: Callable[[list[tuple[dict[str, str], bytes]]], list[int]],
+                         now: datetime | None = None) -> int:
+        """Send every webhook that is due, signed at `now`, in order, to a receiver that takes
+        them all and answers each with its status (an in-process receiver handles them as a
+        batch); a non-2xx answer is retried later (exponential back-off). Returns how many were
+        delivered. The rows are marked at the end, in a few statements: if a send raises, none is,
+        and the next run sends them again (the receiver acknowledges a repeated event as a
+        duplicate, as for any provider's retry)."""
         now = now or timezone.now()
+        rows = list(self._due(now).order_by("deliver_after", "id"))
+        bodies = [row.body.encode() for row in rows]
+        statuses = send([(self.signed_headers(body, now), body) for body in bodies])
         done: list[SandboxOutbox] = []
         retry: list[SandboxOutbox] = []
-        for row in self._due(now).order_by("deliver_after", "id"):
-            body = row.body.encode()
-            status = send(self.signed_headers(body, now), body)
+        for row, status in zip(rows, statuses, strict=True):
             if 200 <= status < 300:
                 row.delivered_at = now
                 done.append(row)
