@@ -18,6 +18,7 @@ from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, Validation
 from ewtp.core.orm import unique
 from ewtp.core.permissions import require_access
 from ewtp.market.models import CbecUsage, Order, StockReservation
+from ewtp.payments import escrow
 from ewtp.payments import services as payments
 from ewtp.payments.models import Escrow, Payment
 
@@ -68,8 +69,9 @@ def _refund_payment(actor: Actor, order: Order) -> None:
         payments.void_payment(actor, order.reference)
     else:
         e = Escrow.objects.filter(order_ref=order.reference).first()
-        if e is not None and e.remaining_minor > 0:
-            payments.request_refund(actor, order.reference, e.money(e.remaining_minor),
+        left = escrow.refundable_minor(e) if e is not None else 0  # a failed refund's share is retried, not refunded again
+        if left > 0:
+            payments.request_refund(actor, order.reference, e.money(left),
                                     "order cancelled before shipment" if order.state != Order.SHIPPED
                                     else "refused entry by customs")
 

@@ -100,7 +100,10 @@ def refund_return(actor: Actor | str, order_ref: str, reference: str, reason: st
         paid = _duty_tax_paid(e)
         remitted = paid - (e.duty_minor + e.tax_minor)  # already with the authority (at clearance)
         if e.remaining_minor > 0:
-            r = services.request_refund(actor, order_ref, e.money(e.remaining_minor), reason)
+            left = escrow.refundable_minor(e)  # less what failed refunds awaiting their retry owe already
+            if left == 0:
+                raise Conflict(f"order {order_ref}: what is left in escrow is owed by a failed refund (retry it)")
+            r = services.request_refund(actor, order_ref, e.money(left), reason)
             duty_tax = DUTY_TAX_TO_RECLAIM if remitted else DUTY_TAX_REFUNDED if paid else DUTY_TAX_NONE
             return ReturnRefund(ESCROW, r.amount, duty_tax, r.pk, r.tx_id)
         minor = e.held_minor - paid - e.refunded_minor

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -240,9 +240,18 @@ def release(
     return e
 
 
-def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = ""):
+def refundable_minor(e: Escrow, retrying: int | None = None) -> int:
+    """What a new refund may take from the escrow: what is left, less what failed refunds awaiting
+    their retry owe the buyer already (their money is back in escrow, but refunding it again
+    would pay the buyer twice). `retrying`: the failed refund being retried, which owes itself."""
+    owed = owed_refunds(e.pk).exclude(pk=retrying).aggregate(n=Sum("amount_minor"))["n"] or 0
+    return max(0, e.remaining_minor - owed)
+
+
+def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = "", *, retrying: int | None = None):
     """Move part or all of what is left in escrow to the provider's refunds account (money on
-    its way back to the buyer); the provider's confirmation moves it out. Returns the Refund."""
+    its way back to the buyer); the provider's confirmation moves it out. Returns the Refund.
+    `retrying`: the failed refund this one retries (see `refundable_minor`)."""
     with transaction.atomic():
         e = locked(order_ref)
         if amount.currency != e.currency:
@@ -253,6 +262,10 @@ def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = ""):
             )
         if amount.to_minor() > e.remaining_minor:
             raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left to refund")
+        if amount.to_minor() > refundable_minor(e, retrying):
+            owed = owed_refunds(e.pk).exclude(pk=retrying).values_list("pk", flat=True).first()
+            raise Conflict(f"escrow {order_ref} has only {e.money(refundable_minor(e, retrying))} left to refund: "
+                           f"failed refund {owed} owes the buyer the rest (retry it)")
         before = snapshot(e)
         tx_id = ledger.post(
             Entry("escrow_refund", order_ref)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -140,8 +139,10 @@ def receive_run(provider: str, events: Sequence[ProviderEvent], recorded: set[st
                     seen.append(event.id)
                     statuses.append(200)
                 _write(run, actor)
-        except (IntegrityError, AppError):
-            # rolled back: each event of the run handled alone, as the single form answers it
+        except Exception:  # noqa: BLE001 - whatever failed, the single form meets it again event by event
+            # rolled back (an IntegrityError from a racing delivery, or an event the checks did not
+            # foresee): none of the run is recorded; each event handled alone, as the single form
+            # answers it — the events before a failing one are handled, then its error is raised
             recorded.difference_update(seen)
             return out + [single(e) for e in todo]
         out += statuses

@@ -57,7 +57,9 @@ def decide(p: Payment | None, target: str, data: dict) -> Step:
     """The checks of a payment event on its (locked) payment; raises what the event is refused with."""
     if p is None:
         raise NotFound("event for an unknown payment")
-    if (int(data.get("amount_minor", -1)), data.get("currency")) != (p.amount_minor, p.currency):
+    amount = data.get("amount_minor")
+    # an integer, as sent (not "12.5", null, a list or 3000.9 — int() would take or half-take those)
+    if type(amount) is not int or (amount, data.get("currency")) != (p.amount_minor, p.currency):
         raise ValidationFailed.field("amount_minor", "does not match the payment")
     if p.state == target:
         return Step(f"payment already {target}")

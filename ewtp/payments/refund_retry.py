@@ -122,7 +122,7 @@ def retry(actor: Actor, refund_id: int, method: str = Refund.PROVIDER, bank_refe
             raise Conflict(f"refund {failed.pk} was already retried as refund {done}")
         e, reason = failed.escrow, f"retry of refund {failed.pk}"
         if origin(failed) == ESCROW:
-            new = escrow.refund(actor, e.order_ref, failed.amount, reason)
+            new = escrow.refund(actor, e.order_ref, failed.amount, reason, retrying=failed.pk)
         else:
             new = Refund.objects.create(escrow=e, tx_id=_rebook(failed.tx), amount_minor=failed.amount_minor,
                                         currency=failed.currency, reason=reason)

@@ -74,6 +74,18 @@ def test_a_retry_that_fails_again_joins_the_queue_and_a_bank_transfer_settles_it
     assert verify().ok and reconcile("sandbox").ok
 
 
+def test_what_a_failed_refund_owes_is_not_refunded_again_only_retried():
+    failed = _failed_escrow_refund(amount="30.00")  # the 30.00 is back in escrow, owed to the buyer
+    with pytest.raises(Conflict, match=f"failed refund {failed.pk} owes the buyer"):
+        services.request_refund("test", "F-1", Money("30.00", "MYR"), "asked again")  # would pay twice
+    with pytest.raises(Conflict):
+        services.request_refund("test", "F-1", Money("0.01", "MYR"), "a cent more")
+    paid = refund_retry.retry(OP, failed.pk, Refund.BANK_TRANSFER, "T-1")  # the retry takes its own share
+    assert paid.state == Refund.SUCCEEDED and list(refund_retry.queue()) == []
+    e = Escrow.objects.get(order_ref="F-1")
+    assert (e.refunded_minor, e.remaining_minor) == (3000, 0) and verify().ok
+
+
 def test_only_a_failed_refund_is_retried_and_only_once():
     failed = _failed_escrow_refund()
     with pytest.raises(Forbidden):
