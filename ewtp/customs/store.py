@@ -120,8 +120,9 @@ class Book:
 
 
 def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
-          digest: str) -> tuple[int, str, Parcel]:
-    """Store one document (inside the caller's transaction) -> (version, outcome, parcel)."""
+          digest: str, fields: dict | None = None) -> tuple[int, str, Parcel]:
+    """Store one document (inside the caller's transaction) -> (version, outcome, parcel).
+    `fields`: `to_json(doc)` when the caller has it already (it made the digest from it)."""
     parcel = book.parcel(doc.order_no, jurisdiction)
     if parcel.jurisdiction != jurisdiction:
         raise Conflict(f"order {doc.order_no} is cleared in {parcel.jurisdiction}, not {jurisdiction}")
@@ -143,7 +144,7 @@ def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: 
         raise Conflict(f"order {doc.order_no} is declared: a {kind} cannot be withdrawn, only changed")
     if current is not None:
         TradeDocument.objects.filter(pk=current["pk"]).update(current=False)
-    fields = to_json(doc)
+    fields = to_json(doc) if fields is None else fields
     stored = create(
         TradeDocument, kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=v.last + 1,
         current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
