@@ -29,13 +29,31 @@ from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW
 
 _parcel_by_no = CompiledQuery(lambda no: Parcel.objects.filter(order_no=no)[:1], texts=(0,))  # order_no is unique
 
+# (kind, digest) -> the stored fields as a typed document. The digest is the hash of exactly the
+# fields stored (`to_json` of the document), so the typed form is a function of the key: a parcel
+# re-matched on each of its four documents parsed its other documents again every time (and a
+# batch read their JSON from the database to do so). Typed documents are read, never changed.
+_TYPED: dict[tuple[str, str], Any] = {}
+_TYPED_MAX = 50_000  # a few batches' worth; then start again (a bound on memory, not a policy)
+
+
+def typed(kind: str, digest: str, fields: dict) -> Any:
+    """`from_json(kind, fields)` for stored fields whose digest is `digest`, parsed once."""
+    key = (kind, digest)
+    doc = _TYPED.get(key)
+    if doc is None:
+        if len(_TYPED) >= _TYPED_MAX:
+            _TYPED.clear()
+        doc = _TYPED[key] = from_json(kind, fields)
+    return doc
+
 
 @dataclass
 class _Versions:
     """What the book knows of one (order, kind): the last version number and the current row."""
 
     last: int = 0
-    current: dict | None = None  # pk, version, digest, organisation_id, fields
+    current: dict | None = None  # pk, version, digest, organisation_id (and fields once read)
     typed: Any = None  # the current row as a typed document, parsed once
 
 
@@ -58,12 +76,22 @@ class Book:
         for p in Parcel.objects.select_for_update().filter(order_no__in=order_nos):
             self.parcels[p.order_no] = p
         rows = (TradeDocument.objects.filter(order_no__in=order_nos)
-                .values("pk", "kind", "order_no", "version", "current", "digest", "organisation_id", "fields"))
+                .values("pk", "kind", "order_no", "version", "current", "digest", "organisation_id"))
+        unread = {}
         for r in rows:
             v = self.docs.setdefault((r["order_no"], r["kind"]), _Versions())
             v.last = max(v.last, r["version"])
             if r["current"]:
                 v.current = r
+                v.typed = _TYPED.get((r["kind"], r["digest"]))
+                if v.typed is None:
+                    unread[r["pk"]] = v
+        # only the current documents not parsed before: their stored JSON, in a second query
+        # (parsed when a match needs it, as before)
+        pks = list(unread)
+        for i in range(0, len(pks), 500):
+            for pk, fields in TradeDocument.objects.filter(pk__in=pks[i:i + 500]).values_list("pk", "fields"):
+                unread[pk].current["fields"] = fields
         by_parcel = {p.pk: p for no, p in self.parcels.items() if no in order_nos}
         for d in Declaration.objects.select_for_update().filter(parcel_id__in=list(by_parcel)):
             d.parcel = by_parcel[d.parcel_id]
@@ -101,7 +129,7 @@ class Book:
             v = self.docs.get((order_no, kind))
             if v is not None and v.current is not None:
                 if v.typed is None:
-                    v.typed = from_json(kind, v.current["fields"])
+                    v.typed = typed(kind, v.current["digest"], v.current["fields"])
                 out[kind] = v.typed
         return out
 
@@ -150,8 +178,8 @@ def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: 
         current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
         xml=raw, digest=digest, pushed_by=actor.audit_name, organisation_id=org_id)
     v.last = stored.version
-    v.current = ({"pk": stored.pk, "version": stored.version, "digest": digest, "organisation_id": org_id,
-                  "fields": fields} if stored.current else None)
+    v.current = ({"pk": stored.pk, "kind": kind, "version": stored.version, "digest": digest,
+                  "organisation_id": org_id, "fields": fields} if stored.current else None)
     v.typed = None
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
     audit.record(actor, f"customs.document.{outcome}", stored,
