@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, save_fields
+from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.core.parse import MAX_JSON_DEPTH
 from ewtp.customs.models import Declaration, TradeDocument
@@ -95,7 +95,7 @@ def _attach_quote(book: Book, order_no: str, jurisdiction: str, landed_cost: dic
         if book.declaration(order_no) is not None:
             raise Conflict(f"order {parcel.order_no} is declared: its quote can no longer change")
         parcel.landed_cost, parcel.seller_id = landed_cost, seller_org_id
-        save_fields(parcel, ["landed_cost", "seller"])
+        book.save_parcel(parcel, ["landed_cost", "seller"])
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 
 from ewtp.core import audit
@@ -18,7 +18,7 @@ from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.parse import load_json
 from ewtp.core.permissions import require_access, require_role
-from ewtp.customs import declarations, risk, store
+from ewtp.customs import batch, declarations, risk, store
 from ewtp.customs.jsondocs import from_json, to_json
 from ewtp.customs.models import Declaration, Parcel, RiskRule, TradeDocument
 from ewtp.customs.store import Book
@@ -156,36 +156,54 @@ def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResul
     """A batch of single-document JSON pushes of one kind by one party, as `push_documents` does
     them one by one — same checks, same audit entries, same order — but reading the parcels'
     state in a few queries for the whole batch. Each push is its own savepoint: a refused one
-    (its error in its place in the answer) changes nothing and the others go on."""
+    (its error in its place in the answer) changes nothing and the others go on. A batch of
+    distinct orders first takes the fast path (`customs.batch`: the same rows in fewer
+    statements); what that path cannot reproduce exactly rolls it back for the one-by-one path."""
     _check_pusher(actor, kind)
     org_id = next(iter(sorted(actor.org_ids)), None)
-    decoded: list[tuple[object, str] | AppError] = []
+    decoded: list[tuple[object, str, dict, str] | AppError] = []
     for p in pushes:
         try:
             _check_jurisdiction(p.jurisdiction)
             [doc], fmt, _ = (decode_body(kind, p.body, "application/json", p.jurisdiction) if p.data is None
                              else decode_data(kind, p.data, p.jurisdiction))
-            decoded.append((doc, fmt))
+            fields = to_json(doc)
+            decoded.append((doc, fmt, fields, _digest(fields)))
         except AppError as err:
             decoded.append(err)
-    results: list[PushResult | AppError] = []
+    order_nos = [d[0].order_no for d in decoded if not isinstance(d, AppError)]
     with transaction.atomic():
+        if len(set(order_nos)) == len(order_nos):
+            book = Book()
+            book.load(order_nos)
+            try:
+                with transaction.atomic():
+                    return batch.fast_pushes(book, actor, kind, list(zip(pushes, decoded, strict=True)), org_id,
+                                             _result)
+            except (AppError, batch.Redo, DatabaseError):
+                pass  # rolled back: the one-by-one path decides (and meets the same error in its place)
         book = Book()
-        book.load(d[0].order_no for d in decoded if not isinstance(d, AppError))
+        book.load(order_nos)
+        results: list[PushResult | AppError] = []
         for p, d in zip(pushes, decoded, strict=True):
             if isinstance(d, AppError):
                 results.append(d)
                 continue
-            doc, fmt = d
+            doc, fmt, fields, digest = d
             try:
                 with transaction.atomic():
                     if p.before is not None:
                         p.before(book, doc.order_no)
-                    results.append(_store(book, actor, kind, doc, fmt, "", org_id, p.jurisdiction))
+                    results.append(_result(kind, doc, *store.store(book, actor, kind, doc, fmt, "", org_id,
+                                                                   p.jurisdiction, digest, fields)))
             except AppError as err:
                 book.forget(doc.order_no)
                 results.append(err)
     return results
+
+
+def _result(kind: str, doc, version: int, outcome: str, parcel: Parcel) -> PushResult:
+    return PushResult(kind, doc.order_no, version, outcome, parcel)
 
 
 def _store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None,

@@ -19,7 +19,8 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, create, get_or_create, save_fields
+from ewtp.core.bulk import save_many
+from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
 from ewtp.customs.jsondocs import from_json, to_json
@@ -65,6 +66,8 @@ class Book:
     loaded: set[str] = field(default_factory=set)
     rules: dict[str, list[risk.Rule]] = field(default_factory=dict)
     orgs: dict[int, Organisation] = field(default_factory=dict)
+    # a batch's fast path (customs.batch): parcel rows written once at its end, {orderNo: fields}
+    deferred: dict[str, list[str]] | None = None
 
     def load(self, order_nos: Iterable[str]) -> None:
         """Read (and lock) the state of these parcels; ones already read are kept."""
@@ -117,6 +120,30 @@ class Book:
                                                       jurisdiction=jurisdiction)
         return self.parcels[order_no]
 
+    def known_parcel(self, order_no: str) -> Parcel | None:
+        """The parcel if it exists (none is made)."""
+        self.load([order_no])
+        return self.parcels.get(order_no)
+
+    def save_parcel(self, parcel: Parcel, fields: list[str]) -> None:
+        """Write these fields of the parcel's row now, or with `deferred` at `flush`: nothing in a
+        batch reads a parcel's row back, so its last state is what the row must end with."""
+        if self.deferred is None:
+            save_fields(parcel, fields)
+            return
+        names = self.deferred.setdefault(parcel.order_no, [])
+        names += [f for f in fields if f not in names]
+
+    def flush(self) -> None:
+        """Write the deferred parcel rows: one statement per set of fields, run for each row."""
+        groups: dict[tuple[str, ...], list[Parcel]] = {}
+        for order_no, names in (self.deferred or {}).items():
+            groups.setdefault(tuple(names), []).append(self.parcels[order_no])
+        for names, parcels in groups.items():
+            save_many(parcels, list(names))
+        if self.deferred is not None:
+            self.deferred = {}
+
     def declaration(self, order_no: str) -> Declaration | None:
         self.load([order_no])
         return self.decls.get(order_no)
@@ -147,19 +174,18 @@ class Book:
         parcel.seller = self.orgs[parcel.seller_id]
 
 
-def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
-          digest: str, fields: dict | None = None) -> tuple[int, str, Parcel]:
-    """Store one document (inside the caller's transaction) -> (version, outcome, parcel).
-    `fields`: `to_json(doc)` when the caller has it already (it made the digest from it)."""
-    parcel = book.parcel(doc.order_no, jurisdiction)
-    if parcel.jurisdiction != jurisdiction:
-        raise Conflict(f"order {doc.order_no} is cleared in {parcel.jurisdiction}, not {jurisdiction}")
-    v = book.versions(doc.order_no, kind)
-    current = v.current
+def check(book: Book, actor: Actor, kind: str, doc, org_id: int | None, jurisdiction: str, digest: str) -> bool:
+    """A push's refusals, in the order a push meets them, without writing anything -> False when
+    the document is the current one already (nothing to store)."""
+    known = book.known_parcel(doc.order_no)
+    cleared_in = jurisdiction if known is None else known.jurisdiction  # a new parcel: the push's
+    if cleared_in != jurisdiction:
+        raise Conflict(f"order {doc.order_no} is cleared in {cleared_in}, not {jurisdiction}")
+    current = book.versions(doc.order_no, kind).current
     if current is not None and current["organisation_id"] != org_id and not actor.is_operator:
         raise Forbidden(f"the {kind} for order {doc.order_no} was pushed by another organisation")
     if current is not None and current["digest"] == digest:
-        return current["version"], "unchanged", parcel
+        return False
     decl = book.declaration(doc.order_no)
     if decl is not None and decl.status in declarations.TERMINAL:
         raise Conflict(f"order {doc.order_no} is already {declarations.STATUS_LABELS[decl.status]}: "
@@ -170,22 +196,47 @@ def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: 
         raise Conflict(f"there is no {kind} for order {doc.order_no} to change or delete")
     if doc.app_type == APP_DELETE and decl is not None:
         raise Conflict(f"order {doc.order_no} is declared: a {kind} cannot be withdrawn, only changed")
+    return True
+
+
+def new_row(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
+            digest: str, fields: dict) -> TradeDocument:
+    """The (unsaved) next version of a document that passed `check`."""
+    return TradeDocument(
+        kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=book.versions(doc.order_no, kind).last + 1,
+        current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
+        xml=raw, digest=digest, pushed_by=actor.audit_name, organisation_id=org_id)
+
+
+def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
+          digest: str, fields: dict | None = None) -> tuple[int, str, Parcel]:
+    """Store one document (inside the caller's transaction) -> (version, outcome, parcel).
+    `fields`: `to_json(doc)` when the caller has it already (it made the digest from it)."""
+    parcel = book.parcel(doc.order_no, jurisdiction)
+    if not check(book, actor, kind, doc, org_id, jurisdiction, digest):
+        return book.versions(doc.order_no, kind).current["version"], "unchanged", parcel
+    current = book.versions(doc.order_no, kind).current
     if current is not None:
         TradeDocument.objects.filter(pk=current["pk"]).update(current=False)
     fields = to_json(doc) if fields is None else fields
-    stored = create(
-        TradeDocument, kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=v.last + 1,
-        current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
-        xml=raw, digest=digest, pushed_by=actor.audit_name, organisation_id=org_id)
-    v.last = stored.version
-    v.current = ({"pk": stored.pk, "kind": kind, "version": stored.version, "digest": digest,
-                  "organisation_id": org_id, "fields": fields} if stored.current else None)
+    row = insert([new_row(book, actor, kind, doc, fmt, raw, org_id, jurisdiction, digest, fields)])[0]
+    return stored(book, actor, kind, doc, row)
+
+
+def stored(book: Book, actor: Actor, kind: str, doc, row: TradeDocument) -> tuple[int, str, Parcel]:
+    """A new version was written (`row`; its predecessor retired): the book follows, the audit entry,
+    the parcel re-matched -> (version, outcome, parcel)."""
+    v = book.versions(doc.order_no, kind)
+    current = v.current
+    v.last = row.version
+    v.current = ({"pk": row.pk, "kind": kind, "version": row.version, "digest": row.digest,
+                  "organisation_id": row.organisation_id, "fields": row.fields} if row.current else None)
     v.typed = None
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
-    audit.record(actor, f"customs.document.{outcome}", stored,
+    audit.record(actor, f"customs.document.{outcome}", row,
                  before={"version": current["version"]} if current else None,
-                 after={"kind": kind, "order_no": doc.order_no, "version": stored.version, "digest": digest})
-    return stored.version, outcome, rematch(book, doc.order_no)
+                 after={"kind": kind, "order_no": doc.order_no, "version": row.version, "digest": row.digest})
+    return row.version, outcome, rematch(book, doc.order_no)
 
 
 def rematch(book: Book, order_no: str) -> Parcel:
@@ -212,7 +263,7 @@ def rematch(book: Book, order_no: str) -> Parcel:
     parcel.checks += 1
     parcel.checked_at = timezone.now()
     # only what a match changes: the frozen quote on the row is large and stays as it is
-    save_fields(parcel, ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
+    book.save_parcel(parcel, ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
     audit.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
                  after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
     decl = book.declaration(order_no)

@@ -1,0 +1,86 @@
+"""The fast path of a batch of pushes (`services.push_many`): the same rows, audit entries and
+results as the pushes one by one, in fewer statements.
+
+One by one, each push is a savepoint: its refusal rolls back what it wrote. Here a push's refusals
+are found first, without writing (`store.check`, the same checks in the same order), so a refused
+push wrote nothing and needs no savepoint; the new document versions of the batch are inserted
+together (in push order: the same primary keys), then each push is recorded and its parcel
+re-matched in push order (the same audit entries in the same order), and the parcels' rows are
+written once at the end with their last state. Anything that fails after the first write (a
+declaration's remittance refused, a database error) or a refusal met by a push's own step
+(`Push.before`) makes the caller roll the whole batch back and take the one-by-one path, which
+is the reference — so nothing the fast path cannot reproduce exactly is ever attempted here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ewtp.core.actor import Actor
+from ewtp.core.compiled import insert
+from ewtp.core.errors import AppError
+from ewtp.customs import store
+from ewtp.customs.models import TradeDocument
+from ewtp.customs.store import Book
+
+INSERT_ROWS = 50  # rows per INSERT: 14 columns each stays under SQLite's oldest parameter limit (999)
+
+
+class Redo(Exception):
+    """The fast path cannot tell what the one-by-one path would do: roll back, go one by one."""
+
+
+def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, Any]], org_id: int | None,
+                make_result) -> list:
+    """`items`: [(push, (doc, fmt, fields, digest) or the push's decoding error)] of distinct orderNos.
+    -> the results as one by one (`make_result(kind, doc, version, outcome, parcel)`); raises
+    Redo (or whatever failed) when the caller must roll back and go one by one."""
+    results: list = [None] * len(items)
+    go: list[int] = []
+    for i, (push, d) in enumerate(items):
+        if isinstance(d, AppError):
+            results[i] = d
+            continue
+        doc, _, _, digest = d
+        try:
+            fresh = store.check(book, actor, kind, doc, org_id, push.jurisdiction, digest)
+        except AppError as err:
+            if push.before is not None:  # its step would have run first, and may refuse otherwise
+                raise Redo from err
+            results[i] = err  # refused before anything was written: nothing to roll back
+            continue
+        go.append(i)
+        results[i] = fresh
+    rows = _insert_versions(book, actor, kind, [(i, items[i]) for i in go if results[i] is True], org_id)
+    book.deferred = {}
+    for i in go:
+        push, (doc, _, _, _) = items[i]
+        if push.before is not None:
+            try:
+                push.before(book, doc.order_no)
+            except AppError as err:
+                raise Redo from err
+        if i in rows:
+            book.parcel(doc.order_no, push.jurisdiction)  # a new parcel is made in push order, as one by one
+            results[i] = make_result(kind, doc, *store.stored(book, actor, kind, doc, rows[i]))
+        else:  # the current document already
+            parcel = book.parcel(doc.order_no, push.jurisdiction)
+            results[i] = make_result(kind, doc, book.versions(doc.order_no, kind).current["version"], "unchanged",
+                                     parcel)
+    book.flush()
+    book.deferred = None
+    return results
+
+
+def _insert_versions(book: Book, actor: Actor, kind: str, todo: list, org_id: int | None) -> dict[int, TradeDocument]:
+    """Retire the current versions and insert the new ones, in push order -> {item index: row}."""
+    retire = [book.versions(doc.order_no, kind).current["pk"] for _, (_, (doc, _, _, _)) in todo
+              if book.versions(doc.order_no, kind).current is not None]
+    for n in range(0, len(retire), 500):
+        TradeDocument.objects.filter(pk__in=retire[n:n + 500]).update(current=False)
+    new = [(i, store.new_row(book, actor, kind, doc, fmt, "", org_id, push.jurisdiction, digest, fields))
+           for i, (push, (doc, fmt, fields, digest)) in todo]
+    for n in range(0, len(new), INSERT_ROWS):
+        insert([row for _, row in new[n:n + INSERT_ROWS]])
+    return dict(new)
