@@ -21,10 +21,10 @@ from ewtp.core.actor import Actor
 from ewtp.core.compiled import insert
 from ewtp.core.errors import AppError
 from ewtp.customs import store
-from ewtp.customs.models import TradeDocument
+from ewtp.customs.models import Parcel, TradeDocument
 from ewtp.customs.store import Book
 
-INSERT_ROWS = 50  # rows per INSERT: 14 columns each stays under SQLite's oldest parameter limit (999)
+INSERT_ROWS = 50  # rows per INSERT: 14 columns (a parcel 11) stays under SQLite's oldest parameter limit (999)
 
 
 class Redo(Exception):
@@ -52,6 +52,7 @@ def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, 
             continue
         go.append(i)
         results[i] = fresh
+    _insert_parcels(book, [items[i] for i in go])
     rows = _insert_versions(book, actor, kind, [(i, items[i]) for i in go if results[i] is True], org_id)
     book.deferred = {}
     for i in go:
@@ -62,7 +63,6 @@ def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, 
             except AppError as err:
                 raise Redo from err
         if i in rows:
-            book.parcel(doc.order_no, push.jurisdiction)  # a new parcel is made in push order, as one by one
             results[i] = make_result(kind, doc, *store.stored(book, actor, kind, doc, rows[i]))
         else:  # the current document already
             parcel = book.parcel(doc.order_no, push.jurisdiction)
@@ -71,6 +71,17 @@ def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, 
     book.flush()
     book.deferred = None
     return results
+
+
+def _insert_parcels(book: Book, todo: list) -> None:
+    """The parcels the pushes make (each push that passed its checks has one), in push order: the
+    same rows and primary keys as one by one. One that a concurrent first push made meanwhile
+    fails the insert (unique orderNo): the one-by-one path then finds it."""
+    new = [Parcel(order_no=doc.order_no, jurisdiction=push.jurisdiction)
+           for push, (doc, _, _, _) in todo if book.known_parcel(doc.order_no) is None]
+    for n in range(0, len(new), INSERT_ROWS):
+        insert(new[n:n + INSERT_ROWS])
+    book.parcels.update((p.order_no, p) for p in new)
 
 
 def _insert_versions(book: Book, actor: Actor, kind: str, todo: list, org_id: int | None) -> dict[int, TradeDocument]:
