@@ -14,8 +14,12 @@ is the reference — so nothing the fast path cannot reproduce exactly is ever a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+
+from django.db import connection
 
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import insert
@@ -29,6 +33,38 @@ INSERT_ROWS = 50  # rows per INSERT: 14 columns (a parcel 11) stays under SQLite
 
 class Redo(Exception):
     """The fast path cannot tell what the one-by-one path would do: roll back, go one by one."""
+
+
+_local = threading.local()  # the open `one_book` block's book (connections are per thread)
+
+
+@contextmanager
+def one_book() -> Iterator[None]:
+    """The batches pushed inside share one Book (each batch read the same parcels, documents and
+    declarations again). Only inside a transaction, which the block cannot outlive: the parcels
+    and declarations the book read stay locked by it, and every write to them inside goes through
+    the book (between the batches the caller only reads); a batch that rolls back drops it.
+    A result's `parcel` is the book's object: after a later batch, it shows that batch's state."""
+    if not connection.in_atomic_block or getattr(_local, "book", None) is not None:
+        yield
+        return
+    _local.book = Book()
+    try:
+        yield
+    finally:
+        _local.book = None
+
+
+def book() -> Book:
+    """The shared book of an open `one_book` block, else a new one."""
+    return getattr(_local, "book", None) or Book()
+
+
+def drop_book() -> Book:
+    """After a rollback the book may hold what is gone -> a new book (the shared one, if open)."""
+    if getattr(_local, "book", None) is not None:
+        _local.book = Book()
+    return book()
 
 
 def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, Any]], org_id: int | None,

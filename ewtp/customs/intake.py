@@ -26,6 +26,7 @@ from ewtp.core.actor import Actor
 from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.core.parse import MAX_JSON_DEPTH
+from ewtp.customs import batch
 from ewtp.customs.models import Declaration, TradeDocument
 from ewtp.customs.services import Push, PushResult, push_documents, push_many
 from ewtp.customs.store import Book
@@ -81,6 +82,12 @@ def push_json(actor: Actor, kind: str, document: dict, *, jurisdiction: str = "C
     """One document as a dict with the official camelCase field names (amounts Decimal or str)."""
     [result] = push_documents(actor, kind, _body(document), "application/json", jurisdiction)
     return result
+
+
+def one_book():
+    """A block whose batches of pushes share what they read of customs (`customs.batch.one_book`:
+    inside the caller's transaction only; elsewhere each batch reads its own)."""
+    return batch.one_book()
 
 
 def push_json_many(actor: Actor, kind: str, documents: list[tuple[dict, str]]) -> list[PushResult | AppError]:

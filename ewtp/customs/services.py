@@ -131,11 +131,15 @@ def push_documents(actor: Actor, kind: str, body: bytes, content_type: str = "ap
     docs, fmt, raw = decode_body(kind, body, content_type, jurisdiction)
     org_id = next(iter(sorted(actor.org_ids)), None)
     results = []
-    with transaction.atomic():
-        book = Book()
-        book.load(d.order_no for d in docs)
-        for doc in docs:
-            results.append(_store(book, actor, kind, doc, fmt, raw, org_id, jurisdiction))
+    try:
+        with transaction.atomic():
+            book = batch.book()  # an open `one_book` block's, so that it sees these writes too
+            book.load(d.order_no for d in docs)
+            for doc in docs:
+                results.append(_store(book, actor, kind, doc, fmt, raw, org_id, jurisdiction))
+    except BaseException:
+        batch.drop_book()
+        raise
     return results
 
 
@@ -172,17 +176,26 @@ def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResul
         except AppError as err:
             decoded.append(err)
     order_nos = [d[0].order_no for d in decoded if not isinstance(d, AppError)]
+    try:
+        return _push_many(actor, kind, pushes, decoded, org_id, order_nos)
+    except BaseException:
+        batch.drop_book()  # rolled back: a shared book may hold what is gone
+        raise
+
+
+def _push_many(actor: Actor, kind: str, pushes: Sequence[Push], decoded: list, org_id: int | None,
+               order_nos: list[str]) -> list[PushResult | AppError]:
     with transaction.atomic():
+        book = batch.book()
         if len(set(order_nos)) == len(order_nos):
-            book = Book()
             book.load(order_nos)
             try:
                 with transaction.atomic():
                     return batch.fast_pushes(book, actor, kind, list(zip(pushes, decoded, strict=True)), org_id,
                                              _result)
             except (AppError, batch.Redo, DatabaseError):
-                pass  # rolled back: the one-by-one path decides (and meets the same error in its place)
-        book = Book()
+                # rolled back: the one-by-one path decides (and meets the same error in its place)
+                book = batch.drop_book()
         book.load(order_nos)
         results: list[PushResult | AppError] = []
         for p, d in zip(pushes, decoded, strict=True):

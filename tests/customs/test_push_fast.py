@@ -4,7 +4,7 @@ audit entries, results and errors; what it cannot reproduce rolls it back for th
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ewtp.core.actor import SYSTEM
@@ -123,3 +123,36 @@ def test_save_many_writes_the_rows_save_fields_writes(db, fields):
         save_fields(p, fields)
     got = [Parcel.objects.filter(pk=p.pk).values(*fields).get() for p in a + b]
     assert got[:3] == got[3:] and got[0][fields[0]] != Parcel._meta.get_field(fields[0]).get_default()
+
+
+def test_batches_in_one_book_end_as_batches_each_with_its_own(parties, monkeypatch):  # noqa: F811
+    payer, carrier = parties
+    shared, alone = [_kinds(n) for n in (61, 62)], [_kinds(n) for n in (63, 64)]
+    failing = shared[1][0][1]["orderNo"]
+    real = store.rematch
+
+    def rematch(book, order_no):  # the payment batch's fast path fails after writing, once
+        if order_no == failing and book.versions(order_no, "payment").current and not calls:  # once
+            calls.append(order_no)
+            raise Conflict("refused once, after writing")
+        return real(book, order_no)
+
+    calls: list[str] = []
+    monkeypatch.setattr(store, "rematch", rematch)
+    with transaction.atomic(), intake.one_book(), CaptureQueriesContext(connection) as q:
+        in_one = _push_kind_by_kind(shared, payer, carrier)
+    assert calls == [failing]
+    parcel_reads = sum(x["sql"].startswith('SELECT "customs_parcel"') for x in q.captured_queries)
+    calls.append("no more refusals")
+    with CaptureQueriesContext(connection) as q:
+        each = _push_kind_by_kind(alone, payer, carrier)
+    assert sum(x["sql"].startswith('SELECT "customs_parcel"') for x in q.captured_queries) > parcel_reads
+    # the fast path of the payments rolled back once (the one-by-one path then stored them), and
+    # the next batches read again what the rolled-back book had held
+    # (a result's parcel is the book's: in one book, the later batches' state)
+    for a, b in zip(in_one, each, strict=True):
+        assert [(r.version, r.outcome) for r in a] == [(r.version, r.outcome) for r in b]
+    for s, e in zip(shared, alone, strict=True):
+        a, b = _state(s[0][1]["orderNo"]), _state(e[0][1]["orderNo"])
+        assert a["parcel"][:3] == b["parcel"][:3] and a["actions"] == b["actions"] and a["declaration"] is not None
+        assert _entries(s[0][1]["orderNo"]) == _entries(e[0][1]["orderNo"])
