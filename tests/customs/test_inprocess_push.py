@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from ewtp.core.errors import ValidationFailed
-from ewtp.customs import intake, services
+from ewtp.customs import intake, schema_check, services
 from ewtp.customs.jsondocs import to_json
 from tests.customs.factories import parcel
 
@@ -62,3 +62,34 @@ def test_a_float_is_refused_the_same_either_way():
     with pytest.raises(ValidationFailed) as by_value:
         services.decode_data("payment", doc, "CN")
     assert by_bytes.value.fields == by_value.value.fields
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_batch_meets_the_schema_as_each_document_alone(kind):
+    docs = [dict(zip(KINDS, parcel(n), strict=True))[kind] for n in range(20, 26)]
+    docs[2].currency = "USD"  # China's schema wants 142 (CNY): typed, but refused by the schema
+    docs[4].currency = "840"
+    alone = [schema_check.refusal(d) for d in docs]
+    assert [r is None for r in alone] == [True, True, False, True, False, True]
+    together = schema_check.refusals(docs)
+    assert [(r.message, r.fields) if r else None for r in together] == \
+           [(r.message, r.fields) if r else None for r in alone]
+    assert schema_check.refusals(docs[:2]) == [None, None]
+
+
+def test_a_batch_refuses_in_place_what_one_by_one_refuses(db):
+    good, bad = to_json(parcel(30)[1]), {**to_json(parcel(31)[1]), "currency": "USD"}
+    pusher = _payments_partner()
+    results = intake.push_json_many(pusher, "payment", [(good, "CN"), (bad, "CN")])
+    assert results[0].outcome == "stored" and isinstance(results[1], ValidationFailed)
+    with pytest.raises(ValidationFailed) as alone:
+        intake.push_json(pusher, "payment", bad)
+    assert (alone.value.message, alone.value.fields) == (results[1].message, results[1].fields)
+
+
+def _payments_partner():
+    from ewtp.accounts.models import Organisation
+    from ewtp.core.actor import Actor, Role
+
+    org = Organisation.objects.create(kind=Organisation.PAYMENT, name="pay", country="MY")
+    return Actor(role=Role.PAYMENT_PARTNER, org_ids=frozenset({org.pk}), label="pay")
