@@ -195,6 +195,9 @@ def _push_many(actor: Actor, kind: str, pushes: Sequence[Push], decoded: list, o
                order_nos: list[str]) -> list[PushResult | AppError]:
     with transaction.atomic():
         book = batch.book()
+        # China's buyers of the batch: whether they have declarations is asked once for all
+        book.buyers.update(d[0].buyer_id_number for p, d in zip(pushes, decoded, strict=True)
+                           if kind == TradeDocument.ORDER and p.jurisdiction == "CN" and not isinstance(d, AppError))
         if len(set(order_nos)) == len(order_nos):
             book.load(order_nos)
             try:

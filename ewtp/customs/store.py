@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -68,6 +69,13 @@ class Book:
     orgs: dict[int, Organisation] = field(default_factory=dict)
     # a batch's fast path (customs.batch): parcel rows written once at its end, {orderNo: fields}
     deferred: dict[str, list[str]] | None = None
+    # China's buyers whose year-to-date was asked for `ytd_year`, and those of them with no
+    # declaration that counts (their year-to-date is 0 without a query); `buyers`: ones the
+    # batch's documents name, asked together with the first
+    ytd_year: int | None = None
+    asked: set[str] = field(default_factory=set)
+    undeclared: set[str] = field(default_factory=set)
+    buyers: set[str] = field(default_factory=set)
 
     def load(self, order_nos: Iterable[str]) -> None:
         """Read (and lock) the state of these parcels; ones already read are kept."""
@@ -160,6 +168,28 @@ class Book:
                 out[kind] = v.typed
         return out
 
+    def year_to_date(self, buyer: str, year: int, exclude_parcel: int) -> Decimal:
+        """`declarations.buyer_year_to_date`, without its query for a buyer with no declaration that
+        counts (the sum of none is 0 there too). Who has one is asked for many buyers at once."""
+        if year != self.ytd_year:
+            self.ytd_year, self.asked, self.undeclared = year, set(), set()
+        if buyer not in self.asked:
+            todo = sorted(({buyer} | self.buyers | {p.buyer_id_number for p in self.parcels.values()
+                                                     if p.jurisdiction == "CN" and p.buyer_id_number}) - self.asked)
+            for i in range(0, len(todo), 500):
+                chunk = todo[i:i + 500]
+                declared = set(Declaration.objects.filter(buyer_id_number__in=chunk, created_at__year=year)
+                               .exclude(status=declarations.REJECTED).values_list("buyer_id_number", flat=True))
+                self.undeclared.update(b for b in chunk if b not in declared)
+            self.asked.update(todo)
+        if buyer in self.undeclared:
+            return Decimal(0)
+        return declarations.buyer_year_to_date(buyer, year, exclude_parcel=exclude_parcel)
+
+    def declared(self, buyer: str) -> None:
+        """A declaration of this buyer was written: its year-to-date is asked of the database again."""
+        self.undeclared.discard(buyer)
+
     def active_rules(self, jurisdiction: str) -> list[risk.Rule]:
         if jurisdiction not in self.rules:
             self.rules[jurisdiction] = declarations.active_rules(jurisdiction)
@@ -250,7 +280,7 @@ def rematch(book: Book, order_no: str) -> Parcel:
         seller = book.docs[(order_no, "order")].current
         if seller["organisation_id"] is not None:  # the hub's own orders: set at push
             parcel.seller_id = seller["organisation_id"]
-    ytd = (declarations.buyer_year_to_date(parcel.buyer_id_number, timezone.now().year, exclude_parcel=parcel.pk)
+    ytd = (book.year_to_date(parcel.buyer_id_number, timezone.now().year, parcel.pk)
            if order is not None and parcel.jurisdiction == "CN" else None)
     result = reconcile(order, docs.get("payment"), docs.get("waybill"), docs.get("inventory"),
                        buyer_year_to_date=ytd, jurisdiction=parcel.jurisdiction)
@@ -270,7 +300,10 @@ def rematch(book: Book, order_no: str) -> Parcel:
     if result.matched and decl is None and "inventory" in docs:
         # the declarant files the inventory list (CEB621): it carries the HS codes to declare
         book.seller(parcel)
+        book.declared(parcel.buyer_id_number)  # before: declare() may write the row, then fail
         book.decls[order_no] = declarations.declare(parcel, docs, rules=book.active_rules(parcel.jurisdiction))
     elif decl is not None and decl.status not in declarations.TERMINAL:
+        book.declared(decl.buyer_id_number)
         declarations.documents_changed(decl, docs if result.matched else None)
+        book.declared(decl.buyer_id_number)  # the documents may name another buyer
     return parcel

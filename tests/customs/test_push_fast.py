@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ewtp.core.actor import SYSTEM
 from ewtp.core.bulk import save_many
 from ewtp.core.compiled import save_fields
 from ewtp.core.errors import AppError, Conflict, ValidationFailed
 from ewtp.core.models import AuditEntry
-from ewtp.customs import batch, intake, store
+from ewtp.customs import batch, declarations, intake, store
 from ewtp.customs.models import Parcel
 from tests.customs.test_push_many import _kinds, _pusher, _state, parties  # noqa: F401 - fixture
 
@@ -156,3 +157,24 @@ def test_batches_in_one_book_end_as_batches_each_with_its_own(parties, monkeypat
         a, b = _state(s[0][1]["orderNo"]), _state(e[0][1]["orderNo"])
         assert a["parcel"][:3] == b["parcel"][:3] and a["actions"] == b["actions"] and a["declaration"] is not None
         assert _entries(s[0][1]["orderNo"]) == _entries(e[0][1]["orderNo"])
+
+
+def test_the_books_year_to_date_is_the_databases_at_every_match(parties, monkeypatch):  # noqa: F811
+    """One buyer's parcels: undeclared at first (0 without a query), then declared one after the
+    other inside a batch — each match sees what the database sums at that moment."""
+    payer, carrier = parties
+    real, seen = store.reconcile, []
+
+    def spy(order, *args, buyer_year_to_date=None, **kwargs):
+        if buyer_year_to_date is not None:
+            pk = Parcel.objects.get(order_no=order.order_no).pk
+            truth = declarations.buyer_year_to_date(order.buyer_id_number, timezone.now().year, exclude_parcel=pk)
+            seen.append((buyer_year_to_date, truth))
+        return real(order, *args, buyer_year_to_date=buyer_year_to_date, **kwargs)
+
+    monkeypatch.setattr(store, "reconcile", spy)
+    _push_kind_by_kind([_kinds(n) for n in (81, 82, 83)], payer, carrier)
+    with transaction.atomic(), intake.one_book():
+        _push_kind_by_kind([_kinds(n) for n in (84, 85)], payer, carrier)
+    assert len(seen) == 20 and all(a == b for a, b in seen)
+    assert seen[0][0] == 0 and seen[-1][0] > 0 and len({a for a, _ in seen[8:12]}) > 1
