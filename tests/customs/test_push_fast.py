@@ -178,3 +178,18 @@ def test_the_books_year_to_date_is_the_databases_at_every_match(parties, monkeyp
         _push_kind_by_kind([_kinds(n) for n in (84, 85)], payer, carrier)
     assert len(seen) == 20 and all(a == b for a, b in seen)
     assert seen[0][0] == 0 and seen[-1][0] > 0 and len({a for a, _ in seen[8:12]}) > 1
+
+
+def test_gc_paused_restores_the_collector_as_it_was():
+    import gc
+
+    assert gc.isenabled()
+    with intake.gc_paused():
+        assert not gc.isenabled()
+        with intake.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), intake.gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
