@@ -56,16 +56,26 @@ def _native(value: Any, depth: int = 1) -> bool:
     """Is `value` made only of what a JSON round trip gives back unchanged — dicts with string
     keys, lists, strings UTF-8 can encode, ints, booleans, None (exact types, no floats) — and no
     deeper than `load_json` takes? Then `load_json(json.dumps(value))` == value, and the push may
-    skip the round trip: the same checks then see the same value."""
+    skip the round trip: the same checks then see the same value. (A loop over a document's
+    fields, not a generator: this walks every document of a batch.)"""
     if depth > MAX_JSON_DEPTH:
         return False
     kind = type(value)
-    if kind is str:
-        return value.isascii() or not _SURROGATE.search(value)
     if kind is dict:
-        return all(type(k) is str and _native(k) and _native(v, depth + 1) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str or not (k.isascii() or not _SURROGATE.search(k)):
+                return False
+            t = type(v)
+            if t is str:
+                if not (v.isascii() or not _SURROGATE.search(v)):
+                    return False
+            elif not (t is int or t is bool or v is None or _native(v, depth + 1)):
+                return False
+        return True
     if kind is list:
         return all(_native(v, depth + 1) for v in value)
+    if kind is str:
+        return value.isascii() or not _SURROGATE.search(value)
     return kind is int or kind is bool or value is None
 
 
