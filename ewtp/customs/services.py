@@ -150,15 +150,15 @@ class Push:
     body: bytes
     jurisdiction: str
     before: Callable[[Book, str], None] | None = None
-    # an in-process push may give its JSON value already decoded (`intake.json_value`): it then
-    # skips the bytes round trip, which gives back the same value for such a value
+    # an in-process push may give its JSON value already decoded (`intake._push`, only for values
+    # a bytes round trip gives back unchanged): it then skips that round trip
     data: object = None
 
 
 def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResult | AppError]:
     """A batch of single-document JSON pushes of one kind by one party, as `push_documents` does
     them one by one — same checks, same audit entries, same order — but reading the parcels'
-    state in a few queries for the whole batch. Each push is its own savepoint: a refused one
+    state in a few queries for the whole batch. Each push is as its own savepoint: a refused one
     (its error in its place in the answer) changes nothing and the others go on. A batch of
     distinct orders first takes the fast path (`customs.batch`: the same rows in fewer
     statements); what that path cannot reproduce exactly rolls it back for the one-by-one path."""

@@ -36,7 +36,7 @@ _parcel_by_no = CompiledQuery(lambda no: Parcel.objects.filter(order_no=no)[:1],
 # re-matched on each of its four documents parsed its other documents again every time (and a
 # batch read their JSON from the database to do so). Typed documents are read, never changed.
 _TYPED: dict[tuple[str, str], Any] = {}
-_TYPED_MAX = 50_000  # a few batches' worth; then start again (a bound on memory, not a policy)
+_TYPED_MAX = 10_000  # a chunk of 2,000 orders has 8,000 documents; then start again (bounds memory)
 
 
 def typed(kind: str, digest: str, fields: dict) -> Any:

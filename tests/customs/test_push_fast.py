@@ -193,3 +193,19 @@ def test_gc_paused_restores_the_collector_as_it_was():
     with pytest.raises(RuntimeError), intake.gc_paused():
         raise RuntimeError
     assert gc.isenabled()
+
+
+def test_a_book_reads_the_json_only_of_documents_not_parsed_before(parties, monkeypatch):  # noqa: F811
+    payer, carrier = parties
+    docs = [_kinds(n) for n in (91, 92)]
+    _push_kind_by_kind(docs, payer, carrier)
+    nos = [d[0][1]["orderNo"] for d in docs]
+    with transaction.atomic():
+        warm = store.Book()
+        warm.load(nos)
+        assert all("fields" not in v.current for v in warm.docs.values())  # all parsed when stored
+        monkeypatch.setattr(store, "_TYPED", {})
+        cold = store.Book()
+        cold.load(nos)
+        assert all("fields" in v.current for v in cold.docs.values())
+        assert [warm.current_documents(no) for no in nos] == [cold.current_documents(no) for no in nos]
