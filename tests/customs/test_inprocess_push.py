@@ -93,3 +93,11 @@ def _payments_partner():
 
     org = Organisation.objects.create(kind=Organisation.PAYMENT, name="pay", country="MY")
     return Actor(role=Role.PAYMENT_PARTNER, org_ids=frozenset({org.pk}), label="pay")
+
+
+def test_no_printable_character_is_one_xml_cannot_carry():
+    """jsondocs skips its search for printable values: none of the characters it refuses is printable."""
+    from ewtp.customs.jsondocs import _NOT_XML
+
+    assert not [c for c in map(chr, range(0x110000)) if c.isprintable() and _NOT_XML.search(c)]
+    assert _NOT_XML.search("a\x01b") and not "a\x01b".isprintable()
