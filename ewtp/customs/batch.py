@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -86,7 +86,7 @@ def drop_book() -> Book:
 
 
 def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, Any]], org_id: int | None,
-                make_result) -> list:
+                make_result: Callable[..., Any]) -> list:
     """`items`: [(push, (doc, fmt, fields, digest) or the push's decoding error)] of distinct orderNos.
     -> the results as one by one (`make_result(kind, doc, version, outcome, parcel)`); raises
     Redo (or whatever failed) when the caller must roll back and go one by one."""
