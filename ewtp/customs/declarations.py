@@ -91,10 +91,11 @@ def _released(actor: Actor | str, decl: Declaration, now: datetime | None = None
     save_fields(decl, ["released_at", "remittance_tx", "updated_at"])
 
 
-def _remit(actor: Actor | str, decl: Declaration) -> None:
+def _remit(actor: Actor | str, decl: Declaration, *, savepoint: bool = True) -> None:
     if decl.charges is not None:
         decl.remittance_tx = remittance.remit_at_clearance(
-            actor, decl.parcel.order_no, Money(decl.duty, decl.currency), Money(decl.tax_total, decl.currency))
+            actor, decl.parcel.order_no, Money(decl.duty, decl.currency), Money(decl.tax_total, decl.currency),
+            savepoint=savepoint)
 
 
 def buyer_year_to_date(buyer_id: str, year: int, exclude_parcel: int | None = None) -> Decimal:
@@ -163,7 +164,9 @@ def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None,
     _audit_move(SYSTEM, decl, accepted)
     _audit_move(SYSTEM, decl, routed)
     if decl.status == RELEASED and decl.charges is not None:
-        _remit(SYSTEM, decl)
+        # a refusal leaves declare() and rolls back the caller's savepoint with the declaration:
+        # the remittance needs no savepoint of its own (one per green parcel was a tenth of a batch)
+        _remit(SYSTEM, decl, savepoint=False)
         save_fields(decl, ["remittance_tx", "updated_at"])
     return decl
 

@@ -13,6 +13,8 @@ domains that call it (market, logistics); they call these functions.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,8 +23,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, save_fields
+from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, NotFound
+from ewtp.core.parse import MAX_JSON_DEPTH
+from ewtp.customs import batch
 from ewtp.customs.models import Declaration, TradeDocument
 from ewtp.customs.services import Push, PushResult, push_documents, push_many
 from ewtp.customs.store import Book
@@ -45,16 +49,66 @@ def _body(document: dict) -> bytes:
     return json.dumps(_plain(document), ensure_ascii=False).encode()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # UTF-8 cannot encode them: the bytes route fails on them
+
+
+def _native(value: Any, depth: int = 1) -> bool:
+    """Is `value` made only of what a JSON round trip gives back unchanged — dicts with string
+    keys, lists, strings UTF-8 can encode, ints, booleans, None (exact types, no floats) — and no
+    deeper than `load_json` takes? Then `load_json(json.dumps(value))` == value, and the push may
+    skip the round trip: the same checks then see the same value. (A loop over a document's
+    fields, not a generator: this walks every document of a batch.)"""
+    if depth > MAX_JSON_DEPTH:
+        return False
+    kind = type(value)
+    if kind is dict:
+        for k, v in value.items():
+            if type(k) is not str or not (k.isascii() or not _SURROGATE.search(k)):
+                return False
+            t = type(v)
+            if t is str:
+                if not (v.isascii() or not _SURROGATE.search(v)):
+                    return False
+            elif not (t is int or t is bool or v is None or _native(v, depth + 1)):
+                return False
+        return True
+    if kind is list:
+        return all(_native(v, depth + 1) for v in value)
+    if kind is str:
+        return value.isascii() or not _SURROGATE.search(value)
+    return kind is int or kind is bool or value is None
+
+
+def _push(document: dict, jurisdiction: str, before: Callable[[Book, str], None] | None = None) -> Push:
+    """One in-process push: its decoded JSON value when the round trip is provably a no-op for it,
+    else its bytes (a value that is not plain JSON meets exactly what an API body would)."""
+    plain = _plain(document)
+    if _native(plain):
+        return Push(b"", jurisdiction, before, data=plain)
+    return Push(json.dumps(plain, ensure_ascii=False).encode(), jurisdiction, before)
+
+
 def push_json(actor: Actor, kind: str, document: dict, *, jurisdiction: str = "CN") -> PushResult:
     """One document as a dict with the official camelCase field names (amounts Decimal or str)."""
     [result] = push_documents(actor, kind, _body(document), "application/json", jurisdiction)
     return result
 
 
+def one_book():
+    """A block whose batches of pushes share what they read of customs (`customs.batch.one_book`:
+    inside the caller's transaction only; elsewhere each batch reads its own)."""
+    return batch.one_book()
+
+
+def gc_paused():
+    """The cycle collector paused for a block of batches (`customs.batch.gc_paused`)."""
+    return batch.gc_paused()
+
+
 def push_json_many(actor: Actor, kind: str, documents: list[tuple[dict, str]]) -> list[PushResult | AppError]:
     """[(document, jurisdiction)] of one kind by one party, each as `push_json` would push it; a
     refused one gives its error in its place and the others go on (`services.push_many`)."""
-    return push_many(actor, kind, [Push(_body(doc), jurisdiction) for doc, jurisdiction in documents])
+    return push_many(actor, kind, [_push(doc, jurisdiction) for doc, jurisdiction in documents])
 
 
 def _attach_quote(book: Book, order_no: str, jurisdiction: str, landed_cost: dict, seller_org_id: int | None) -> None:
@@ -63,7 +117,7 @@ def _attach_quote(book: Book, order_no: str, jurisdiction: str, landed_cost: dic
         if book.declaration(order_no) is not None:
             raise Conflict(f"order {parcel.order_no} is declared: its quote can no longer change")
         parcel.landed_cost, parcel.seller_id = landed_cost, seller_org_id
-        save_fields(parcel, ["landed_cost", "seller"])
+        book.save_parcel(parcel, ["landed_cost", "seller"])
 
 
 @dataclass(frozen=True)
@@ -78,8 +132,8 @@ def push_hub_orders(actor: Actor, orders: list[HubOrder]) -> list[PushResult | A
     """The hub's own orders: each order document with its frozen quote, in its own
     savepoint (a refused one gives its error in its place)."""
     return push_many(actor, "order", [
-        Push(_body(o.document), o.jurisdiction,
-             before=lambda book, no, o=o: _attach_quote(book, no, o.jurisdiction, o.landed_cost, o.seller_org_id))
+        _push(o.document, o.jurisdiction,
+              before=lambda book, no, o=o: _attach_quote(book, no, o.jurisdiction, o.landed_cost, o.seller_org_id))
         for o in orders])
 
 

@@ -67,11 +67,11 @@ def _convert(cls: type, data: Any, where: str) -> Any:
     errors: dict[str, list[str]] = {f"{where}{k}": ["unknown field"] for k in extra}
     values: dict[str, Any] = {}
     for xml_name, (attr, scalar) in known.items():
-        if xml_name not in data or data[xml_name] is None:
+        raw = data.get(xml_name)  # missing or null: the same
+        if raw is None:
             if attr in required:
                 errors[f"{where}{xml_name}"] = ["required"]
             continue
-        raw = data[xml_name]
         try:
             if scalar is Decimal:
                 if isinstance(raw, bool) or not isinstance(raw, str | int):
@@ -84,9 +84,12 @@ def _convert(cls: type, data: Any, where: str) -> Any:
             else:
                 if not isinstance(raw, str | int) or isinstance(raw, bool):
                     raise ValueError("must be a string")
-                if _NOT_XML.search(str(raw)):
+                text = str(raw)
+                # every character _NOT_XML names is a control, surrogate or non-character, none
+                # of them printable: most values are, and skip the search
+                if not text.isprintable() and _NOT_XML.search(text):
                     raise ValueError("contains control characters that XML cannot carry")
-                values[attr] = str(raw)
+                values[attr] = text
         except (ValueError, InvalidOperation) as exc:
             errors[f"{where}{xml_name}"] = [str(exc) if str(exc) else "invalid value"]
     if errors:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -19,7 +20,8 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, create, get_or_create, save_fields
+from ewtp.core.bulk import save_many
+from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
 from ewtp.customs.jsondocs import from_json, to_json
@@ -29,13 +31,31 @@ from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW
 
 _parcel_by_no = CompiledQuery(lambda no: Parcel.objects.filter(order_no=no)[:1], texts=(0,))  # order_no is unique
 
+# (kind, digest) -> the stored fields as a typed document. The digest is the hash of exactly the
+# fields stored (`to_json` of the document), so the typed form is a function of the key: a parcel
+# re-matched on each of its four documents parsed its other documents again every time (and a
+# batch read their JSON from the database to do so). Typed documents are read, never changed.
+_TYPED: dict[tuple[str, str], Any] = {}
+_TYPED_MAX = 10_000  # a chunk of 2,000 orders has 8,000 documents; then start again (bounds memory)
+
+
+def typed(kind: str, digest: str, fields: dict) -> Any:
+    """`from_json(kind, fields)` for stored fields whose digest is `digest`, parsed once."""
+    key = (kind, digest)
+    doc = _TYPED.get(key)
+    if doc is None:
+        if len(_TYPED) >= _TYPED_MAX:
+            _TYPED.clear()
+        doc = _TYPED[key] = from_json(kind, fields)
+    return doc
+
 
 @dataclass
 class _Versions:
     """What the book knows of one (order, kind): the last version number and the current row."""
 
     last: int = 0
-    current: dict | None = None  # pk, version, digest, organisation_id, fields
+    current: dict | None = None  # pk, version, digest, organisation_id (and fields once read)
     typed: Any = None  # the current row as a typed document, parsed once
 
 
@@ -47,6 +67,15 @@ class Book:
     loaded: set[str] = field(default_factory=set)
     rules: dict[str, list[risk.Rule]] = field(default_factory=dict)
     orgs: dict[int, Organisation] = field(default_factory=dict)
+    # a batch's fast path (customs.batch): parcel rows written once at its end, {orderNo: fields}
+    deferred: dict[str, list[str]] | None = None
+    # China's buyers whose year-to-date was asked for `ytd_year`, and those of them with no
+    # declaration that counts (their year-to-date is 0 without a query); `buyers`: ones the
+    # batch's documents name, asked together with the first
+    ytd_year: int | None = None
+    asked: set[str] = field(default_factory=set)
+    undeclared: set[str] = field(default_factory=set)
+    buyers: set[str] = field(default_factory=set)
 
     def load(self, order_nos: Iterable[str]) -> None:
         """Read (and lock) the state of these parcels; ones already read are kept."""
@@ -58,12 +87,22 @@ class Book:
         for p in Parcel.objects.select_for_update().filter(order_no__in=order_nos):
             self.parcels[p.order_no] = p
         rows = (TradeDocument.objects.filter(order_no__in=order_nos)
-                .values("pk", "kind", "order_no", "version", "current", "digest", "organisation_id", "fields"))
+                .values("pk", "kind", "order_no", "version", "current", "digest", "organisation_id"))
+        unread = {}
         for r in rows:
             v = self.docs.setdefault((r["order_no"], r["kind"]), _Versions())
             v.last = max(v.last, r["version"])
             if r["current"]:
                 v.current = r
+                v.typed = _TYPED.get((r["kind"], r["digest"]))
+                if v.typed is None:
+                    unread[r["pk"]] = v
+        # only the current documents not parsed before: their stored JSON, in a second query
+        # (parsed when a match needs it, as before)
+        pks = list(unread)
+        for i in range(0, len(pks), 500):
+            for pk, fields in TradeDocument.objects.filter(pk__in=pks[i:i + 500]).values_list("pk", "fields"):
+                unread[pk].current["fields"] = fields
         by_parcel = {p.pk: p for no, p in self.parcels.items() if no in order_nos}
         for d in Declaration.objects.select_for_update().filter(parcel_id__in=list(by_parcel)):
             d.parcel = by_parcel[d.parcel_id]
@@ -89,6 +128,30 @@ class Book:
                                                       jurisdiction=jurisdiction)
         return self.parcels[order_no]
 
+    def known_parcel(self, order_no: str) -> Parcel | None:
+        """The parcel if it exists (none is made)."""
+        self.load([order_no])
+        return self.parcels.get(order_no)
+
+    def save_parcel(self, parcel: Parcel, fields: list[str]) -> None:
+        """Write these fields of the parcel's row now, or with `deferred` at `flush`: nothing in a
+        batch reads a parcel's row back, so its last state is what the row must end with."""
+        if self.deferred is None:
+            save_fields(parcel, fields)
+            return
+        names = self.deferred.setdefault(parcel.order_no, [])
+        names += [f for f in fields if f not in names]
+
+    def flush(self) -> None:
+        """Write the deferred parcel rows: one statement per set of fields, run for each row."""
+        groups: dict[tuple[str, ...], list[Parcel]] = {}
+        for order_no, names in (self.deferred or {}).items():
+            groups.setdefault(tuple(names), []).append(self.parcels[order_no])
+        for names, parcels in groups.items():
+            save_many(parcels, list(names))
+        if self.deferred is not None:
+            self.deferred = {}
+
     def declaration(self, order_no: str) -> Declaration | None:
         self.load([order_no])
         return self.decls.get(order_no)
@@ -101,9 +164,31 @@ class Book:
             v = self.docs.get((order_no, kind))
             if v is not None and v.current is not None:
                 if v.typed is None:
-                    v.typed = from_json(kind, v.current["fields"])
+                    v.typed = typed(kind, v.current["digest"], v.current["fields"])
                 out[kind] = v.typed
         return out
+
+    def year_to_date(self, buyer: str, year: int, exclude_parcel: int) -> Decimal:
+        """`declarations.buyer_year_to_date`, without its query for a buyer with no declaration that
+        counts (the sum of none is 0 there too). Who has one is asked for many buyers at once."""
+        if year != self.ytd_year:
+            self.ytd_year, self.asked, self.undeclared = year, set(), set()
+        if buyer not in self.asked:
+            todo = sorted(({buyer} | self.buyers | {p.buyer_id_number for p in self.parcels.values()
+                                                     if p.jurisdiction == "CN" and p.buyer_id_number}) - self.asked)
+            for i in range(0, len(todo), 500):
+                chunk = todo[i:i + 500]
+                declared = set(Declaration.objects.filter(buyer_id_number__in=chunk, created_at__year=year)
+                               .exclude(status=declarations.REJECTED).values_list("buyer_id_number", flat=True))
+                self.undeclared.update(b for b in chunk if b not in declared)
+            self.asked.update(todo)
+        if buyer in self.undeclared:
+            return Decimal(0)
+        return declarations.buyer_year_to_date(buyer, year, exclude_parcel=exclude_parcel)
+
+    def declared(self, buyer: str) -> None:
+        """A declaration of this buyer was written: its year-to-date is asked of the database again."""
+        self.undeclared.discard(buyer)
 
     def active_rules(self, jurisdiction: str) -> list[risk.Rule]:
         if jurisdiction not in self.rules:
@@ -119,18 +204,18 @@ class Book:
         parcel.seller = self.orgs[parcel.seller_id]
 
 
-def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
-          digest: str) -> tuple[int, str, Parcel]:
-    """Store one document (inside the caller's transaction) -> (version, outcome, parcel)."""
-    parcel = book.parcel(doc.order_no, jurisdiction)
-    if parcel.jurisdiction != jurisdiction:
-        raise Conflict(f"order {doc.order_no} is cleared in {parcel.jurisdiction}, not {jurisdiction}")
-    v = book.versions(doc.order_no, kind)
-    current = v.current
+def check(book: Book, actor: Actor, kind: str, doc, org_id: int | None, jurisdiction: str, digest: str) -> bool:
+    """A push's refusals, in the order a push meets them, without writing anything -> False when
+    the document is the current one already (nothing to store)."""
+    known = book.known_parcel(doc.order_no)
+    cleared_in = jurisdiction if known is None else known.jurisdiction  # a new parcel: the push's
+    if cleared_in != jurisdiction:
+        raise Conflict(f"order {doc.order_no} is cleared in {cleared_in}, not {jurisdiction}")
+    current = book.versions(doc.order_no, kind).current
     if current is not None and current["organisation_id"] != org_id and not actor.is_operator:
         raise Forbidden(f"the {kind} for order {doc.order_no} was pushed by another organisation")
     if current is not None and current["digest"] == digest:
-        return current["version"], "unchanged", parcel
+        return False
     decl = book.declaration(doc.order_no)
     if decl is not None and decl.status in declarations.TERMINAL:
         raise Conflict(f"order {doc.order_no} is already {declarations.STATUS_LABELS[decl.status]}: "
@@ -141,22 +226,47 @@ def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: 
         raise Conflict(f"there is no {kind} for order {doc.order_no} to change or delete")
     if doc.app_type == APP_DELETE and decl is not None:
         raise Conflict(f"order {doc.order_no} is declared: a {kind} cannot be withdrawn, only changed")
-    if current is not None:
-        TradeDocument.objects.filter(pk=current["pk"]).update(current=False)
-    fields = to_json(doc)
-    stored = create(
-        TradeDocument, kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=v.last + 1,
+    return True
+
+
+def new_row(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
+            digest: str, fields: dict) -> TradeDocument:
+    """The (unsaved) next version of a document that passed `check`."""
+    return TradeDocument(
+        kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=book.versions(doc.order_no, kind).last + 1,
         current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
         xml=raw, digest=digest, pushed_by=actor.audit_name, organisation_id=org_id)
-    v.last = stored.version
-    v.current = ({"pk": stored.pk, "version": stored.version, "digest": digest, "organisation_id": org_id,
-                  "fields": fields} if stored.current else None)
+
+
+def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
+          digest: str, fields: dict | None = None) -> tuple[int, str, Parcel]:
+    """Store one document (inside the caller's transaction) -> (version, outcome, parcel).
+    `fields`: `to_json(doc)` when the caller has it already (it made the digest from it)."""
+    parcel = book.parcel(doc.order_no, jurisdiction)
+    if not check(book, actor, kind, doc, org_id, jurisdiction, digest):
+        return book.versions(doc.order_no, kind).current["version"], "unchanged", parcel
+    current = book.versions(doc.order_no, kind).current
+    if current is not None:
+        TradeDocument.objects.filter(pk=current["pk"]).update(current=False)
+    fields = to_json(doc) if fields is None else fields
+    row = insert([new_row(book, actor, kind, doc, fmt, raw, org_id, jurisdiction, digest, fields)])[0]
+    return stored(book, actor, kind, doc, row)
+
+
+def stored(book: Book, actor: Actor, kind: str, doc, row: TradeDocument) -> tuple[int, str, Parcel]:
+    """A new version was written (`row`; its predecessor retired): the book follows, the audit entry,
+    the parcel re-matched -> (version, outcome, parcel)."""
+    v = book.versions(doc.order_no, kind)
+    current = v.current
+    v.last = row.version
+    v.current = ({"pk": row.pk, "kind": kind, "version": row.version, "digest": row.digest,
+                  "organisation_id": row.organisation_id, "fields": row.fields} if row.current else None)
     v.typed = None
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
-    audit.record(actor, f"customs.document.{outcome}", stored,
+    audit.record(actor, f"customs.document.{outcome}", row,
                  before={"version": current["version"]} if current else None,
-                 after={"kind": kind, "order_no": doc.order_no, "version": stored.version, "digest": digest})
-    return stored.version, outcome, rematch(book, doc.order_no)
+                 after={"kind": kind, "order_no": doc.order_no, "version": row.version, "digest": row.digest})
+    return row.version, outcome, rematch(book, doc.order_no)
 
 
 def rematch(book: Book, order_no: str) -> Parcel:
@@ -170,7 +280,7 @@ def rematch(book: Book, order_no: str) -> Parcel:
         seller = book.docs[(order_no, "order")].current
         if seller["organisation_id"] is not None:  # the hub's own orders: set at push
             parcel.seller_id = seller["organisation_id"]
-    ytd = (declarations.buyer_year_to_date(parcel.buyer_id_number, timezone.now().year, exclude_parcel=parcel.pk)
+    ytd = (book.year_to_date(parcel.buyer_id_number, timezone.now().year, parcel.pk)
            if order is not None and parcel.jurisdiction == "CN" else None)
     result = reconcile(order, docs.get("payment"), docs.get("waybill"), docs.get("inventory"),
                        buyer_year_to_date=ytd, jurisdiction=parcel.jurisdiction)
@@ -183,14 +293,17 @@ def rematch(book: Book, order_no: str) -> Parcel:
     parcel.checks += 1
     parcel.checked_at = timezone.now()
     # only what a match changes: the frozen quote on the row is large and stays as it is
-    save_fields(parcel, ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
+    book.save_parcel(parcel, ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
     audit.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
                  after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
     decl = book.declaration(order_no)
     if result.matched and decl is None and "inventory" in docs:
         # the declarant files the inventory list (CEB621): it carries the HS codes to declare
         book.seller(parcel)
+        book.declared(parcel.buyer_id_number)  # before: declare() may write the row, then fail
         book.decls[order_no] = declarations.declare(parcel, docs, rules=book.active_rules(parcel.jurisdiction))
     elif decl is not None and decl.status not in declarations.TERMINAL:
+        book.declared(decl.buyer_id_number)
         declarations.documents_changed(decl, docs if result.matched else None)
+        book.declared(decl.buyer_id_number)  # the documents may name another buyer
     return parcel

@@ -38,7 +38,7 @@ def push_waybill(actor: Actor, shipment: Shipment, parcels: list[Parcel]) -> boo
     return True
 
 
-def _document(shipment: Shipment, parcels: list[Parcel], order: dict) -> dict:
+def _document(shipment: Shipment, weight: Decimal, order: dict) -> dict:
     """A new waybill as `intake.push_waybill` writes it for a shipment without one: consignee and
     currency from the order document (tests/logistics/test_shipments.py compares the two)."""
     return {
@@ -46,7 +46,7 @@ def _document(shipment: Shipment, parcels: list[Parcel], order: dict) -> dict:
         "appStatus": "2", "logisticsCode": Carrier.HUB, "logisticsName": LOGISTICS_NAME,
         "logisticsNo": shipment.tracking_no, "orderNo": shipment.order_ref,
         "freight": Decimal(str(order.get("freight") or 0)), "currency": order["currency"],
-        "weight": sum((p.weight_kg for p in parcels), Decimal(0)), "packNo": 1, "consignee": order["consignee"],
+        "weight": weight, "packNo": 1, "consignee": order["consignee"],
         "consigneeAddress": order["consigneeAddress"], "consigneeTelephone": order["consigneeTelephone"],
     }
 
@@ -58,14 +58,21 @@ def push_pending(actor: Actor, limit: int = 10_000) -> int:
     waybill is raised, as one by one, after the others went in."""
     waiting = list(Shipment.objects.filter(direction=Shipment.FORWARD,
                                            order_ref__in=intake.order_nos_with(TradeDocument.ORDER))
-                   .exclude(order_ref__in=intake.order_nos_with(TradeDocument.WAYBILL)).order_by("pk")
-                   .prefetch_related("parcels")[:limit])
+                   .exclude(order_ref__in=intake.order_nos_with(TradeDocument.WAYBILL)).order_by("pk")[:limit])
     if not waiting:
         return 0
+    # the parcels' weights, summed per shipment (only the weight goes on a waybill: a prefetch of
+    # the parcel rows, then a queryset per shipment to read them back, cost more than the push)
+    weights: dict[int, Decimal] = {}
+    ids = [s.pk for s in waiting]
+    for n in range(0, len(ids), 500):
+        for shipment_id, kg in Parcel.objects.filter(shipment_id__in=ids[n:n + 500]).values_list("shipment_id",
+                                                                                               "weight_kg"):
+            weights[shipment_id] = weights.get(shipment_id, Decimal(0)) + kg
     orders = {no: (fields, jurisdiction) for no, fields, jurisdiction in TradeDocument.objects.filter(
         kind=TradeDocument.ORDER, current=True, order_no__in=[s.order_ref for s in waiting])
         .values_list("order_no", "fields", "jurisdiction")}
-    documents = [(_document(s, list(s.parcels.all()), orders[s.order_ref][0]), orders[s.order_ref][1])
+    documents = [(_document(s, weights.get(s.pk, Decimal(0)), orders[s.order_ref][0]), orders[s.order_ref][1])
                  for s in waiting]
     results = intake.push_json_many(hub_logistics_actor(actor), "waybill", documents)
     refused = [r for r in results if isinstance(r, AppError)]

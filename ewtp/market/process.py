@@ -69,12 +69,15 @@ def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
     # the documents go in batches through customs' intake, one savepoint per document
     to_push = list(customs_docs.by_border(in_flight, crossing=True).exclude(
         reference__in=intake.order_nos_with(TradeDocument.PAYMENT))[:limit])
-    failed = customs_docs.push_paid_orders(to_push, actor)
-    out.documents = len(to_push) - len(failed)
-    waybill.push_pending(actor, limit)  # shipments created before their order reached customs
-    to_declare = list(in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
-                      .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit])
-    out.inventories, not_filed = customs_docs.push_inventories(to_declare, actor)
+    # inside a caller's transaction the batches share what they read of customs (else each reads
+    # its own); the cycle collector waits for the end of the batches (intake.gc_paused says why)
+    with intake.one_book(), intake.gc_paused():
+        failed = customs_docs.push_paid_orders(to_push, actor)
+        out.documents = len(to_push) - len(failed)
+        waybill.push_pending(actor, limit)  # shipments created before their order reached customs
+        to_declare = list(in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
+                          .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit])
+        out.inventories, not_filed = customs_docs.push_inventories(to_declare, actor)
     out.failed += [f"{ref}: {err.message}" for ref, err in (failed | not_filed).items()]
     released = Order.objects.filter(state=Order.SHIPPED,
                                     reference__in=intake.order_nos_declared(declarations.RELEASED))[:limit]

@@ -32,17 +32,19 @@ _booked = CompiledQuery(lambda ref: LedgerTransaction.objects.filter(reference=r
                         .order_by("-kind").only("pk")[:1], texts=(0,))
 
 
-def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Money) -> int | None:
+def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Money, *,
+                       savepoint: bool = True) -> int | None:
     """Book the released declaration's duty and tax on the payable accounts out of the order's
     escrow. Returns the ledger transaction that holds them on the payable accounts (this one, an
     earlier remittance, or the escrow release that already booked them), or None when the hub
     holds no escrow for the order (an external marketplace withholds the tax itself) or nothing
-    is due."""
+    is due. `savepoint=False`: the caller is inside a transaction that a refusal rolls back (to
+    its own savepoint) anyway, so this needs none of its own; every refusal comes before a write."""
     if duty.currency != tax.currency:
         raise ValidationFailed.field("tax", "duty and tax in one currency")
     if duty.is_negative() or tax.is_negative() or not duty.is_rounded() or not tax.is_rounded():
         raise ValidationFailed.field("duty", "amounts >= 0, rounded to the currency's minor unit")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         e = locked_row(order_ref)  # one query: lock, or none
         if e is None:
             return None
