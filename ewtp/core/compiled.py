@@ -199,6 +199,35 @@ def create(model: type[M], **values: Any) -> M:
 _UPDATES: dict[tuple, tuple[str, list]] = {}  # (vendor, model, fields) -> (SQL, fields)
 
 
+def _update_plan(connection, model: type[Model], fields: Sequence[str], name: str) -> tuple[str, list]:
+    """The UPDATE by primary key of these fields, made once per model and field list."""
+    key = (connection.vendor, model, tuple(fields))
+    plan = _UPDATES.get(key)
+    if plan is None:
+        opts = model._meta
+        targets = [opts.get_field(f) for f in fields]
+        if any(not f.concrete or f.primary_key or f.generated for f in targets):
+            raise TypeError(f"{name}() writes concrete, non-key fields")
+        qn = connection.ops.quote_name
+        plan = (f"UPDATE {qn(opts.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in targets)} "  # noqa: S608
+                f"WHERE {qn(opts.pk.column)} = %s", targets)
+        _UPDATES[key] = plan
+    return plan
+
+
+def _update_params(obj: Model, targets: list, connection, name: str) -> list:
+    """One row's values for `_update_plan`'s statement, as `save` prepares them."""
+    obj._prepare_related_fields_for_save(operation_name="save", fields=targets)  # as save: no unsaved parents
+    params = []
+    for f in targets:
+        value = f.pre_save(obj, False)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"{name}() takes plain values, not expressions ({f.name})")
+        params.append(f.get_db_prep_save(value, connection))
+    params.append(type(obj)._meta.pk.get_db_prep_value(obj.pk, connection))
+    return params
+
+
 def save_fields(obj: Model, fields: Sequence[str], using: str = "default") -> None:
     """`obj.save(update_fields=fields)` without the ORM's per-call query building: one UPDATE by
     primary key, made once per model and field list; each value through its field's `pre_save`
@@ -208,31 +237,35 @@ def save_fields(obj: Model, fields: Sequence[str], using: str = "default") -> No
     model = type(obj)
     if model.save is not Model.save or obj.pk is None or not fields:
         raise TypeError("save_fields() takes a saved row of a model without its own save, and fields")
-    key = (connection.vendor, model, tuple(fields))
-    plan = _UPDATES.get(key)
-    if plan is None:
-        opts = model._meta
-        targets = [opts.get_field(f) for f in fields]
-        if any(not f.concrete or f.primary_key or f.generated for f in targets):
-            raise TypeError("save_fields() writes concrete, non-key fields")
-        qn = connection.ops.quote_name
-        plan = (f"UPDATE {qn(opts.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in targets)} "  # noqa: S608
-                f"WHERE {qn(opts.pk.column)} = %s", targets)
-        _UPDATES[key] = plan
-    sql, targets = plan
-    obj._prepare_related_fields_for_save(operation_name="save", fields=targets)  # as save: no unsaved parents
-    params = []
-    for f in targets:
-        value = f.pre_save(obj, False)
-        if hasattr(value, "resolve_expression"):
-            raise TypeError(f"save_fields() takes plain values, not expressions ({f.name})")
-        params.append(f.get_db_prep_save(value, connection))
-    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    sql, targets = _update_plan(connection, model, fields, "save_fields")
+    params = _update_params(obj, targets, connection, "save_fields")
     with connection.cursor() as cur:
         cur.execute(sql, params)
         if cur.rowcount == 0:
             raise DatabaseError("Save with update_fields did not affect any rows.")
     obj._state.adding, obj._state.db = False, using
+
+
+def save_many(objs: Sequence[Model], fields: Sequence[str], using: str = "default") -> None:
+    """`save_fields` for several rows of one model: the same statement sent once with every row's
+    values (`executemany`) — a batch that re-matches thousands of parcels spent more on sending the
+    statement than on running it. A row that is gone is refused as `save` refuses it."""
+    if not objs:
+        return
+    connection = connections[using]
+    model = type(objs[0])
+    if (model.save is not Model.save or not fields
+            or any(type(o) is not model or o.pk is None for o in objs)):
+        raise TypeError("save_many() takes saved rows of one model without its own save, and fields")
+    sql, targets = _update_plan(connection, model, fields, "save_many")
+    rows = [_update_params(obj, targets, connection, "save_many") for obj in objs]
+    with connection.cursor() as cur:
+        cur.executemany(sql, rows)
+        # the drivers sum the rows each run changed (-1: not known)
+        if cur.rowcount not in (-1, len(rows)):
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, using
 
 
 def get_or_create(found: Callable[..., list[M]], args: Sequence, model: type[M], using: str = "default",

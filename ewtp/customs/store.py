@@ -20,8 +20,7 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.bulk import save_many
-from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields
+from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields, save_many
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
 from ewtp.customs.jsondocs import from_json, to_json

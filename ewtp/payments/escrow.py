@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -84,25 +85,12 @@ def _minor(name: str, value: Money | None, currency: str) -> int:
     return value.to_minor()
 
 
-def hold(
-    actor: Actor | str,
-    *,
-    order_ref: str,
-    seller_org_id: int,
-    amount: Money,
-    seller_currency: str,
-    provider: str,
-    buyer_user_id: int | None = None,
-    jurisdiction: str = "",
-    duty: Money | None = None,
-    tax: Money | None = None,
-    fee: Money | None = None,
-) -> Escrow:
-    """Move a captured payment from the provider's clearing account into escrow. Idempotent per
-    order reference: holding the same order again returns the existing escrow."""
-    return open_hold(actor, new_hold(order_ref=order_ref, seller_org_id=seller_org_id, amount=amount,
-                                     seller_currency=seller_currency, provider=provider, buyer_user_id=buyer_user_id,
-                                     jurisdiction=jurisdiction, duty=duty, tax=tax, fee=fee))
+def hold(actor: Actor | str, **terms: Any) -> Escrow:
+    """Move a captured payment from the provider's clearing account into escrow; `terms`: those of
+    `new_hold` (order_ref, seller_org_id, amount, seller_currency, provider, and optionally
+    buyer_user_id, jurisdiction, duty, tax, fee). Idempotent per order reference: holding the
+    same order again returns the existing escrow."""
+    return open_hold(actor, new_hold(**terms))
 
 
 def open_hold(actor: Actor | str, e: Escrow) -> Escrow:

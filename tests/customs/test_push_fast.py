@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ewtp.core.actor import SYSTEM
-from ewtp.core.bulk import save_many
-from ewtp.core.compiled import save_fields
+from ewtp.core.compiled import save_fields, save_many
 from ewtp.core.errors import AppError, Conflict, ValidationFailed
 from ewtp.core.models import AuditEntry
 from ewtp.customs import batch, declarations, intake, store

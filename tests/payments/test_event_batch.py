@@ -51,11 +51,12 @@ def _tampered(body: bytes, **data) -> bytes:
     return json.dumps(doc, sort_keys=True).encode()
 
 
-def _deliver(bodies: list[bytes], batch: bool, *, bad: int | None = None) -> list[int]:
-    """Each body signed now (the one at `bad` signed over other content) and received."""
+def _deliver(bodies: list[bytes], batch: bool, *, bad: int | frozenset[int] | None = None) -> list[int]:
+    """Each body signed now (those at `bad` signed over other content) and received."""
     provider = SandboxProvider.from_settings()
     now = timezone.now()
-    deliveries = [(provider.signed_headers(b + (b" " if i == bad else b""), now), b) for i, b in enumerate(bodies)]
+    bad = frozenset() if bad is None else frozenset({bad}) if isinstance(bad, int) else bad
+    deliveries = [(provider.signed_headers(b + (b" " if i in bad else b""), now), b) for i, b in enumerate(bodies)]
     if batch:
         return receive_many("sandbox", deliveries, now, recorded=set())
     out = []

@@ -6,18 +6,32 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from ewtp.core.errors import AppError
+from ewtp.core.models import AuditEntry
 from ewtp.core.money import Money
-from ewtp.payments import services
-from ewtp.payments.models import Payment
-from ewtp.payments.providers.sandbox import SandboxProvider
+from ewtp.payments import batches, services
+from ewtp.payments.models import (
+    Account,
+    Escrow,
+    LedgerTransaction,
+    Payment,
+    Posting,
+    Refund,
+    SandboxOutbox,
+    SandboxRecord,
+    WebhookEvent,
+)
+from ewtp.payments.providers.sandbox import REFUND_FAILS, SandboxProvider
+from ewtp.payments.services import Start
 from ewtp.payments.verify import verify
-from ewtp.payments.webhooks import receive, receive_many
-from tests.payments.test_event_batch import _recorded, _since
+from ewtp.payments.webhooks import deliver_sandbox, receive, receive_many
+from tests.payments.test_event_batch import _deliver, _recorded, _since
 
 pytestmark = pytest.mark.django_db
 
@@ -43,20 +57,7 @@ def _body(prefix: str, pays: dict[int, Payment], spec: tuple) -> bytes:
 
 
 def _send(bodies: list[bytes], batch: bool, bad: frozenset[int] = frozenset()) -> list[int]:
-    provider = SandboxProvider.from_settings()
-    now = timezone.now()
-    deliveries = [(provider.signed_headers(b + (b" " if i in bad else b""), now), b) for i, b in enumerate(bodies)]
-    if batch:
-        return receive_many("sandbox", deliveries, now, recorded=set())
-    out = []
-    for headers, body in deliveries:
-        try:
-            receive("sandbox", headers, body, now)
-        except AppError as err:
-            out.append(err.status)
-        else:
-            out.append(200)
-    return out
+    return _deliver(bodies, batch, bad=bad)
 
 
 def _run(prefix: str, batch: bool, specs: list[tuple], prepare=None, bad=frozenset(), n=3):
@@ -152,26 +153,6 @@ def test_refund_events_between_payment_events():
 
 
 # ---- the whole flow through the sandbox's delivery, one by one (as before) and in batches -----------
-
-from datetime import timedelta  # noqa: E402
-
-from django.db import transaction  # noqa: E402
-
-from ewtp.core.models import AuditEntry  # noqa: E402
-from ewtp.payments import batches  # noqa: E402
-from ewtp.payments.models import (  # noqa: E402
-    Account,
-    Escrow,
-    LedgerTransaction,
-    Posting,
-    Refund,
-    SandboxOutbox,
-    SandboxRecord,
-    WebhookEvent,
-)
-from ewtp.payments.providers.sandbox import REFUND_FAILS  # noqa: E402
-from ewtp.payments.services import Start  # noqa: E402
-from ewtp.payments.webhooks import deliver_sandbox  # noqa: E402
 
 
 def _old_deliver(now):
