@@ -14,7 +14,6 @@ is the reference — so nothing the fast path cannot reproduce exactly is ever a
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -54,23 +53,6 @@ def one_book() -> Iterator[None]:
         yield
     finally:
         _local.book = None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cycle collector paused for a block of batches (as it was again after). A batch keeps
-    hundreds of thousands of objects alive until it ends — the book, and the audit entries
-    waiting to be chained at the end of the caller's block — and each full pass of the collector
-    walked all of them, several times per batch: a sixth of the batches' time. Reference counting
-    still frees what they drop; the few reference cycles they make (a declaration and its parcel
-    caching each other) wait for the collector's next pass after the block."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def book() -> Book:

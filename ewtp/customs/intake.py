@@ -100,11 +100,6 @@ def one_book():
     return batch.one_book()
 
 
-def gc_paused():
-    """The cycle collector paused for a block of batches (`customs.batch.gc_paused`)."""
-    return batch.gc_paused()
-
-
 def push_json_many(actor: Actor, kind: str, documents: list[tuple[dict, str]]) -> list[PushResult | AppError]:
     """[(document, jurisdiction)] of one kind by one party, each as `push_json` would push it; a
     refused one gives its error in its place and the others go on (`services.push_many`)."""

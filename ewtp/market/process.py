@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ewtp.core import gcpolicy
 from ewtp.core.actor import SYSTEM, Actor
 from ewtp.core.errors import AppError
 from ewtp.customs import declarations, intake
@@ -70,8 +71,8 @@ def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
     to_push = list(customs_docs.by_border(in_flight, crossing=True).exclude(
         reference__in=intake.order_nos_with(TradeDocument.PAYMENT))[:limit])
     # inside a caller's transaction the batches share what they read of customs (else each reads
-    # its own); the cycle collector waits for the end of the batches (intake.gc_paused says why)
-    with intake.one_book(), intake.gc_paused():
+    # its own); the cycle collector waits for the end of the batches (gcpolicy.paused says why)
+    with intake.one_book(), gcpolicy.paused():
         failed = customs_docs.push_paid_orders(to_push, actor)
         out.documents = len(to_push) - len(failed)
         waybill.push_pending(actor, limit)  # shipments created before their order reached customs

@@ -1,5 +1,7 @@
 import gc
 
+import pytest
+
 from ewtp.core import gcpolicy
 
 
@@ -20,3 +22,16 @@ def test_the_settings_come_back_when_the_job_fails():
     except RuntimeError:
         pass
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_paused_restores_the_collector_as_it_was():
+    assert gc.isenabled()
+    with gcpolicy.paused():
+        assert not gc.isenabled()
+        with gcpolicy.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gcpolicy.paused():
+        raise RuntimeError
+    assert gc.isenabled()

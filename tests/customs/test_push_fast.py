@@ -179,21 +179,6 @@ def test_the_books_year_to_date_is_the_databases_at_every_match(parties, monkeyp
     assert seen[0][0] == 0 and seen[-1][0] > 0 and len({a for a, _ in seen[8:12]}) > 1
 
 
-def test_gc_paused_restores_the_collector_as_it_was():
-    import gc
-
-    assert gc.isenabled()
-    with intake.gc_paused():
-        assert not gc.isenabled()
-        with intake.gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), intake.gc_paused():
-        raise RuntimeError
-    assert gc.isenabled()
-
-
 def test_a_book_reads_the_json_only_of_documents_not_parsed_before(parties, monkeypatch):  # noqa: F811
     payer, carrier = parties
     docs = [_kinds(n) for n in (91, 92)]
