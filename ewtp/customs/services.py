@@ -233,9 +233,8 @@ def _result(kind: str, doc, version: int, outcome: str, parcel: Parcel) -> PushR
 def _store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None,
            jurisdiction: str) -> PushResult:
     fields = to_json(doc)
-    version, outcome, parcel = store.store(book, actor, kind, doc, fmt, raw, org_id, jurisdiction, _digest(fields),
-                                           fields)
-    return PushResult(kind, doc.order_no, version, outcome, parcel)
+    return _result(kind, doc, *store.store(book, actor, kind, doc, fmt, raw, org_id, jurisdiction, _digest(fields),
+                                           fields))
 
 
 def current_documents(order_no: str) -> dict:

@@ -33,8 +33,24 @@ def _sorted(lines) -> list[CartLine]:
     return sorted(lines, key=lambda ln: (ln.variant.seller_id, ln.variant_id))
 
 
-_published_variant = CompiledQuery(lambda pk: Variant.objects.filter(pk=pk, product__status=Product.PUBLISHED)
-                                   .select_related("product")[:1])
+_published_variants = CompiledQuery(lambda pks: Variant.objects.filter(pk__in=pks, product__status=Product.PUBLISHED)
+                                    .select_related("product"))
+
+
+def _bad_quantity() -> ValidationFailed:
+    return ValidationFailed.field("quantity", f"a whole number from 0 to {MAX_QUANTITY}")
+
+
+def _quantity_ok(quantity: object) -> bool:
+    return isinstance(quantity, int) and 0 <= quantity <= MAX_QUANTITY
+
+
+def _not_published() -> NotFound:
+    return NotFound("no published product variant with that id")
+
+
+def _cart_full() -> ValidationFailed:
+    return ValidationFailed.field("variant_id", f"a cart holds at most {MAX_LINES} lines")
 _lines_by_cart = CompiledQuery(lambda cart_id: CartLine.objects.filter(cart_id=cart_id).select_related("variant__product"))
 _lines_by_buyer = CompiledQuery(lambda buyer_id: CartLine.objects.filter(cart__buyer_id=buyer_id)
                                 .select_related("variant__product"))
@@ -54,13 +70,13 @@ def _touch_cart(buyer_id: int) -> Cart:
 
 
 def _set(actor: Actor, variant_id: int, quantity: int) -> tuple[Cart, list[CartLine]]:
-    if not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
-        raise ValidationFailed.field("quantity", f"a whole number from 0 to {MAX_QUANTITY}")
+    if not _quantity_ok(quantity):
+        raise _bad_quantity()
     require_role(actor, [Role.BUYER])
     with transaction.atomic():
-        found = _published_variant(variant_id)
+        found = _published_variants([variant_id])
         if not found:
-            raise NotFound("no published product variant with that id")
+            raise _not_published()
         variant = found[0]
         cart = _touch_cart(actor.user_id)
         lines = _sorted(_lines_by_cart(cart.pk))
@@ -75,7 +91,7 @@ def _set(actor: Actor, variant_id: int, quantity: int) -> tuple[Cart, list[CartL
                 current.quantity = quantity
         else:
             if len(lines) >= MAX_LINES:
-                raise ValidationFailed.field("variant_id", f"a cart holds at most {MAX_LINES} lines")
+                raise _cart_full()
             line = insert([CartLine(cart=cart, variant=variant, quantity=quantity)])[0]
             lines = _sorted([*lines, line])
     return cart, lines
@@ -92,10 +108,6 @@ def set_lines(actor: Actor, variant_id: int, quantity: int) -> list[CartLine]:
     return _set(actor, variant_id, quantity)[1]
 
 
-_published_variants = CompiledQuery(lambda pks: Variant.objects.filter(pk__in=pks, product__status=Product.PUBLISHED)
-                                    .select_related("product"))
-
-
 def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | None:
     """`set_quantity` for each (variant id, quantity) in turn, with the same checks, in one
     transaction of a few statements (the variants read at once, the cart touched once, the new
@@ -108,9 +120,8 @@ def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | No
         return cart
     refusal: Exception | None = None
     for n, (_, quantity) in enumerate(quantities):  # the checks made before anything is read
-        if not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
-            refusal, quantities = ValidationFailed.field("quantity", f"a whole number from 0 to {MAX_QUANTITY}"), \
-                quantities[:n]
+        if not _quantity_ok(quantity):
+            refusal, quantities = _bad_quantity(), quantities[:n]
             break
     if quantities or refusal is None:
         require_role(actor, [Role.BUYER])
@@ -118,7 +129,7 @@ def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | No
         variants = {v.pk: v for v in _published_variants([v for v, _ in quantities])} if quantities else {}
         n = next((n for n, (v, _) in enumerate(quantities) if v not in variants), len(quantities))
         if n < len(quantities):
-            refusal, quantities = NotFound("no published product variant with that id"), quantities[:n]
+            refusal, quantities = _not_published(), quantities[:n]
         if not quantities:
             if refusal is not None:
                 raise refusal
@@ -136,7 +147,7 @@ def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | No
                 if line.quantity != quantity:
                     changed.append((line.pk, quantity))
             elif count >= MAX_LINES:
-                refusal = ValidationFailed.field("variant_id", f"a cart holds at most {MAX_LINES} lines")
+                refusal = _cart_full()
                 if n == 0:  # nothing set: as one by one, not even the cart touched
                     raise refusal
                 break

@@ -250,9 +250,10 @@ def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = "", 
             )
         if amount.to_minor() > e.remaining_minor:
             raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left to refund")
-        if amount.to_minor() > refundable_minor(e, retrying):
+        left = refundable_minor(e, retrying)
+        if amount.to_minor() > left:
             owed = owed_refunds(e.pk).exclude(pk=retrying).values_list("pk", flat=True).first()
-            raise Conflict(f"escrow {order_ref} has only {e.money(refundable_minor(e, retrying))} left to refund: "
+            raise Conflict(f"escrow {order_ref} has only {e.money(left)} left to refund: "
                            f"failed refund {owed} owes the buyer the rest (retry it)")
         before = snapshot(e)
         tx_id = ledger.post(
