@@ -74,6 +74,7 @@ class Run:
     officers: dict[str, Actor] = field(default_factory=dict)
     lost: list[str] = field(default_factory=list)  # tracking numbers of parcels lost in this chunk
     stage_seconds: Counter = field(default_factory=Counter)
+    stage_cpu_seconds: Counter = field(default_factory=Counter)
     cpu_seconds: float = 0.0
     counts: Counter = field(default_factory=Counter)
     refused: Counter = field(default_factory=Counter)
