@@ -26,11 +26,10 @@ from ewtp.logistics import returns as returns_service
 from ewtp.logistics.models import Claim, ParcelItem, Shipment
 from ewtp.logistics.simulator import legs_of, post, simulate_events
 from ewtp.market import cart, orders
-from ewtp.market.checkout import quote_checkout
 from ewtp.market.fulfilment import accept_orders
 from ewtp.market.models import Order
 from ewtp.market.payment_start import pay_orders
-from ewtp.market.placement import place_order
+from ewtp.market.placement import buy
 from ewtp.market.process import sync_customs, sync_payments
 from ewtp.market.process_returns import sync_returns
 from ewtp.market.process_shipments import sync_shipments
@@ -91,11 +90,12 @@ def checkout(run: Run, chunk: Chunk) -> None:
     for _ in range(chunk.size):
         buyer = rng.choice(run.world.buyers)
         try:
-            # the lines in one call (the draws as when each line was set on its own: no line is refused)
-            cart.set_quantities(buyer, [(v, rng.choice([1, 1, 1, 2]))
-                                        for v in rng.sample(run.world.variants, rng.choice([1, 1, 2, 2, 3]))])
-            q = quote_checkout(buyer, _address(run.countries[buyer.user_id], buyer.user_id, rng))
-            group = place_order(buyer, q.pk)
+            # set the lines (in one call: the draws as when each line was set on its own, no line is
+            # refused), quote and place: `buy` is the three services in turn, without reading back
+            # what they have just written
+            quantities = [(v, rng.choice([1, 1, 1, 2]))
+                          for v in rng.sample(run.world.variants, rng.choice([1, 1, 2, 2, 3]))]
+            group = buy(buyer, quantities, _address(run.countries[buyer.user_id], buyer.user_id, rng)).group
         except AppError as err:
             run.refused[f"{err.code}:{next(iter(err.fields), '-')}"] += 1
             cart.cart_for(buyer).lines.all().delete()

@@ -113,11 +113,23 @@ def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | No
     transaction of a few statements (the variants read at once, the cart touched once, the new
     lines written in one insert). As one by one, the pairs before a refused one stay set and the
     refusal is raised. Answers the cart (None for no pairs)."""
+    return _set_many(actor, quantities)[0]
+
+
+def set_quantities_lines(actor: Actor, quantities: list[tuple[int, int]]) -> list[CartLine]:
+    """`set_quantities`, answering the cart's lines afterwards (as `buyer_lines` would) without
+    reading them again when it knows them."""
+    lines = _set_many(actor, quantities)[1]
+    return buyer_lines(actor) if lines is None else lines
+
+
+def _set_many(actor: Actor, quantities: list[tuple[int, int]]) -> tuple[Cart | None, list[CartLine] | None]:
+    """`set_quantities`, with the cart's lines afterwards (None where it did not read them)."""
     if len({v for v, _ in quantities}) < len(quantities):  # one variant twice: as one by one, simply
         cart = None
         for variant_id, quantity in quantities:
             cart = set_quantity(actor, variant_id, quantity)
-        return cart
+        return cart, None
     refusal: Exception | None = None
     for n, (_, quantity) in enumerate(quantities):  # the checks made before anything is read
         if not _quantity_ok(quantity):
@@ -133,7 +145,7 @@ def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | No
         if not quantities:
             if refusal is not None:
                 raise refusal
-            return None
+            return None, None
         cart = _touch_cart(actor.user_id)
         current = {ln.variant_id: ln for ln in _lines_by_cart(cart.pk)}
         count, gone, changed, new = len(current), [], [], []
@@ -142,10 +154,12 @@ def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | No
             if quantity == 0:
                 if line is not None:
                     gone.append(line.pk)
+                    del current[variant_id]
                     count -= 1
             elif line is not None:
                 if line.quantity != quantity:
                     changed.append((line.pk, quantity))
+                    line.quantity = quantity
             elif count >= MAX_LINES:
                 refusal = _cart_full()
                 if n == 0:  # nothing set: as one by one, not even the cart touched
@@ -161,7 +175,7 @@ def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | No
         insert(new)
     if refusal is not None:
         raise refusal
-    return cart
+    return cart, _sorted([*current.values(), *new])
 
 
 def lines_of(cart: Cart) -> list[CartLine]:

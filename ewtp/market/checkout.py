@@ -27,7 +27,7 @@ from ewtp.logistics.packing import Item, pack
 from ewtp.logistics.quote import quote_shipping
 from ewtp.market.cart import buyer_lines, fingerprint
 from ewtp.market.identity import is_prc_id_number
-from ewtp.market.models import CbecUsage, CheckoutQuote, SellerProfile, TaxRegistration
+from ewtp.market.models import CartLine, CbecUsage, CheckoutQuote, SellerProfile, TaxRegistration
 from ewtp.market.pricing import buyer_rate
 from ewtp.payments.fees import fee_for
 from ewtp.rules.engine import quote as landed_cost
@@ -164,7 +164,16 @@ def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: d
 
 def quote_checkout(actor: Actor, destination: dict) -> CheckoutQuote:
     dest = _check_address(destination)
-    lines = buyer_lines(actor)
+    return _quote(actor, dest, buyer_lines(actor))
+
+
+def quote_lines(actor: Actor, destination: dict, lines: list[CartLine]) -> CheckoutQuote:
+    """`quote_checkout` of the buyer's cart lines as the caller has just read or written them
+    (`cart.set_quantities_lines`, as `buyer_lines` answers them), without reading them again."""
+    return _quote(actor, _check_address(destination), lines)
+
+
+def _quote(actor: Actor, dest: dict, lines: list[CartLine]) -> CheckoutQuote:
     if not lines:
         raise ValidationFailed.field("cart", "the cart is empty")
     currency = country_table()[dest["country"]]["currency"]

@@ -19,9 +19,10 @@ from django.utils import timezone
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
 from ewtp.core.compiled import CompiledQuery, insert
-from ewtp.core.errors import Conflict, NotFound
+from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.core.permissions import require_access, require_role
-from ewtp.market.cart import buyer_lines, fingerprint
+from ewtp.market.cart import buyer_lines, fingerprint, set_quantities_lines
+from ewtp.market.checkout import quote_lines
 from ewtp.market.models import (
     CartLine,
     CheckoutQuote,
@@ -112,41 +113,86 @@ def place(actor: Actor, quote_id: int) -> Placed:
         require_access(actor, quote)
         if _group_of_quote(quote.pk):
             raise Conflict("this checkout was already placed", code="already_placed")
-        if quote.expires_at <= timezone.now():
-            raise Conflict("the checkout quote expired after 15 minutes; check out again to re-quote",
-                           code="quote_expired")
+        _check_expiry(quote)
         lines = buyer_lines(actor)
         if fingerprint(lines) != quote.cart_fingerprint:
             raise Conflict("the cart or its prices changed since the quote; check out again", code="cart_changed")
-        changed, picks = _reserve({ln.variant_id: ln.quantity for ln in lines})
-        _save_reserved(changed)
+        return _write(actor, quote, lines)
 
-        # the rows are written with `insert` (bulk_create's statement, built once per row count)
-        group = insert([OrderGroup(buyer_id=actor.user_id, quote=quote, currency=quote.currency, total=quote.total,
-                                   destination=quote.destination)])[0]
-        consignments = quote.payload["consignments"]
-        orders = insert([
-            Order(group=group, seller_id=c["seller_id"], buyer_id=actor.user_id,
-                  reference=f"OG{group.pk}-S{c['seller_id']}", currency=quote.currency,
-                  goods=_stored(c["goods"]), shipping=_stored(c["shipping"]), duty=_stored(c["duty"]),
-                  tax=_stored(c["tax"]), fees=_stored(c["fees"]), total=_stored(c["total"]),
-                  hub_fee=_stored(c["hub_fee"]), snapshot=c)
-            for c in consignments
-        ])
-        order_by_seller = {o.seller_id: o for o in orders}
-        variant_seller = {ln.variant_id: ln.variant.seller_id for ln in lines}
-        order_lines = insert([
-            OrderLine(order=order_by_seller[c["seller_id"]], variant_id=ln["variant_id"], quantity=ln["quantity"],
-                      unit_price=Decimal(ln["unit_price"]), seller_currency=c["seller_currency"],
-                      hs_code=ln["hs_code"], origin=ln["origin"], title=ln["title"])
-            for c in consignments for ln in c["lines"]
-        ])
-        line_by_variant = {(ol.order.seller_id, ol.variant_id): ol for ol in order_lines}
-        insert([StockReservation(line=line_by_variant[(variant_seller[v], v)], stock=lv, quantity=q)
-                for v, lv, q in picks])
-        with connection.cursor() as cur:  # a quote is never of an empty cart
-            cur.execute(_EMPTY_CART, [lines[0].cart_id])
-        audit.record(actor, "market.place_order", group,
-                     after={"orders": [o.reference for o in orders], "total": str(quote.total),
-                            "currency": quote.currency})
+
+# a quote's total as the database keeps and reads it back (SQLite: at most 15 significant digits)
+_TOTAL_PLACES = Decimal(1).scaleb(-CheckoutQuote._meta.get_field("total").decimal_places)
+
+
+def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> Placed:
+    """`cart.set_quantities`, `checkout.quote_checkout` and `place` in turn, as a buyer calls them
+    (the simulator's checkout): the same checks, refusals and rows, without reading back the cart
+    lines and the quote it has just written. In one transaction, so no one can see (or place) the
+    quote before it is placed; a refusal keeps what the steps before it wrote, as one by one (an
+    error that is not a refusal undoes all three)."""
+    refusal: AppError | None = None
+    with transaction.atomic():
+        try:
+            lines = set_quantities_lines(actor, quantities)
+            placed = _place_quoted(actor, quote_lines(actor, destination, lines), lines)
+        except AppError as err:
+            refusal = err
+    if refusal is not None:
+        raise refusal
+    return placed
+
+
+def _place_quoted(actor: Actor, quote: CheckoutQuote, lines: list[CartLine]) -> Placed:
+    """`place(actor, quote.pk)` of a quote this transaction has just written for these very lines:
+    no placement can refer to it yet and the cart is as quoted, so neither is read again."""
+    total = quote.total.quantize(_TOTAL_PLACES)
+    if len(total.as_tuple().digits) > 15:  # SQLite would give back another figure: read it, as one by one
+        return place(actor, quote.pk)
+    require_role(actor, [Role.BUYER])
+    with transaction.atomic():
+        quote.total = total  # as `place` reads it back
+        require_access(actor, quote)
+        _check_expiry(quote)
+        return _write(actor, quote, lines)
+
+
+def _check_expiry(quote: CheckoutQuote) -> None:
+    if quote.expires_at <= timezone.now():
+        raise Conflict("the checkout quote expired after 15 minutes; check out again to re-quote",
+                       code="quote_expired")
+
+
+def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine]) -> Placed:
+    """Reserve the stock of the quoted lines and write the group, its orders, lines and reservations."""
+    changed, picks = _reserve({ln.variant_id: ln.quantity for ln in lines})
+    _save_reserved(changed)
+
+    # the rows are written with `insert` (bulk_create's statement, built once per row count)
+    group = insert([OrderGroup(buyer_id=actor.user_id, quote=quote, currency=quote.currency, total=quote.total,
+                               destination=quote.destination)])[0]
+    consignments = quote.payload["consignments"]
+    orders = insert([
+        Order(group=group, seller_id=c["seller_id"], buyer_id=actor.user_id,
+              reference=f"OG{group.pk}-S{c['seller_id']}", currency=quote.currency,
+              goods=_stored(c["goods"]), shipping=_stored(c["shipping"]), duty=_stored(c["duty"]),
+              tax=_stored(c["tax"]), fees=_stored(c["fees"]), total=_stored(c["total"]),
+              hub_fee=_stored(c["hub_fee"]), snapshot=c)
+        for c in consignments
+    ])
+    order_by_seller = {o.seller_id: o for o in orders}
+    variant_seller = {ln.variant_id: ln.variant.seller_id for ln in lines}
+    order_lines = insert([
+        OrderLine(order=order_by_seller[c["seller_id"]], variant_id=ln["variant_id"], quantity=ln["quantity"],
+                  unit_price=Decimal(ln["unit_price"]), seller_currency=c["seller_currency"],
+                  hs_code=ln["hs_code"], origin=ln["origin"], title=ln["title"])
+        for c in consignments for ln in c["lines"]
+    ])
+    line_by_variant = {(ol.order.seller_id, ol.variant_id): ol for ol in order_lines}
+    insert([StockReservation(line=line_by_variant[(variant_seller[v], v)], stock=lv, quantity=q)
+            for v, lv, q in picks])
+    with connection.cursor() as cur:  # a quote is never of an empty cart
+        cur.execute(_EMPTY_CART, [lines[0].cart_id])
+    audit.record(actor, "market.place_order", group,
+                 after={"orders": [o.reference for o in orders], "total": str(quote.total),
+                        "currency": quote.currency})
     return Placed(group, orders)
