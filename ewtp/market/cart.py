@@ -8,6 +8,7 @@ locks and touches the cart in one statement."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -117,13 +118,17 @@ def set_quantities(actor: Actor, quantities: list[tuple[int, int]]) -> Cart | No
 
 
 def set_quantities_lines(actor: Actor, quantities: list[tuple[int, int]]) -> list[CartLine]:
-    """`set_quantities`, answering the cart's lines afterwards (as `buyer_lines` would) without
-    reading them again when it knows them."""
-    lines = _set_many(actor, quantities)[1]
+    """`set_quantities` inside the caller's transaction (no savepoint of its own: a refusal comes
+    before anything is written, or after what one by one would have kept), answering the cart's
+    lines afterwards (as `buyer_lines` would) without reading them again when it knows them."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("set_quantities_lines runs inside the caller's transaction")
+    lines = _set_many(actor, quantities, savepoint=False)[1]
     return buyer_lines(actor) if lines is None else lines
 
 
-def _set_many(actor: Actor, quantities: list[tuple[int, int]]) -> tuple[Cart | None, list[CartLine] | None]:
+def _set_many(actor: Actor, quantities: list[tuple[int, int]], *,
+              savepoint: bool = True) -> tuple[Cart | None, list[CartLine] | None]:
     """`set_quantities`, with the cart's lines afterwards (None where it did not read them)."""
     if len({v for v, _ in quantities}) < len(quantities):  # one variant twice: as one by one, simply
         cart = None
@@ -137,7 +142,7 @@ def _set_many(actor: Actor, quantities: list[tuple[int, int]]) -> tuple[Cart | N
             break
     if quantities or refusal is None:
         require_role(actor, [Role.BUYER])
-    with transaction.atomic():
+    with transaction.atomic() if savepoint else nullcontext():
         variants = {v.pk: v for v in _published_variants([v for v, _ in quantities])} if quantities else {}
         n = next((n for n, (v, _) in enumerate(quantities) if v not in variants), len(quantities))
         if n < len(quantities):

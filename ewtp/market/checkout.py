@@ -11,11 +11,12 @@ buyer's currency here. Goods and shipping are converted into it at the buyer rat
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -169,11 +170,14 @@ def quote_checkout(actor: Actor, destination: dict) -> CheckoutQuote:
 
 def quote_lines(actor: Actor, destination: dict, lines: list[CartLine]) -> CheckoutQuote:
     """`quote_checkout` of the buyer's cart lines as the caller has just read or written them
-    (`cart.set_quantities_lines`, as `buyer_lines` answers them), without reading them again."""
-    return _quote(actor, _check_address(destination), lines)
+    (`cart.set_quantities_lines`, as `buyer_lines` answers them), without reading them again,
+    inside the caller's transaction (no savepoint of its own: every refusal comes before the write)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("quote_lines runs inside the caller's transaction")
+    return _quote(actor, _check_address(destination), lines, savepoint=False)
 
 
-def _quote(actor: Actor, dest: dict, lines: list[CartLine]) -> CheckoutQuote:
+def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, savepoint: bool = True) -> CheckoutQuote:
     if not lines:
         raise ValidationFailed.field("cart", "the cart is empty")
     currency = country_table()[dest["country"]]["currency"]
@@ -194,7 +198,7 @@ def _quote(actor: Actor, dest: dict, lines: list[CartLine]) -> CheckoutQuote:
             used += Decimal(c["engine"]["values"]["threshold"])  # later consignments see earlier ones
         consignments.append(c)
     total = sum((Money(c["total"], currency) for c in consignments), Money.zero(currency))
-    with transaction.atomic():
+    with transaction.atomic() if savepoint else nullcontext():
         q = insert([CheckoutQuote(
             buyer_id=actor.user_id, cart_fingerprint=fingerprint(lines), currency=currency, destination=dest,
             payload={"consignments": consignments}, total=total.amount, expires_at=timezone.now() + LOCK)])[0]

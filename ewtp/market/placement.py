@@ -144,16 +144,16 @@ def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> P
 
 def _place_quoted(actor: Actor, quote: CheckoutQuote, lines: list[CartLine]) -> Placed:
     """`place(actor, quote.pk)` of a quote this transaction has just written for these very lines:
-    no placement can refer to it yet and the cart is as quoted, so neither is read again."""
+    no placement can refer to it yet and the cart is as quoted, so neither is read again. No
+    savepoint of its own: every refusal comes before the first write."""
     total = quote.total.quantize(_TOTAL_PLACES)
     if len(total.as_tuple().digits) > 15:  # SQLite would give back another figure: read it, as one by one
         return place(actor, quote.pk)
     require_role(actor, [Role.BUYER])
-    with transaction.atomic():
-        quote.total = total  # as `place` reads it back
-        require_access(actor, quote)
-        _check_expiry(quote)
-        return _write(actor, quote, lines)
+    quote.total = total  # as `place` reads it back
+    require_access(actor, quote)
+    _check_expiry(quote)
+    return _write(actor, quote, lines)
 
 
 def _check_expiry(quote: CheckoutQuote) -> None:
