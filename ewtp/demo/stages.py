@@ -25,7 +25,7 @@ from ewtp.logistics import claims
 from ewtp.logistics import returns as returns_service
 from ewtp.logistics.models import Claim, ParcelItem, Shipment
 from ewtp.logistics.simulator import legs_of, post, simulate_events
-from ewtp.market import cart, orders
+from ewtp.market import cart, checkout_memo, orders
 from ewtp.market.fulfilment import accept_orders
 from ewtp.market.models import Order
 from ewtp.market.payment_start import pay_orders
@@ -87,20 +87,22 @@ class Run:
 def checkout(run: Run, chunk: Chunk) -> None:
     """Buyers fill carts (one to three sellers' items), get a landed-cost quote and place it."""
     rng = run.rng
-    for _ in range(chunk.size):
-        buyer = rng.choice(run.world.buyers)
-        try:
-            # set the lines (in one call: the draws as when each line was set on its own, no line is
-            # refused), quote and place: `buy` is the three services in turn, without reading back
-            # what they have just written
-            quantities = [(v, rng.choice([1, 1, 1, 2]))
-                          for v in rng.sample(run.world.variants, rng.choice([1, 1, 2, 2, 3]))]
-            group = buy(buyer, quantities, _address(run.countries[buyer.user_id], buyer.user_id, rng)).group
-        except AppError as err:
-            run.refused[f"{err.code}:{next(iter(err.fields), '-')}"] += 1
-            cart.cart_for(buyer).lines.all().delete()
-            continue
-        chunk.group_ids.append(group.pk)
+    # the stage's transaction: nothing but these checkouts changes the catalogue, sellers or stock
+    with checkout_memo.remembered():
+        for _ in range(chunk.size):
+            buyer = rng.choice(run.world.buyers)
+            try:
+                # set the lines (in one call: the draws as when each line was set on its own, no line
+                # is refused), quote and place: `buy` is the three services in turn, without reading
+                # back what they have just written
+                quantities = [(v, rng.choice([1, 1, 1, 2]))
+                              for v in rng.sample(run.world.variants, rng.choice([1, 1, 2, 2, 3]))]
+                group = buy(buyer, quantities, _address(run.countries[buyer.user_id], buyer.user_id, rng)).group
+            except AppError as err:
+                run.refused[f"{err.code}:{next(iter(err.fields), '-')}"] += 1
+                cart.cart_for(buyer).lines.all().delete()
+                continue
+            chunk.group_ids.append(group.pk)
     chunk.order_ids = list(Order.objects.filter(group_id__in=chunk.group_ids).order_by("pk").values_list("pk", flat=True))
     run.counts["orders"] += len(chunk.order_ids)
 

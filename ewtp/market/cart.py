@@ -17,6 +17,7 @@ from ewtp.core.actor import Actor, Role
 from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import NotFound, ValidationFailed
 from ewtp.core.permissions import require_role
+from ewtp.market import checkout_memo
 from ewtp.market.models import Cart, CartLine, Product, Variant
 
 MAX_LINES, MAX_QUANTITY = 50, 999
@@ -143,7 +144,7 @@ def _set_many(actor: Actor, quantities: list[tuple[int, int]], *,
     if quantities or refusal is None:
         require_role(actor, [Role.BUYER])
     with transaction.atomic() if savepoint else nullcontext():
-        variants = {v.pk: v for v in _published_variants([v for v, _ in quantities])} if quantities else {}
+        variants = checkout_memo.variants([v for v, _ in quantities], _published_variants) if quantities else {}
         n = next((n for n, (v, _) in enumerate(quantities) if v not in variants), len(quantities))
         if n < len(quantities):
             refusal, quantities = _not_published(), quantities[:n]

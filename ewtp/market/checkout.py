@@ -26,6 +26,7 @@ from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.logistics.packing import Item, pack
 from ewtp.logistics.quote import quote_shipping
+from ewtp.market import checkout_memo
 from ewtp.market.cart import buyer_lines, fingerprint
 from ewtp.market.identity import is_prc_id_number
 from ewtp.market.models import CartLine, CbecUsage, CheckoutQuote, SellerProfile, TaxRegistration
@@ -112,6 +113,10 @@ _profiles = CompiledQuery(lambda org_ids: SellerProfile.objects.filter(organisat
 _registrations = CompiledQuery(lambda profile_ids: TaxRegistration.objects.filter(seller_id__in=profile_ids))
 
 
+def _schemes(profile_ids: list[int]) -> list[tuple[int, str]]:
+    return [(r.seller_id, r.scheme) for r in _registrations(profile_ids)]
+
+
 def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: dict, currency: str, buyer_id: int,
                  today, cbec_used: Decimal) -> dict:
     seller_ccy = profile.base_currency
@@ -185,10 +190,7 @@ def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, savepoint: bool =
     by_seller: dict[int, list] = defaultdict(list)
     for ln in lines:
         by_seller[ln.variant.seller_id].append(ln)
-    profiles = {p.organisation_id: p for p in _profiles(list(by_seller))}
-    schemes: dict[int, set[str]] = defaultdict(set)
-    for r in _registrations([p.pk for p in profiles.values()]):
-        schemes[r.seller_id].add(r.scheme)
+    profiles, schemes = checkout_memo.sellers(list(by_seller), _profiles, _schemes)
     used = _cbec_used(actor.user_id, today.year) if dest["country"] == "CN" else Decimal(0)
     consignments = []
     for seller_id, seller_lines in by_seller.items():

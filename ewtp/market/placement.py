@@ -21,6 +21,7 @@ from ewtp.core.actor import Actor, Role
 from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.core.permissions import require_access, require_role
+from ewtp.market import checkout_memo
 from ewtp.market.cart import buyer_lines, fingerprint, set_quantities_lines
 from ewtp.market.checkout import quote_lines
 from ewtp.market.models import (
@@ -44,17 +45,16 @@ _locked_stock = CompiledQuery(lambda variant_ids: StockLevel.objects.select_for_
 def _reserve(needed: dict[int, int]) -> tuple[list[StockLevel], list[tuple[int, StockLevel, int]]]:
     """Take stock per variant from its warehouses in id order. Returns the changed rows and
     (variant, stock row, quantity) picks; raises Conflict when any variant falls short."""
-    levels = _locked_stock(list(needed))
+    levels = checkout_memo.stock(list(needed), _locked_stock)
     by_variant: dict[int, list[StockLevel]] = defaultdict(list)
     for lv in levels:
         by_variant[lv.variant_id].append(lv)
     picks, short = [], []
     for variant_id, qty in needed.items():
         left = qty
-        for lv in by_variant.get(variant_id, []):
+        for lv in by_variant.get(variant_id, []):  # each row is its variant's, met once
             take = min(left, lv.on_hand - lv.reserved)
             if take > 0:
-                lv.reserved += take
                 picks.append((variant_id, lv, take))
                 left -= take
             if left == 0:
@@ -64,6 +64,8 @@ def _reserve(needed: dict[int, int]) -> tuple[list[StockLevel], list[tuple[int, 
     if short:
         raise Conflict("not enough stock for some items: " + ", ".join(f"variant {v}" for v in short),
                        code="out_of_stock", fields={"cart": [f"variant {v} is out of stock" for v in short]})
+    for _, lv, take in picks:  # only now: a refusal leaves remembered rows (checkout_memo) as they were
+        lv.reserved += take
     picked = {id(lv) for _, lv, _ in picks}
     return [lv for lv in levels if id(lv) in picked], picks
 
@@ -131,12 +133,16 @@ def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> P
     quote before it is placed; a refusal keeps what the steps before it wrote, as one by one (an
     error that is not a refusal undoes all three)."""
     refusal: AppError | None = None
-    with transaction.atomic():
-        try:
-            lines = set_quantities_lines(actor, quantities)
-            placed = _place_quoted(actor, quote_lines(actor, destination, lines), lines)
-        except AppError as err:
-            refusal = err
+    try:
+        with transaction.atomic():
+            try:
+                lines = set_quantities_lines(actor, quantities)
+                placed = _place_quoted(actor, quote_lines(actor, destination, lines), lines)
+            except AppError as err:
+                refusal = err
+    except BaseException:
+        checkout_memo.forget()  # rolled back: remembered stock rows may be ahead of the database
+        raise
     if refusal is not None:
         raise refusal
     return placed

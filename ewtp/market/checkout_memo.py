@@ -1,0 +1,98 @@
+"""What a run of checkouts looks up again and again, remembered for one block (`remembered()`,
+around the simulator's checkout stage): the published variants with their products, the sellers'
+profiles with their tax registration schemes, and the locked stock rows of the variants bought,
+kept current by the block's own reservations.
+
+Only for a block inside one transaction in which nothing but the block's own checkouts writes
+those rows (a batch job's stage): then each lookup gives what the query it saves would have given.
+The API's checkouts never run inside one. Without a block every lookup is its query, as before.
+A checkout that fails with anything but a refusal forgets everything (its savepoint, and what it
+wrote and locked, were rolled back)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from ewtp.market.models import SellerProfile, StockLevel, Variant
+
+
+@dataclass
+class _Memo:
+    variants: dict[int, Variant] = field(default_factory=dict)  # published, with their products
+    sellers: dict[int, tuple[SellerProfile, set[str]]] = field(default_factory=dict)  # by organisation id
+    stock: dict[int, list[StockLevel]] = field(default_factory=dict)  # by variant, in id order
+
+
+_memo: ContextVar[_Memo | None] = ContextVar("market_checkout_memo", default=None)
+
+
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within the block, variants, sellers and stock rows are read once (see the module)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("checkout_memo.remembered runs inside one transaction")
+    token = _memo.set(_Memo())
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def forget() -> None:
+    """Drop what the block remembers (after a rollback it may no longer be what the rows hold)."""
+    if _memo.get() is not None:
+        _memo.set(_Memo())
+
+
+def variants(ids: list[int], read: Callable[[list[int]], list[Variant]]) -> dict[int, Variant]:
+    """The published variants among `ids` by id; `read(ids)` is the query (absent ones are asked again)."""
+    memo = _memo.get()
+    if memo is None:
+        return {v.pk: v for v in read(ids)}
+    missing = [v for v in ids if v not in memo.variants]
+    if missing:
+        for v in read(missing):
+            memo.variants[v.pk] = v
+    return {v: memo.variants[v] for v in ids if v in memo.variants}
+
+
+def sellers(org_ids: list[int], read_profiles: Callable[[list[int]], list[SellerProfile]],
+            read_schemes: Callable[[list[int]], list[tuple[int, str]]],
+            ) -> tuple[dict[int, SellerProfile], dict[int, set[str]]]:
+    """Profiles by organisation id and registration schemes by profile id, as the two queries
+    give them (`read_schemes(profile ids)` -> (profile id, scheme) pairs)."""
+    memo = _memo.get()
+    missing = org_ids if memo is None else [o for o in org_ids if o not in memo.sellers]
+    profiles = {p.organisation_id: p for p in read_profiles(missing)} if missing else {}
+    schemes: dict[int, set[str]] = defaultdict(set)
+    if profiles:
+        for profile_id, scheme in read_schemes([p.pk for p in profiles.values()]):
+            schemes[profile_id].add(scheme)
+    if memo is None:
+        return profiles, schemes
+    for org, p in profiles.items():
+        memo.sellers[org] = (p, schemes[p.pk])
+    known = {o: memo.sellers[o] for o in org_ids if o in memo.sellers}
+    return ({o: p for o, (p, _) in known.items()},
+            defaultdict(set, {p.pk: s for p, s in known.values()}))
+
+
+def stock(variant_ids: list[int], read: Callable[[list[int]], list[StockLevel]]) -> list[StockLevel]:
+    """The (locked) stock rows of these variants in id order; `read(ids)` is the query. In a block
+    the rows are the remembered objects: the caller updates them as it writes them."""
+    memo = _memo.get()
+    if memo is None:
+        return read(variant_ids)
+    missing = [v for v in variant_ids if v not in memo.stock]
+    if missing:
+        by_variant: dict[int, list[StockLevel]] = {v: [] for v in missing}
+        for lv in read(missing):
+            by_variant[lv.variant_id].append(lv)
+        memo.stock.update(by_variant)
+    return sorted((lv for v in variant_ids for lv in memo.stock[v]), key=lambda lv: lv.pk)
