@@ -67,9 +67,14 @@ def _check_address(dest: dict) -> dict:
     return clean
 
 
+# what `.values_list("used_cny", flat=True).first()` read, compiled once (every checkout to China)
+_cbec_usage = CompiledQuery(lambda buyer_id, year: CbecUsage.objects.filter(buyer_id=buyer_id, year=year)
+                            .only("used_cny").order_by("pk")[:1])
+
+
 def _cbec_used(buyer_id: int, year: int) -> Decimal:
-    row = CbecUsage.objects.filter(buyer_id=buyer_id, year=year).values_list("used_cny", flat=True).first()
-    return row or Decimal(0)
+    row = _cbec_usage.first(buyer_id, year)
+    return (row.used_cny if row is not None else None) or Decimal(0)
 
 
 CBEC_SINGLE, CBEC_ANNUAL = Decimal(5000), Decimal(26000)  # RMB; RULES-FACTS "China — CBEC retail import"
