@@ -65,8 +65,9 @@ def _rows(mark: dict) -> dict:
             norm.append(r)
         out[m.__name__] = norm
     out["stock"] = list(StockLevel.objects.order_by("pk").values_list("pk", "reserved"))
-    out["cart_lines"] = list(CartLine.objects.order_by("cart_id", "variant_id").values_list("cart_id", "variant_id",
-                                                                                          "quantity"))
+    # by buyer: a cart made in a rolled-back savepoint took a number from PostgreSQL's sequence
+    out["cart_lines"] = list(CartLine.objects.order_by("cart__buyer_id", "variant_id")
+                             .values_list("cart__buyer_id", "variant_id", "quantity"))
     return out
 
 
