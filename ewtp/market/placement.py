@@ -5,6 +5,9 @@ The number of queries does not grow with the cart: stock rows are locked in one 
 order, so concurrent checkouts cannot deadlock), reservations are computed in memory, and every
 write is a bulk statement. Two buyers racing for the last unit are serialised by those row locks
 (PostgreSQL) or by the IMMEDIATE transaction (SQLite); the loser gets 409 and nothing is written.
+
+`buy` is the cart edit, the quote and the placement in turn for a caller that has all three at
+once (the simulator), placing the quote it has just written without reading it back.
 """
 
 from __future__ import annotations
