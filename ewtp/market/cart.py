@@ -1,10 +1,10 @@
 """The buyer's cart: lines from any number of sellers.
 
 Every checkout reads the cart three times (to answer the edit, to quote, to place; once through
-`placement.buy`, which passes the edit's lines on), so the lines
-come in one query by buyer (no separate cart lookup) and an edit writes only what changed. The
-queries run on every checkout are compiled once (`CompiledQuery`), and an edit finds, creates,
-locks and touches the cart in one statement."""
+`placement.buy`, which passes the edit's lines on), so the lines come in one query by buyer (no
+separate cart lookup) and an edit writes only what changed. The queries run on every checkout are
+compiled once (`CompiledQuery`), and an edit finds, creates, locks and touches the cart in one
+statement."""
 
 from __future__ import annotations
 
