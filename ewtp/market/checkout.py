@@ -26,7 +26,7 @@ from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.logistics.packing import Item, pack
 from ewtp.logistics.quote import quote_shipping
-from ewtp.market import checkout_memo
+from ewtp.market import checkout_memo, encoded
 from ewtp.market.cart import buyer_lines, fingerprint
 from ewtp.market.identity import is_prc_id_number
 from ewtp.market.models import CartLine, CbecUsage, CheckoutQuote, SellerProfile, TaxRegistration
@@ -176,19 +176,22 @@ def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: d
 
 def quote_checkout(actor: Actor, destination: dict) -> CheckoutQuote:
     dest = _check_address(destination)
-    return _quote(actor, dest, buyer_lines(actor))
+    return _quote(actor, dest, buyer_lines(actor))[0]
 
 
-def quote_lines(actor: Actor, destination: dict, lines: list[CartLine]) -> CheckoutQuote:
+def quote_lines(actor: Actor, destination: dict, lines: list[CartLine]) -> tuple[CheckoutQuote, list[str]]:
     """`quote_checkout` of the buyer's cart lines as the caller has just read or written them
     (`cart.set_quantities_lines`, as `buyer_lines` answers them), without reading them again,
-    inside the caller's transaction (no savepoint of its own: every refusal comes before the write)."""
+    inside the caller's transaction (no savepoint of its own: every refusal comes before the write).
+    Also answers each consignment's JSON text (`encoded.dumps`), for the orders' snapshots."""
     if not connection.in_atomic_block:
         raise RuntimeError("quote_lines runs inside the caller's transaction")
-    return _quote(actor, _check_address(destination), lines, savepoint=False)
+    return _quote(actor, _check_address(destination), lines, once=True)
 
 
-def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, savepoint: bool = True) -> CheckoutQuote:
+def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, once: bool = False) -> tuple[CheckoutQuote, list[str]]:
+    """The quote, written; `once`: inside the caller's savepoint, each consignment encoded once
+    (the texts answered, the quote's payload joined from them), else the texts are not made."""
     if not lines:
         raise ValidationFailed.field("cart", "the cart is empty")
     currency = country_table()[dest["country"]]["currency"]
@@ -206,10 +209,15 @@ def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, savepoint: bool =
             used += Decimal(c["engine"]["values"]["threshold"])  # later consignments see earlier ones
         consignments.append(c)
     total = sum((Money(c["total"], currency) for c in consignments), Money.zero(currency))
-    with transaction.atomic() if savepoint else nullcontext():
-        q = insert([CheckoutQuote(
-            buyer_id=actor.user_id, cart_fingerprint=fingerprint(lines), currency=currency, destination=dest,
-            payload={"consignments": consignments}, total=total.amount, expires_at=timezone.now() + LOCK)])[0]
+    texts = [encoded.dumps(c) for c in consignments] if once else []
+    with nullcontext() if once else transaction.atomic():
+        q = CheckoutQuote(buyer_id=actor.user_id, cart_fingerprint=fingerprint(lines), currency=currency,
+                          destination=dest, payload={"consignments": consignments}, total=total.amount,
+                          expires_at=timezone.now() + LOCK)
+        if once:
+            encoded.insert_encoded([q], {"payload": [encoded.joined("consignments", texts)]})
+        else:
+            insert([q])
         audit.record(actor, "market.quote_checkout", q, after={"total": str(total.amount), "currency": currency,
                                                                 "sellers": len(consignments)})
-    return q
+    return q, texts

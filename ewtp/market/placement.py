@@ -27,6 +27,7 @@ from ewtp.core.permissions import require_access, require_role
 from ewtp.market import checkout_memo
 from ewtp.market.cart import buyer_lines, fingerprint, set_quantities_lines
 from ewtp.market.checkout import quote_lines
+from ewtp.market.encoded import insert_encoded
 from ewtp.market.models import (
     CartLine,
     CheckoutQuote,
@@ -140,7 +141,7 @@ def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> P
         with transaction.atomic():
             try:
                 lines = set_quantities_lines(actor, quantities)
-                placed = _place_quoted(actor, quote_lines(actor, destination, lines), lines)
+                placed = _place_quoted(actor, *quote_lines(actor, destination, lines), lines)
             except AppError as err:
                 refusal = err
     except BaseException:
@@ -151,10 +152,11 @@ def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> P
     return placed
 
 
-def _place_quoted(actor: Actor, quote: CheckoutQuote, lines: list[CartLine]) -> Placed:
+def _place_quoted(actor: Actor, quote: CheckoutQuote, snapshots: list[str], lines: list[CartLine]) -> Placed:
     """`place(actor, quote.pk)` of a quote this transaction has just written for these very lines:
     no placement can refer to it yet and the cart is as quoted, so neither is read again. No
-    savepoint of its own: every refusal comes before the first write."""
+    savepoint of its own: every refusal comes before the first write. `snapshots`: each
+    consignment's JSON text, as the quote's payload holds it."""
     total = quote.total.quantize(_TOTAL_PLACES)
     if len(total.as_tuple().digits) > 15:  # SQLite would give back another figure: read it, as one by one
         return place(actor, quote.pk)
@@ -162,7 +164,7 @@ def _place_quoted(actor: Actor, quote: CheckoutQuote, lines: list[CartLine]) -> 
     quote.total = total  # as `place` reads it back
     require_access(actor, quote)
     _check_expiry(quote)
-    return _write(actor, quote, lines)
+    return _write(actor, quote, lines, snapshots)
 
 
 def _check_expiry(quote: CheckoutQuote) -> None:
@@ -171,8 +173,9 @@ def _check_expiry(quote: CheckoutQuote) -> None:
                        code="quote_expired")
 
 
-def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine]) -> Placed:
-    """Reserve the stock of the quoted lines and write the group, its orders, lines and reservations."""
+def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots: list[str] | None = None) -> Placed:
+    """Reserve the stock of the quoted lines and write the group, its orders, lines and reservations
+    (`snapshots`: the consignments' JSON texts, when the caller has them)."""
     changed, picks = _reserve({ln.variant_id: ln.quantity for ln in lines})
     _save_reserved(changed)
 
@@ -180,14 +183,18 @@ def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine]) -> Placed:
     group = insert([OrderGroup(buyer_id=actor.user_id, quote=quote, currency=quote.currency, total=quote.total,
                                destination=quote.destination)])[0]
     consignments = quote.payload["consignments"]
-    orders = insert([
+    orders = [
         Order(group=group, seller_id=c["seller_id"], buyer_id=actor.user_id,
               reference=f"OG{group.pk}-S{c['seller_id']}", currency=quote.currency,
               goods=_stored(c["goods"]), shipping=_stored(c["shipping"]), duty=_stored(c["duty"]),
               tax=_stored(c["tax"]), fees=_stored(c["fees"]), total=_stored(c["total"]),
               hub_fee=_stored(c["hub_fee"]), snapshot=c)
         for c in consignments
-    ])
+    ]
+    if snapshots:
+        insert_encoded(orders, {"snapshot": snapshots})
+    else:
+        insert(orders)
     order_by_seller = {o.seller_id: o for o in orders}
     variant_seller = {ln.variant_id: ln.variant.seller_id for ln in lines}
     order_lines = insert([

@@ -162,9 +162,9 @@ def test_a_total_sqlite_could_not_keep_is_read_back(scenarios, monkeypatch):
     real = placement.quote_lines
 
     def too_long(*args, **kwargs):
-        q = real(*args, **kwargs)
+        q, texts = real(*args, **kwargs)
         q.total = Decimal("123456789012.3456")  # 16 digits: SQLite keeps 15
-        return q
+        return q, texts
 
     monkeypatch.setattr(placement, "quote_lines", too_long)
     placed = placement.buy(a, quantities, AU)
