@@ -96,10 +96,10 @@ def _check_cbec_limits(profile: SellerProfile, lines: list, goods: Money, shippi
             code="cbec_limit", fields={"cart": ["over the CBEC single-transaction or annual limit"]})
 
 
-def _shipping(profile: SellerProfile, lines: list, country: str, today):
-    items = [Item(ln.variant.sku, ln.variant.product.title("en")[:200], ln.quantity, ln.variant.weight_kg,
+def _shipping(profile: SellerProfile, lines: list, titles: list[str], country: str, today):
+    items = [Item(ln.variant.sku, title, ln.quantity, ln.variant.weight_kg,
                   ln.variant.price_amount, profile.base_currency, ln.variant.product.hs_code, ln.variant.product.origin)
-             for ln in lines]
+             for ln, title in zip(lines, titles, strict=True)]
     try:
         return quote_shipping([p.spec() for p in pack(items)], profile.country, country, on=today,
                               currency=profile.base_currency)
@@ -127,7 +127,8 @@ def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: d
                  today, cbec_used: Decimal) -> dict:
     seller_ccy = profile.base_currency
     goods = sum((ln.variant.price * ln.quantity for ln in lines), Money.zero(seller_ccy))
-    shipping_quote = _shipping(profile, lines, dest["country"], today)
+    titles = [ln.variant.product.title("en")[:200] for ln in lines]  # the English titles, looked up once
+    shipping_quote = _shipping(profile, lines, titles, dest["country"], today)
     shipping = shipping_quote.price
     if dest["country"] == "CN":
         _check_cbec_limits(profile, lines, goods, shipping, cbec_used, today)
@@ -138,10 +139,10 @@ def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: d
         "prices_include_tax": False, "shipping": str(shipping.amount), "insurance": "0",
         "seller": {"country": profile.country, "registrations": _collectors(schemes)},
         "buyer": {"id": f"u{buyer_id}", "cbec_used_this_year": str(cbec_used)},
-        "lines": [{"hs_code": ln.variant.product.hs_code, "description": ln.variant.product.title("en")[:200] or "goods",
+        "lines": [{"hs_code": ln.variant.product.hs_code, "description": title or "goods",
                    "origin": ln.variant.product.origin, "quantity": ln.quantity,
                    "unit_price": str(ln.variant.price_amount), "unit_weight_kg": str(ln.variant.weight_kg)}
-                  for ln in lines],
+                  for ln, title in zip(lines, titles, strict=True)],
     }
     try:
         engine = landed_cost(request)
