@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -84,9 +85,15 @@ def _cbec_value(order: Order):
     return Decimal(engine["values"]["threshold"])
 
 
-def _adjust_cbec(order: Order, sign: int) -> None:
+def _cbec_read(order: Order):
+    """`_cbec_value` of a batch's order (`transition_many`): one whose frozen quote was left unread
+    is not bound for China (the batch read its destination alone), so it counts for nothing."""
+    return None if "snapshot" not in order.__dict__ else _cbec_value(order)
+
+
+def _adjust_cbec(order: Order, sign: int, cbec: Callable[[Order], Decimal | None] = _cbec_value) -> None:
     """Annual usage grows when an order is paid and shrinks when it is refunded or cancelled after payment."""
-    value = _cbec_value(order)
+    value = cbec(order)
     if value is None:
         return
     year = order.created_at.year
@@ -121,15 +128,16 @@ def _refunds(before: str, to: str) -> bool:
         to == Order.REFUNDED and before == Order.SHIPPED)
 
 
-def _side_effects(actor: Actor, order: Order, to: str) -> None:
+def _side_effects(actor: Actor, order: Order, to: str,
+                  cbec: Callable[[Order], Decimal | None] = _cbec_value) -> None:
     """Refund and CBEC usage of a transition (stock is settled by the caller)."""
     before = order.state
     if _refunds(before, to):
         _refund_payment(actor, order)
     if to == Order.PAID:
-        _adjust_cbec(order, +1)
+        _adjust_cbec(order, +1, cbec)
     elif (to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED)) or to == Order.REFUNDED:
-        _adjust_cbec(order, -1)
+        _adjust_cbec(order, -1, cbec)
 
 
 def _audit(actor: Actor, order: Order, before: str, to: str, reason: str) -> None:
@@ -173,13 +181,20 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
     with transaction.atomic():
         ids = sorted({m.order_id for m in moves})
         loaded: dict[int, Order] = {}
-        locked = Order.objects.select_for_update()
-        if not any(m.to in READS_SNAPSHOT for m in moves):
-            # the frozen quote is a large JSON document no check or side effect of these moves reads
-            # (a `then` that reads it loads it then)
-            locked = locked.defer("snapshot")
+        # the frozen quote is a large JSON document no check or side effect reads, but for the CBEC
+        # usage of an order bound for China: its destination is read alone, and only China's
+        # orders' quotes whole (a `then` that reads another's loads it then)
+        locked = Order.objects.select_for_update().defer("snapshot")
+        reads = any(m.to in READS_SNAPSHOT for m in moves)
+        if reads:
+            locked = locked.annotate(engine_destination=KT("snapshot__engine__destination"))
         for i in range(0, len(ids), 500):  # SQLite's bound-parameter limit
             loaded.update(locked.in_bulk(ids[i:i + 500]))
+        if reads:
+            china = sorted(pk for pk, o in loaded.items() if o.engine_destination == "CN")
+            for i in range(0, len(china), 500):
+                for pk, snapshot in Order.objects.filter(pk__in=china[i:i + 500]).values_list("pk", "snapshot"):
+                    loaded[pk].snapshot = snapshot
         open_res = _open_reservations([m.order_id for m in moves if m.to in RELEASES_STOCK | CONSUMES_STOCK])
         released: list[int] = []
         states: dict[int, Order] = {}
@@ -190,12 +205,12 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                 before = order.state
                 settle = m.to in RELEASES_STOCK or m.to in CONSUMES_STOCK
                 writes = settle or m.then is not None or _refunds(before, m.to) or (
-                    m.to in READS_SNAPSHOT and _cbec_value(order) is not None)
+                    m.to in READS_SNAPSHOT and _cbec_read(order) is not None)
                 with transaction.atomic() if writes else contextlib.nullcontext():
                     reservations = open_res.pop(order.pk, []) if settle else []
                     try:
                         _apply_stock(reservations, consume=m.to in CONSUMES_STOCK)
-                        _side_effects(m.actor, order, m.to)
+                        _side_effects(m.actor, order, m.to, _cbec_read)
                         order.state, order.updated_at = m.to, timezone.now()
                         _audit(m.actor, order, before, m.to, m.reason)
                         if m.then is not None:
