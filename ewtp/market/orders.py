@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
+from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.orm import unique
 from ewtp.core.permissions import require_access
@@ -55,13 +56,18 @@ def _settle_reservations(order: Order, *, consume: bool) -> None:
     _write([pk for pk, _, _ in reservations], [])
 
 
+# as .first() (the first by id), asked at every cancellation and refusal: compiled once
+_payment_of = CompiledQuery(lambda ref: Payment.objects.filter(order_ref=ref).order_by("pk")[:1], texts=(0,))
+_escrow_of = CompiledQuery(lambda ref: Escrow.objects.filter(order_ref=ref).order_by("pk")[:1], texts=(0,))
+
+
 def _refund_payment(actor: Actor, order: Order) -> None:
     """Cancelling an order, or customs refusing a shipped one, gives the buyer's money back: a
     payment not yet authorised is abandoned (it can no longer be authorised), an authorisation is
     voided, a captured payment's escrow is refunded — what is left of it, after any partial refund
     or duty and tax already remitted at clearance — out of escrow (asynchronously, through the
     provider)."""
-    payment = Payment.objects.filter(order_ref=order.reference).first()
+    payment = _payment_of.first(order.reference)
     if payment is None or payment.state in (Payment.DECLINED, Payment.VOIDED):
         return
     if payment.state == Payment.CREATED:
@@ -69,7 +75,7 @@ def _refund_payment(actor: Actor, order: Order) -> None:
     elif payment.state == Payment.AUTHORISED:
         payments.void_payment(actor, order.reference)
     else:
-        e = Escrow.objects.filter(order_ref=order.reference).first()
+        e = _escrow_of.first(order.reference)
         left = escrow.refundable_minor(e) if e is not None else 0  # a failed refund's share is retried, not refunded again
         if left > 0:
             payments.request_refund(actor, order.reference, e.money(left),

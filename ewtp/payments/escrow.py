@@ -21,12 +21,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, insert, save_fields, save_many
+from ewtp.core.compiled import CompiledQuery, create, insert, save_fields, save_many
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, fx, ledger
@@ -228,11 +228,16 @@ def release(
     return e
 
 
+# what failed refunds owe, asked at every refund: compiled once (the rows, summed here)
+_owed = CompiledQuery(lambda escrow_id: owed_refunds(escrow_id).only("amount_minor"))
+_owed_but = CompiledQuery(lambda escrow_id, retrying: owed_refunds(escrow_id).exclude(pk=retrying).only("amount_minor"))
+
+
 def refundable_minor(e: Escrow, retrying: int | None = None) -> int:
     """What a new refund may take from the escrow: what is left, less what failed refunds awaiting
     their retry owe the buyer already (their money is back in escrow, but refunding it again
     would pay the buyer twice). `retrying`: the failed refund being retried, which owes itself."""
-    owed = owed_refunds(e.pk).exclude(pk=retrying).aggregate(n=Sum("amount_minor"))["n"] or 0
+    owed = sum(r.amount_minor for r in (_owed(e.pk) if retrying is None else _owed_but(e.pk, retrying)))
     return max(0, e.remaining_minor - owed)
 
 
@@ -264,10 +269,9 @@ def refund(actor: Actor | str, order_ref: str, amount: Money, reason: str = "", 
         e.refunded_minor += amount.to_minor()
         e.state = _state(e)
         e.resolved_at = timezone.now() if e.remaining_minor == 0 else None
-        e.save(update_fields=["refunded_minor", "state", "resolved_at"])
-        r = Refund.objects.create(
-            escrow=e, tx_id=tx_id, amount_minor=amount.to_minor(), currency=e.currency, reason=reason[:200]
-        )
+        save_fields(e, ["refunded_minor", "state", "resolved_at"])
+        r = create(Refund, escrow=e, tx_id=tx_id, amount_minor=amount.to_minor(), currency=e.currency,
+                   reason=reason[:200])
         audit.record(actor, "payments.escrow_refund", e, before=before, after=snapshot(e) | {"refund": r.pk})
     return r
 
