@@ -18,7 +18,7 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
-from ewtp.core.compiled import CompiledQuery
+from ewtp.core.compiled import CompiledQuery, create, save_fields
 from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.permissions import can_access, get_accessible
 from ewtp.logistics.models import ReturnPolicy, ReturnRequest, Shipment
@@ -88,8 +88,8 @@ def request_return(actor: Actor, tracking_no: str, reason: str, now: datetime | 
             raise Conflict(f"the return window closed on {closes:%Y-%m-%d}", code="return_window_closed")
         if s.returns.filter(state__in=OPEN + (ReturnRequest.REFUNDED,)).exists():
             raise Conflict("this shipment already has a return")
-        r = ReturnRequest.objects.create(shipment=s, order_ref=s.order_ref, buyer_id=s.buyer_id, seller_id=s.seller_id,
-                                         reason=reason[:500])
+        r = create(ReturnRequest, shipment=s, order_ref=s.order_ref, buyer_id=s.buyer_id, seller_id=s.seller_id,
+                   reason=reason[:500])
         _hold(actor, s.order_ref, True)
         audit.record(actor, "logistics.return_request", r, after=_snapshot(r) | {"reason": r.reason})
     return r
@@ -100,6 +100,9 @@ _shipment_locked = CompiledQuery(lambda no: Shipment.objects.select_for_update()
                                  .order_by("pk")[:1], texts=(0,))
 _return_locked = CompiledQuery(lambda pk: ReturnRequest.objects.select_for_update().select_related("shipment")
                                .filter(pk=pk).order_by()[:1])
+
+
+_FIELDS = [f.name for f in ReturnRequest._meta.concrete_fields if not f.primary_key]
 
 
 def _accessible(actor: Actor, query: CompiledQuery, key: int | str, what: str):
@@ -138,7 +141,7 @@ def decide(actor: Actor, return_id: int, approve: bool, note: str = "", now: dat
         else:
             r.state = ReturnRequest.REJECTED
             _hold(actor, r.order_ref, False)
-        r.save()
+        save_fields(r, _FIELDS)  # every field, as r.save() writes them
         audit.record(actor, f"logistics.return_{r.state}", r, before=before, after=_snapshot(r))
     return r
 
@@ -162,7 +165,7 @@ def confirm_receipt(actor: Actor, return_id: int, condition: str) -> ReturnReque
         r.refund_source, r.refund_ref = refund.source, f"refund:{refund.refund_id}"
         r.duty_tax_refund = refund.duty_tax
         r.state = ReturnRequest.REFUNDED
-        r.save()
+        save_fields(r, _FIELDS)  # every field, as r.save() writes them
         audit.record(actor, "logistics.return_refunded", r, before=before, after=_snapshot(r))
     return r
 

@@ -302,7 +302,7 @@ def set_hold(actor: Actor | str, order_ref: str, reason: str) -> Escrow:
         e = locked(order_ref)
         before = snapshot(e)
         e.hold_reason = reason.strip()
-        e.save(update_fields=["hold_reason"])
+        save_fields(e, ["hold_reason"])
         audit.record(actor, "payments.escrow_hold_reason", e, before=before, after=snapshot(e))
     return e
 
