@@ -159,8 +159,10 @@ def carriers(run: Run, chunk: Chunk) -> None:
     (failed attempts and delays included); a few parcels go missing in transit."""
     events = []
     # the hubs with the shipment: the simulated carrier stamps every hub scan with the hub's place
+    # the JSON documents a journey does not read (the route's quote, above all) are left unread
     shipments = list(Shipment.objects.filter(order_ref__in=_refs(chunk), direction=Shipment.FORWARD)
-                     .select_related("origin_hub", "destination_hub").order_by("pk"))
+                     .select_related("origin_hub", "destination_hub").defer("quote", "ship_from", "delivery_proof")
+                     .order_by("pk"))
     legs = legs_of([s.pk for s in shipments])
     for s in shipments:
         start = _later(chunk, hours=run.rng.uniform(2, 20))
@@ -241,7 +243,8 @@ def returns(run: Run, chunk: Chunk) -> None:
     travels, the seller confirms the condition, the refund leaves escrow."""
     by_buyer = run.buyer_actor
     delivered_orders = Order.objects.filter(pk__in=chunk.order_ids, state=Order.DELIVERED).values("reference")
-    delivered = Shipment.objects.filter(order_ref__in=delivered_orders, direction=Shipment.FORWARD, status="delivered")
+    delivered = (Shipment.objects.filter(order_ref__in=delivered_orders, direction=Shipment.FORWARD, status="delivered")
+                 .only("delivered_at", "buyer_id", "seller_id", "tracking_no"))  # what a return reads of it
     approved = []
     for s in delivered.order_by("pk"):
         if run.rng.random() >= RETURN_RATE:
