@@ -181,8 +181,9 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
     CBEC usage and audit entries in the same order; a refused move gives its error in its place
     and changes nothing. The orders are locked in one query and their open reservations read in
     one; the new states are written at the end in one statement (the rows are locked already,
-    and nothing in a move reads them back). A move that writes more than its state (stock, a
-    refund, CBEC usage) runs in its own savepoint, as `transition` does."""
+    and nothing in a move reads them back), and so is the stock of the moves that write nothing
+    else. A move that writes more (a refund, CBEC usage, its `then`) runs in its own savepoint, as
+    `transition` does. China's orders' frozen quotes are read whole (CBEC usage); the others' not."""
     out: list[Order | AppError] = []
     with transaction.atomic():
         ids = sorted({m.order_id for m in moves})
@@ -203,6 +204,7 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                     loaded[pk].snapshot = snapshot
         open_res = _open_reservations([m.order_id for m in moves if m.to in RELEASES_STOCK | CONSUMES_STOCK])
         released: list[int] = []
+        stock: dict[bool, list[tuple[int, int, int]]] = {True: [], False: []}  # consumed / released, at the end
         states: dict[int, Order] = {}
         for m in moves:
             order = loaded.get(m.order_id)
@@ -210,12 +212,15 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                 _check(m.actor, order, m.to)
                 before = order.state
                 settle = m.to in RELEASES_STOCK or m.to in CONSUMES_STOCK
-                writes = settle or m.then is not None or _refunds(before, m.to) or (
+                # a move whose only write is its stock has it made with the batch's others at the
+                # end (an error there fails the batch, as it fails `transition`): no savepoint
+                writes = m.then is not None or _refunds(before, m.to) or (
                     m.to in READS_SNAPSHOT and _cbec_read(order) is not None)
                 with transaction.atomic() if writes else contextlib.nullcontext():
                     reservations = open_res.pop(order.pk, []) if settle else []
                     try:
-                        _apply_stock(reservations, consume=m.to in CONSUMES_STOCK)
+                        if writes:
+                            _apply_stock(reservations, consume=m.to in CONSUMES_STOCK)
                         _side_effects(m.actor, order, m.to, _cbec_read)
                         order.state, order.updated_at = m.to, timezone.now()
                         _audit(m.actor, order, before, m.to, m.reason)
@@ -229,9 +234,13 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
             except AppError as err:
                 out.append(err)
                 continue
+            if not writes:
+                stock[m.to in CONSUMES_STOCK] += reservations
             released += [pk for pk, _, _ in reservations]
             states[order.pk] = order
             out.append(order)
+        _apply_stock(stock[True], consume=True)
+        _apply_stock(stock[False], consume=False)
         _write(released, states.values())
     return out
 
