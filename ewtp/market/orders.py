@@ -44,6 +44,7 @@ ACTORS: dict[str, set[str]] = {
     Order.RETURN_REQUESTED: {Role.BUYER},
 }
 READS_SNAPSHOT = {Order.PAID, Order.CANCELLED, Order.REFUNDED}  # the moves whose CBEC usage reads the snapshot
+BATCH_READS = ("group", "seller", "buyer", "reference", "state", "created_at", "updated_at")  # transition_many's
 RELEASES_STOCK = {Order.CANCELLED}  # the reserved units are free again
 CONSUMES_STOCK = {Order.SHIPPED}  # the reserved units left the warehouse: on hand goes down too
 
@@ -188,10 +189,10 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
     with transaction.atomic():
         ids = sorted({m.order_id for m in moves})
         loaded: dict[int, Order] = {}
-        # the frozen quote is a large JSON document no check or side effect reads, but for the CBEC
-        # usage of an order bound for China: its destination is read alone, and only China's
-        # orders' quotes whole (a `then` that reads another's loads it then)
-        locked = Order.objects.select_for_update().defer("snapshot")
+        # only the fields the checks and side effects read (a `then` that reads another loads it
+        # then): the frozen quote is a large JSON document, read whole only for the CBEC usage of
+        # an order bound for China, and the money fields cost a decimal conversion each
+        locked = Order.objects.select_for_update().only(*BATCH_READS)
         reads = any(m.to in READS_SNAPSHOT for m in moves)
         if reads:
             locked = locked.annotate(engine_destination=KT("snapshot__engine__destination"))

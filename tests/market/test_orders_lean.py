@@ -46,6 +46,7 @@ def test_cbec_usage_in_a_batch_is_as_one_by_one(buyer, stocked):  # noqa: F811
     assert _used(buyer) == 2 * used_one and _entries(since) == expected
     # China's quote read whole, the other's left unread
     assert ["snapshot" in r.__dict__ for r in results] == [True, False]
+    assert not any("total" in r.__dict__ for r in results)  # nor the money fields: no move read them
 
     # cancelled after payment: the usage given back, in a batch as one by one
     orders.transition(buyer, one[0].pk, Order.CANCELLED, reason="no longer needed")
@@ -53,6 +54,7 @@ def test_cbec_usage_in_a_batch_is_as_one_by_one(buyer, stocked):  # noqa: F811
     moved = orders.transition_many([Move(buyer, batch[0].pk, Order.CANCELLED, "no longer needed"),
                                     Move(buyer, batch[0].pk, Order.CANCELLED, "refused: cancelled already")])
     assert _used(buyer) == 0 and moved[0].state == Order.CANCELLED and isinstance(moved[1], Exception)
+    assert "total" not in moved[0].__dict__  # the refund reads the order's reference alone
     assert sync_payments() == 0
 
 
