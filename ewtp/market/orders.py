@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
-from ewtp.core.compiled import CompiledQuery, get_or_create
+from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.orm import unique
 from ewtp.core.permissions import require_access
@@ -98,17 +98,13 @@ def _cbec_read(order: Order):
     return None if "snapshot" not in order.__dict__ else _cbec_value(order)
 
 
-# the buyer's row of the year (unique), asked at every move of an order bound for China: compiled once
-_cbec_usage = CompiledQuery(lambda buyer, year: CbecUsage.objects.filter(buyer_id=buyer, year=year)[:1])
-
-
 def _adjust_cbec(order: Order, sign: int, cbec: Callable[[Order], Decimal | None] = _cbec_value) -> None:
     """Annual usage grows when an order is paid and shrinks when it is refunded or cancelled after payment."""
     value = cbec(order)
     if value is None:
         return
     year = order.created_at.year
-    get_or_create(_cbec_usage, [order.buyer_id, year], CbecUsage, buyer_id=order.buyer_id, year=year)
+    CbecUsage.objects.get_or_create(buyer_id=order.buyer_id, year=year)
     CbecUsage.objects.filter(buyer_id=order.buyer_id, year=year).update(used_cny=F("used_cny") + sign * value)
 
 
