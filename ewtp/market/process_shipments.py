@@ -3,13 +3,11 @@ delivered -> `delivered` and the escrow's release countdown starts at the delive
 
 from __future__ import annotations
 
-import contextlib
-
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from ewtp.core.actor import SYSTEM, Actor
-from ewtp.core.errors import AppError, NotFound
+from ewtp.core.errors import AppError
 from ewtp.logistics.models import Shipment, TrackingEvent
 from ewtp.market.models import Order
 from ewtp.market.orders import Move, transition_many
@@ -43,16 +41,15 @@ def sync_shipments(actor: Actor = SYSTEM, limit: int = 10_000) -> tuple[int, int
     with transaction.atomic():  # an order is delivered together with its escrow's countdown
         delivered = transition_many([Move(actor, order_id, Order.DELIVERED, "delivered by the carrier")
                                      for order_id, _ in to_deliver])
-        for (_, ref), r in zip(to_deliver, delivered, strict=True):
-            if not isinstance(r, AppError):
-                _start_countdown(actor, ref, at[ref])
+        # an order without escrow (nothing was paid through the hub) has no countdown to start
+        escrow.mark_delivered_many(actor, [(ref, at[ref]) for (_, ref), r in zip(to_deliver, delivered, strict=True)
+                                           if not isinstance(r, AppError)])
     # repair: an order delivered whose escrow has not heard of it (e.g. a crash in between)
     unaware = Exists(Escrow.objects.filter(delivered_at__isnull=True, order_ref=OuterRef("reference")))
     late = list(Order.objects.filter(arrived, unaware, state=Order.DELIVERED).order_by("pk")
                 .values_list("reference", flat=True)[:limit])
     at = _delivered_at(done, late)
-    for ref in late:
-        _start_countdown(actor, ref, at[ref])
+    escrow.mark_delivered_many(actor, [(ref, at[ref]) for ref in late])
     return _moved(shipped), _moved(delivered)
 
 
@@ -63,8 +60,3 @@ def _moved(results: list) -> int:
 def _delivered_at(done, refs: list[str]) -> dict:
     return dict(done.filter(order_ref__in=refs).values_list("order_ref", "delivered_at")) if refs else {}
 
-
-def _start_countdown(actor: Actor, order_ref: str, at) -> None:
-    # an order without escrow (nothing was paid through the hub) has no countdown to start
-    with contextlib.suppress(NotFound):
-        escrow.mark_delivered(actor, order_ref, at=at)
