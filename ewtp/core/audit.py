@@ -60,12 +60,20 @@ def _canonical(value: Any) -> Any:
         return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
 
 
+_compact = partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def entry_hash(seq: int, at: str, actor: str, action: str, object_type: str, object_id: str,
                before: Any, after: Any, prev_hash: str) -> str:
-    payload = json.dumps(
-        [seq, at, actor, action, object_type, object_id, before, after, prev_hash],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
+    return _hash_of(seq, at, actor, action, object_type, object_id, _compact(before), _compact(after), prev_hash)
+
+
+def _hash_of(seq: int, at: str, actor: str, action: str, object_type: str, object_id: str,
+             before_json: str, after_json: str, prev_hash: str) -> str:
+    # the compact JSON of the list [seq, at, actor, action, type, id, before, after, prev_hash]:
+    # a list's items are encoded one by one, so its text can be put together from theirs
+    head = _compact([seq, at, actor, action, object_type, object_id])
+    payload = f"{head[:-1]},{before_json},{after_json},{_compact(prev_hash)}]"
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -131,16 +139,21 @@ def record(actor: Actor | str, action: str, obj: Any = None, *, object_type: str
 def _append(rows: list[tuple]) -> str:
     """Chain rows (at, actor, action, type, id, before, after) onto the head: one head lock, one
     insert of them all, one head update."""
-    ops = connection.ops
+    ops, as_text = connection.ops, connection.vendor == "sqlite"  # SQLite keeps JSON as text
     with connection.cursor() as cur:
         seq, h = _lock_head(cur)
         values = []
         for at, who, action, object_type, object_id, before_c, after_c in rows:
             prev, seq = h, seq + 1
-            h = entry_hash(seq, at.isoformat(), who, action, object_type, object_id, before_c, after_c, prev)
+            # the canonical values are encoded once, for the hash and for the row: the same text
+            # (plain values, sorted keys), so what is read back hashes the same
+            before_json, after_json = _compact(before_c), _compact(after_c)
+            h = _hash_of(seq, at.isoformat(), who, action, object_type, object_id, before_json, after_json, prev)
+            if not as_text:  # PostgreSQL's jsonb takes its driver's JSON parameter
+                before_json, after_json = (ops.adapt_json_value(before_c, DjangoJSONEncoder),
+                                           ops.adapt_json_value(after_c, DjangoJSONEncoder))
             values.append([seq, ops.adapt_datetimefield_value(at), who, action, object_type, object_id,
-                           ops.adapt_json_value(before_c, DjangoJSONEncoder),
-                           ops.adapt_json_value(after_c, DjangoJSONEncoder), prev, h])
+                           before_json, after_json, prev, h])
         if len(values) == 1:
             cur.execute(INSERT_SQL, values[0])
         else:

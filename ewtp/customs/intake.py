@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
@@ -177,6 +177,14 @@ def order_nos_with(kind: str) -> QuerySet:
     return TradeDocument.objects.filter(kind=kind, current=True).values("order_no")
 
 
-def order_nos_declared(status: str) -> QuerySet:
-    """orderNos whose declaration is in this status (e.g. declarations.RELEASED)."""
-    return Declaration.objects.filter(status=status).values("parcel__order_no")
+def has_current(kind: str, order_no: str = "reference") -> Exists:
+    """The outer row (its `order_no` field) has a current document of this kind: a correlated test,
+    so a poll that starts from a few orders looks up only theirs (an `IN (subquery)` of
+    `order_nos_with` would read every document ever pushed on each poll)."""
+    return Exists(TradeDocument.objects.filter(kind=kind, current=True, order_no=OuterRef(order_no)))
+
+
+def declared_as(status: str, order_no: str = "reference") -> Exists:
+    """The outer row's declaration is in this status (e.g. declarations.RELEASED); correlated, as
+    `has_current`."""
+    return Exists(Declaration.objects.filter(status=status, parcel__order_no=OuterRef(order_no)))

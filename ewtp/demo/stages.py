@@ -28,7 +28,7 @@ from ewtp.logistics.simulator import legs_of, post, simulate_events
 from ewtp.market import cart, checkout_memo, orders
 from ewtp.market.fulfilment import accept_orders
 from ewtp.market.models import Order
-from ewtp.market.payment_start import pay_orders
+from ewtp.market.payment_start import pay_orders, placed_for_payment
 from ewtp.market.placement import buy
 from ewtp.market.process import sync_customs, sync_payments
 from ewtp.market.process_returns import sync_returns
@@ -110,7 +110,7 @@ def checkout(run: Run, chunk: Chunk) -> None:
 def payment(run: Run, chunk: Chunk) -> None:
     """Start, authorise (a few cards decline), capture; the sandbox's webhooks answer each step."""
     by_buyer = run.buyer_actor
-    placed = Order.objects.filter(pk__in=chunk.order_ids).select_related("group").order_by("pk")
+    placed = placed_for_payment(chunk.order_ids).order_by("pk")
     opened = pay_orders([(by_buyer[o.buyer_id], o, DECLINED_CARD if run.rng.random() < DECLINE_RATE else GOOD_CARD)
                          for o in placed])
     refused = next((r for r in opened if isinstance(r, AppError)), None)
@@ -129,10 +129,13 @@ def order_sync(run: Run, chunk: Chunk) -> None:
     mind before the seller ships (cancelled: stock back, escrow refunded through the provider)."""
     sync_payments(SYSTEM, limit=len(chunk.order_ids) + 1)
     by_buyer = run.buyer_actor
-    for pk, buyer in Order.objects.filter(pk__in=chunk.order_ids, state=Order.PAID).values_list("pk", "buyer_id"):
-        if run.rng.random() < CANCEL_RATE:
-            orders.transition(by_buyer[buyer], pk, Order.CANCELLED, reason="buyer changed their mind (simulated)")
-            run.counts["cancelled"] += 1
+    cancels = [orders.Move(by_buyer[buyer], pk, Order.CANCELLED, "buyer changed their mind (simulated)")
+               for pk, buyer in Order.objects.filter(pk__in=chunk.order_ids, state=Order.PAID)
+               .values_list("pk", "buyer_id") if run.rng.random() < CANCEL_RATE]
+    refused = next((r for r in orders.transition_many(cancels) if isinstance(r, AppError)), None)
+    if refused is not None:  # as the one-by-one calls raised
+        raise refused
+    run.counts["cancelled"] += len(cancels)
     deliver_sandbox(_later(chunk, minutes=15))
 
 
@@ -158,8 +161,10 @@ def carriers(run: Run, chunk: Chunk) -> None:
     (failed attempts and delays included); a few parcels go missing in transit."""
     events = []
     # the hubs with the shipment: the simulated carrier stamps every hub scan with the hub's place
+    # the JSON documents a journey does not read (the route's quote, above all) are left unread
     shipments = list(Shipment.objects.filter(order_ref__in=_refs(chunk), direction=Shipment.FORWARD)
-                     .select_related("origin_hub", "destination_hub").order_by("pk"))
+                     .select_related("origin_hub", "destination_hub").defer("quote", "ship_from", "delivery_proof")
+                     .order_by("pk"))
     legs = legs_of([s.pk for s in shipments])
     for s in shipments:
         start = _later(chunk, hours=run.rng.uniform(2, 20))
@@ -240,7 +245,8 @@ def returns(run: Run, chunk: Chunk) -> None:
     travels, the seller confirms the condition, the refund leaves escrow."""
     by_buyer = run.buyer_actor
     delivered_orders = Order.objects.filter(pk__in=chunk.order_ids, state=Order.DELIVERED).values("reference")
-    delivered = Shipment.objects.filter(order_ref__in=delivered_orders, direction=Shipment.FORWARD, status="delivered")
+    delivered = (Shipment.objects.filter(order_ref__in=delivered_orders, direction=Shipment.FORWARD, status="delivered")
+                 .only("delivered_at", "buyer_id", "seller_id", "tracking_no"))  # what a return reads of it
     approved = []
     for s in delivered.order_by("pk"):
         if run.rng.random() >= RETURN_RATE:

@@ -97,7 +97,9 @@ def decide(actor: Actor, claim_id: int, *, approve: bool, liable: str = "", carr
             return c
         carrier, cap = None, None
         if liable == Claim.CARRIER:
-            carrier = Carrier.objects.filter(code=carrier_code, legs__shipment=c.shipment).first()
+            # from the shipment's few legs: the join from the carrier's side read all its legs ever
+            carrier = next((leg.carrier for leg in c.shipment.legs.select_related("carrier")
+                            if leg.carrier.code == carrier_code), None)
             if carrier is None:
                 raise ValidationFailed.field("carrier_code", "a carrier of this shipment's route")
             cap = carrier_cap(carrier, c.shipment)

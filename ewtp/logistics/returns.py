@@ -18,8 +18,9 @@ from django.utils import timezone
 from ewtp.accounts.models import Organisation
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
+from ewtp.core.compiled import CompiledQuery, create, save_fields
 from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ewtp.core.permissions import get_accessible
+from ewtp.core.permissions import can_access, get_accessible
 from ewtp.logistics.models import ReturnPolicy, ReturnRequest, Shipment
 from ewtp.logistics.models.policies import DEFAULT_RETURN_WINDOW_DAYS
 from ewtp.logistics.reverse import create_reverse_shipment
@@ -76,7 +77,8 @@ def request_return(actor: Actor, tracking_no: str, reason: str, now: datetime | 
     if not reason:
         raise ValidationFailed.field("reason", "say why the goods go back")
     with transaction.atomic():
-        s = get_accessible(actor, Shipment.objects.select_for_update(), "shipment", tracking_no=tracking_no)
+        s = _accessible(actor, _shipment_locked, tracking_no, "shipment") if type(tracking_no) is str else (
+            get_accessible(actor, Shipment.objects.select_for_update(), "shipment", tracking_no=tracking_no))
         if actor.user_id != s.buyer_id:
             raise Forbidden("only the buyer asks for a return")
         if s.direction != Shipment.FORWARD or s.status != "delivered" or s.delivered_at is None:
@@ -86,14 +88,34 @@ def request_return(actor: Actor, tracking_no: str, reason: str, now: datetime | 
             raise Conflict(f"the return window closed on {closes:%Y-%m-%d}", code="return_window_closed")
         if s.returns.filter(state__in=OPEN + (ReturnRequest.REFUNDED,)).exists():
             raise Conflict("this shipment already has a return")
-        r = ReturnRequest.objects.create(shipment=s, order_ref=s.order_ref, buyer_id=s.buyer_id, seller_id=s.seller_id,
-                                         reason=reason[:500])
+        r = create(ReturnRequest, shipment=s, order_ref=s.order_ref, buyer_id=s.buyer_id, seller_id=s.seller_id,
+                   reason=reason[:500])
         _hold(actor, s.order_ref, True)
         audit.record(actor, "logistics.return_request", r, after=_snapshot(r) | {"reason": r.reason})
     return r
 
 
+# get_accessible's queries, asked at every step of a return: compiled once
+_shipment_locked = CompiledQuery(lambda no: Shipment.objects.select_for_update().filter(tracking_no=no)
+                                 .order_by("pk")[:1], texts=(0,))
+_return_locked = CompiledQuery(lambda pk: ReturnRequest.objects.select_for_update().select_related("shipment")
+                               .filter(pk=pk).order_by()[:1])
+
+
+_FIELDS = [f.name for f in ReturnRequest._meta.concrete_fields if not f.primary_key]
+
+
+def _accessible(actor: Actor, query: CompiledQuery, key: int | str, what: str):
+    """`get_accessible` through a compiled query: 404 when missing or someone else's."""
+    obj = query.first(key)
+    if obj is None or not can_access(actor, obj):
+        raise NotFound(f"{what} not found")
+    return obj
+
+
 def _locked(actor: Actor, return_id: int) -> ReturnRequest:
+    if type(return_id) is int:
+        return _accessible(actor, _return_locked, return_id, "return")
     return get_accessible(actor, ReturnRequest.objects.select_for_update().select_related("shipment"),
                           "return", pk=return_id)
 
@@ -119,7 +141,7 @@ def decide(actor: Actor, return_id: int, approve: bool, note: str = "", now: dat
         else:
             r.state = ReturnRequest.REJECTED
             _hold(actor, r.order_ref, False)
-        r.save()
+        save_fields(r, _FIELDS)  # every field, as r.save() writes them
         audit.record(actor, f"logistics.return_{r.state}", r, before=before, after=_snapshot(r))
     return r
 
@@ -143,7 +165,7 @@ def confirm_receipt(actor: Actor, return_id: int, condition: str) -> ReturnReque
         r.refund_source, r.refund_ref = refund.source, f"refund:{refund.refund_id}"
         r.duty_tax_refund = refund.duty_tax
         r.state = ReturnRequest.REFUNDED
-        r.save()
+        save_fields(r, _FIELDS)  # every field, as r.save() writes them
         audit.record(actor, "logistics.return_refunded", r, before=before, after=_snapshot(r))
     return r
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.db.models.fields.json import KT, KeyTransform
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
@@ -28,11 +29,25 @@ from ewtp.market.models import Order, OrderLine, SellerProfile
 PRIVATE = {"id_name", "id_number"}  # the CBEC identity stays with the order; carriers do not need it
 
 
+# the parts of the frozen quote logistics reads, annotated by `accept_orders` (the quote is large)
+FROZEN = {"frozen_currency": KT("snapshot__seller_currency"), "frozen_prefer": KT("snapshot__shipping_quote__prefer"),
+          "frozen_lanes": KeyTransform("lane_ids", KeyTransform("shipping_quote", "snapshot"))}
+
+
+def _frozen(order: Order) -> dict:
+    """What `order_data` reads of the frozen quote: the annotated parts when they are all there as
+    the quote holds them, else the quote itself."""
+    cur, prefer, lanes = (getattr(order, name, None) for name in FROZEN)
+    if isinstance(cur, str) and isinstance(prefer, str) and isinstance(lanes, list):
+        return {"seller_currency": cur, "shipping_quote": {"lane_ids": lanes, "prefer": prefer}}
+    return order.snapshot
+
+
 def order_data(order: Order, profile: SellerProfile | None = None, lines: list[OrderLine] | None = None) -> OrderData:
     """The plain data logistics needs, from the order as placed (lines, address, route quoted).
     A batch passes the seller's profile and the lines (in pk order, variants joined) it read at once."""
     profile = profile or SellerProfile.objects.get(organisation_id=order.seller_id)
-    snap = order.snapshot
+    snap = _frozen(order)
     quoted = snap.get("shipping_quote", {})
     if lines is None:
         lines = list(order.lines.select_related("variant").order_by("pk"))
@@ -75,7 +90,8 @@ def accept_orders(accepts: list[tuple[Actor, int]]) -> list[tuple[Order, Shipmen
     all of that is rolled back and the batch runs one by one."""
     lines = Prefetch("lines", queryset=OrderLine.objects.select_related("variant").order_by("pk"))
     with transaction.atomic():
-        loaded = Order.objects.select_related("group").prefetch_related(lines).in_bulk([pk for _, pk in accepts])
+        loaded = (Order.objects.select_related("group").prefetch_related(lines).defer("snapshot").annotate(**FROZEN)
+                  .in_bulk([pk for _, pk in accepts]))
         profiles = {p.organisation_id: p for p in SellerProfile.objects.filter(
             organisation_id__in={o.seller_id for o in loaded.values()})}
         shipped = set(Shipment.objects.filter(order_ref__in=[o.reference for o in loaded.values()],

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
+from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.orm import unique
 from ewtp.core.permissions import require_access
@@ -42,6 +44,7 @@ ACTORS: dict[str, set[str]] = {
     Order.RETURN_REQUESTED: {Role.BUYER},
 }
 READS_SNAPSHOT = {Order.PAID, Order.CANCELLED, Order.REFUNDED}  # the moves whose CBEC usage reads the snapshot
+BATCH_READS = ("group", "seller", "buyer", "reference", "state", "created_at", "updated_at")  # transition_many's
 RELEASES_STOCK = {Order.CANCELLED}  # the reserved units are free again
 CONSUMES_STOCK = {Order.SHIPPED}  # the reserved units left the warehouse: on hand goes down too
 
@@ -54,13 +57,18 @@ def _settle_reservations(order: Order, *, consume: bool) -> None:
     _write([pk for pk, _, _ in reservations], [])
 
 
+# as .first() (the first by id), asked at every cancellation and refusal: compiled once
+_payment_of = CompiledQuery(lambda ref: Payment.objects.filter(order_ref=ref).order_by("pk")[:1], texts=(0,))
+_escrow_of = CompiledQuery(lambda ref: Escrow.objects.filter(order_ref=ref).order_by("pk")[:1], texts=(0,))
+
+
 def _refund_payment(actor: Actor, order: Order) -> None:
     """Cancelling an order, or customs refusing a shipped one, gives the buyer's money back: a
     payment not yet authorised is abandoned (it can no longer be authorised), an authorisation is
     voided, a captured payment's escrow is refunded — what is left of it, after any partial refund
     or duty and tax already remitted at clearance — out of escrow (asynchronously, through the
     provider)."""
-    payment = Payment.objects.filter(order_ref=order.reference).first()
+    payment = _payment_of.first(order.reference)
     if payment is None or payment.state in (Payment.DECLINED, Payment.VOIDED):
         return
     if payment.state == Payment.CREATED:
@@ -68,7 +76,7 @@ def _refund_payment(actor: Actor, order: Order) -> None:
     elif payment.state == Payment.AUTHORISED:
         payments.void_payment(actor, order.reference)
     else:
-        e = Escrow.objects.filter(order_ref=order.reference).first()
+        e = _escrow_of.first(order.reference)
         left = escrow.refundable_minor(e) if e is not None else 0  # a failed refund's share is retried, not refunded again
         if left > 0:
             payments.request_refund(actor, order.reference, e.money(left),
@@ -84,9 +92,15 @@ def _cbec_value(order: Order):
     return Decimal(engine["values"]["threshold"])
 
 
-def _adjust_cbec(order: Order, sign: int) -> None:
+def _cbec_read(order: Order):
+    """`_cbec_value` of a batch's order (`transition_many`): one whose frozen quote was left unread
+    is not bound for China (the batch read its destination alone), so it counts for nothing."""
+    return None if "snapshot" not in order.__dict__ else _cbec_value(order)
+
+
+def _adjust_cbec(order: Order, sign: int, cbec: Callable[[Order], Decimal | None] = _cbec_value) -> None:
     """Annual usage grows when an order is paid and shrinks when it is refunded or cancelled after payment."""
-    value = _cbec_value(order)
+    value = cbec(order)
     if value is None:
         return
     year = order.created_at.year
@@ -121,15 +135,16 @@ def _refunds(before: str, to: str) -> bool:
         to == Order.REFUNDED and before == Order.SHIPPED)
 
 
-def _side_effects(actor: Actor, order: Order, to: str) -> None:
+def _side_effects(actor: Actor, order: Order, to: str,
+                  cbec: Callable[[Order], Decimal | None] = _cbec_value) -> None:
     """Refund and CBEC usage of a transition (stock is settled by the caller)."""
     before = order.state
     if _refunds(before, to):
         _refund_payment(actor, order)
     if to == Order.PAID:
-        _adjust_cbec(order, +1)
+        _adjust_cbec(order, +1, cbec)
     elif (to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED)) or to == Order.REFUNDED:
-        _adjust_cbec(order, -1)
+        _adjust_cbec(order, -1, cbec)
 
 
 def _audit(actor: Actor, order: Order, before: str, to: str, reason: str) -> None:
@@ -167,21 +182,30 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
     CBEC usage and audit entries in the same order; a refused move gives its error in its place
     and changes nothing. The orders are locked in one query and their open reservations read in
     one; the new states are written at the end in one statement (the rows are locked already,
-    and nothing in a move reads them back). A move that writes more than its state (stock, a
-    refund, CBEC usage) runs in its own savepoint, as `transition` does."""
+    and nothing in a move reads them back), and so is the stock of the moves that write nothing
+    else. A move that writes more (a refund, CBEC usage, its `then`) runs in its own savepoint, as
+    `transition` does. China's orders' frozen quotes are read whole (CBEC usage); the others' not."""
     out: list[Order | AppError] = []
     with transaction.atomic():
         ids = sorted({m.order_id for m in moves})
         loaded: dict[int, Order] = {}
-        locked = Order.objects.select_for_update()
-        if not any(m.to in READS_SNAPSHOT for m in moves):
-            # the frozen quote is a large JSON document no check or side effect of these moves reads
-            # (a `then` that reads it loads it then)
-            locked = locked.defer("snapshot")
+        # only the fields the checks and side effects read (a `then` that reads another loads it
+        # then): the frozen quote is a large JSON document, read whole only for the CBEC usage of
+        # an order bound for China, and the money fields cost a decimal conversion each
+        locked = Order.objects.select_for_update().only(*BATCH_READS)
+        reads = any(m.to in READS_SNAPSHOT for m in moves)
+        if reads:
+            locked = locked.annotate(engine_destination=KT("snapshot__engine__destination"))
         for i in range(0, len(ids), 500):  # SQLite's bound-parameter limit
             loaded.update(locked.in_bulk(ids[i:i + 500]))
+        if reads:
+            china = sorted(pk for pk, o in loaded.items() if o.engine_destination == "CN")
+            for i in range(0, len(china), 500):
+                for pk, snapshot in Order.objects.filter(pk__in=china[i:i + 500]).values_list("pk", "snapshot"):
+                    loaded[pk].snapshot = snapshot
         open_res = _open_reservations([m.order_id for m in moves if m.to in RELEASES_STOCK | CONSUMES_STOCK])
         released: list[int] = []
+        stock: dict[bool, list[tuple[int, int, int]]] = {True: [], False: []}  # consumed / released, at the end
         states: dict[int, Order] = {}
         for m in moves:
             order = loaded.get(m.order_id)
@@ -189,13 +213,16 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                 _check(m.actor, order, m.to)
                 before = order.state
                 settle = m.to in RELEASES_STOCK or m.to in CONSUMES_STOCK
-                writes = settle or m.then is not None or _refunds(before, m.to) or (
-                    m.to in READS_SNAPSHOT and _cbec_value(order) is not None)
+                # a move whose only write is its stock has it made with the batch's others at the
+                # end (an error there fails the batch, as it fails `transition`): no savepoint
+                writes = m.then is not None or _refunds(before, m.to) or (
+                    m.to in READS_SNAPSHOT and _cbec_read(order) is not None)
                 with transaction.atomic() if writes else contextlib.nullcontext():
                     reservations = open_res.pop(order.pk, []) if settle else []
                     try:
-                        _apply_stock(reservations, consume=m.to in CONSUMES_STOCK)
-                        _side_effects(m.actor, order, m.to)
+                        if writes:
+                            _apply_stock(reservations, consume=m.to in CONSUMES_STOCK)
+                        _side_effects(m.actor, order, m.to, _cbec_read)
                         order.state, order.updated_at = m.to, timezone.now()
                         _audit(m.actor, order, before, m.to, m.reason)
                         if m.then is not None:
@@ -208,9 +235,13 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
             except AppError as err:
                 out.append(err)
                 continue
+            if not writes:
+                stock[m.to in CONSUMES_STOCK] += reservations
             released += [pk for pk, _, _ in reservations]
             states[order.pk] = order
             out.append(order)
+        _apply_stock(stock[True], consume=True)
+        _apply_stock(stock[False], consume=False)
         _write(released, states.values())
     return out
 

@@ -4,6 +4,8 @@ hub fee), so the payments domain never re-derives an order."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.fields.json import KT
 
 from ewtp.core.actor import Actor
 from ewtp.core.errors import AppError, Conflict
@@ -13,6 +15,20 @@ from ewtp.payments import batches
 from ewtp.payments import services as payments
 from ewtp.payments.models import Payment
 
+FROZEN = ("seller_currency", "duty", "tax")  # what a payment takes from the order's frozen quote
+
+
+def placed_for_payment(ids: list[int]) -> QuerySet[Order]:
+    """The orders, for `pay_orders`, with only the frozen quote's figures a payment takes (annotated:
+    the text as stored) instead of the whole quote, a large JSON document."""
+    return (Order.objects.filter(pk__in=ids).select_related("group").defer("snapshot")
+            .annotate(**{f"frozen_{k}": KT(f"snapshot__{k}") for k in FROZEN}))
+
+
+def _frozen(order: Order, key: str) -> str:
+    value = getattr(order, f"frozen_{key}", None)
+    return value if isinstance(value, str) else order.snapshot[key]  # not annotated: the quote itself
+
 
 def _start(actor: Actor, order: Order, card_number: str | None = None) -> payments.Start:
     if order.state != Order.PLACED:
@@ -20,9 +36,9 @@ def _start(actor: Actor, order: Order, card_number: str | None = None) -> paymen
     cur = order.currency
     return payments.Start(
         actor, order_ref=order.reference, amount=Money(order.total, cur), seller_org_id=order.seller_id,
-        seller_currency=order.snapshot["seller_currency"], buyer_user_id=order.buyer_id,
-        jurisdiction=order.group.destination["country"], duty=Money(order.snapshot["duty"], cur),
-        tax=Money(order.snapshot["tax"], cur), fee=Money(order.hub_fee, cur), card_number=card_number)
+        seller_currency=_frozen(order, "seller_currency"), buyer_user_id=order.buyer_id,
+        jurisdiction=order.group.destination["country"], duty=Money(_frozen(order, "duty"), cur),
+        tax=Money(_frozen(order, "tax"), cur), fee=Money(order.hub_fee, cur), card_number=card_number)
 
 
 def start_order_payment(actor: Actor, order: Order) -> str:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
+
 from ewtp.core import gcpolicy
 from ewtp.core.actor import SYSTEM, Actor
 from ewtp.core.errors import AppError
@@ -35,8 +37,9 @@ IN_FLIGHT = (Order.PAID, Order.ACCEPTED, Order.SHIPPED)
 def sync_payments(actor: Actor = SYSTEM, limit: int = 10_000) -> int:
     """placed -> paid for captured payments, in one batch; a refused move (an order changed
     meanwhile) is left for the next run. -> orders moved."""
-    captured = Payment.objects.filter(state=Payment.CAPTURED).values("order_ref")
-    ids = list(Order.objects.filter(state=Order.PLACED, reference__in=captured).values_list("pk", flat=True)[:limit])
+    # correlated (EXISTS), from the few placed orders: an IN list of captured payments grows forever
+    captured = Exists(Payment.objects.filter(state=Payment.CAPTURED, order_ref=OuterRef("reference")))
+    ids = list(Order.objects.filter(captured, state=Order.PLACED).order_by("pk").values_list("pk", flat=True)[:limit])
     moved = transition_many([Move(actor, order_id, Order.PAID, "payment captured") for order_id in ids])
     return sum(not isinstance(r, AppError) for r in moved)
 
@@ -66,28 +69,28 @@ def _each(orders, to: Callable[[Order], str], reason: str, actor: Actor, out: Cu
 
 def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
     out = CustomsSync()
-    in_flight = Order.objects.filter(state__in=IN_FLIGHT).select_related("group")
+    # every poll starts from the orders in a state (indexed, few) and tests each one's customs
+    # records (correlated): its cost follows the orders in flight, not every order ever placed
+    in_flight = Order.objects.filter(state__in=IN_FLIGHT).select_related("group").order_by("pk")
     # the documents go in batches through customs' intake, one savepoint per document
     to_push = list(customs_docs.by_border(in_flight, crossing=True).exclude(
-        reference__in=intake.order_nos_with(TradeDocument.PAYMENT))[:limit])
+        intake.has_current(TradeDocument.PAYMENT))[:limit])
     # inside a caller's transaction the batches share what they read of customs (else each reads
     # its own); the cycle collector waits for the end of the batches (gcpolicy.paused says why)
     with intake.one_book(), gcpolicy.paused():
         failed = customs_docs.push_paid_orders(to_push, actor)
         out.documents = len(to_push) - len(failed)
         waybill.push_pending(actor, limit)  # shipments created before their order reached customs
-        to_declare = list(in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
-                          .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit])
+        to_declare = list(in_flight.filter(intake.has_current(TradeDocument.WAYBILL))
+                          .exclude(intake.has_current(TradeDocument.INVENTORY))[:limit])
         out.inventories, not_filed = customs_docs.push_inventories(to_declare, actor)
     out.failed += [f"{ref}: {err.message}" for ref, err in (failed | not_filed).items()]
-    released = Order.objects.filter(state=Order.SHIPPED,
-                                    reference__in=intake.order_nos_declared(declarations.RELEASED))[:limit]
+    released = Order.objects.filter(intake.declared_as(declarations.RELEASED), state=Order.SHIPPED).order_by("pk")[:limit]
     out.cleared = _each(released, lambda o: Order.CLEARED, "released by customs", actor, out)
     # a domestic parcel crosses no border: nothing to declare, so it is cleared once it ships
-    domestic = customs_docs.by_border(Order.objects.filter(state=Order.SHIPPED), crossing=False)[:limit]
+    domestic = customs_docs.by_border(Order.objects.filter(state=Order.SHIPPED).order_by("pk"), crossing=False)[:limit]
     out.cleared += _each(domestic, lambda o: Order.CLEARED, "domestic: no customs", actor, out)
-    rejected = Order.objects.filter(state__in=IN_FLIGHT,
-                                    reference__in=intake.order_nos_declared(declarations.REJECTED))[:limit]
+    rejected = Order.objects.filter(intake.declared_as(declarations.REJECTED), state__in=IN_FLIGHT).order_by("pk")[:limit]
     out.refunded = _each(rejected, lambda o: Order.REFUNDED if o.state == Order.SHIPPED else Order.CANCELLED,
                          "customs rejected the declaration", actor, out)
     return out

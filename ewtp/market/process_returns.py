@@ -5,11 +5,14 @@ gone out. Idempotent: run it as often as you like (`ewtp market sync`)."""
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from ewtp.core.actor import SYSTEM, Actor
+from ewtp.core.errors import AppError
 from ewtp.logistics import returns
 from ewtp.logistics.models import ReturnRequest
 from ewtp.market.models import Order
-from ewtp.market.orders import transition
+from ewtp.market.orders import Move, transition, transition_many
 
 OPEN = {ReturnRequest.REQUESTED, ReturnRequest.APPROVED, ReturnRequest.IN_TRANSIT}
 BACK = {ReturnRequest.RECEIVED, ReturnRequest.REFUNDED}
@@ -30,8 +33,14 @@ def _path(state: str, returns: set[str]) -> list[str]:
     return []
 
 
+class _Refused(Exception):
+    """A move of the batch was refused: roll it back and go one by one."""
+
+
 def sync_returns(actor: Actor = SYSTEM, limit: int = 10_000) -> int:
-    """Move orders after their returns; returns how many orders moved."""
+    """Move orders after their returns; returns how many orders moved. The moves go in one batch
+    (`transition_many`); should any be refused, the batch is rolled back and they go one by one,
+    which raises the refusal where `transition` meets it."""
     returns.follow_return_shipments(actor)
     by_order: dict[str, set[str]] = {}
     for ref, state in ReturnRequest.objects.values_list("order_ref", "state"):
@@ -39,10 +48,17 @@ def sync_returns(actor: Actor = SYSTEM, limit: int = 10_000) -> int:
     orders = (Order.objects.filter(reference__in=list(by_order),
                                    state__in=[Order.DELIVERED, Order.RETURN_REQUESTED, Order.RETURNED])
               .values_list("pk", "reference", "state")[:limit])
+    moves: list[Move] = []
     moved = 0
     for pk, ref, state in orders:
         path = _path(state, by_order[ref])
-        for to in path:
-            transition(actor, pk, to, reason="return " + to.replace("_", " "))
+        moves += [Move(actor, pk, to, "return " + to.replace("_", " ")) for to in path]
         moved += bool(path)
+    try:
+        with transaction.atomic():
+            if any(isinstance(r, AppError) for r in transition_many(moves)):
+                raise _Refused
+    except _Refused:
+        for m in moves:
+            transition(m.actor, m.order_id, m.to, reason=m.reason)
     return moved

@@ -3,12 +3,11 @@ delivered -> `delivered` and the escrow's release countdown starts at the delive
 
 from __future__ import annotations
 
-import contextlib
-
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from ewtp.core.actor import SYSTEM, Actor
-from ewtp.core.errors import AppError, NotFound
+from ewtp.core.errors import AppError
 from ewtp.logistics.models import Shipment, TrackingEvent
 from ewtp.market.models import Order
 from ewtp.market.orders import Move, transition_many
@@ -28,27 +27,29 @@ def sync_shipments(actor: Actor = SYSTEM, limit: int = 10_000) -> tuple[int, int
     parcel delivered while its order is still `shipped` waits here until customs has released it.
     Each step moves its orders in one batch of transitions (a refused one is left for the next
     run). Idempotent; returns (shipped, delivered)."""
-    moving = TrackingEvent.objects.filter(status__in=HANDED_OVER, shipment__direction=Shipment.FORWARD)
-    to_ship = list(Order.objects.filter(state=Order.ACCEPTED, reference__in=moving.values("shipment__order_ref"))
-                   .values_list("pk", flat=True)[:limit])
+    # each step starts from the orders in its state (indexed, few) and tests each one's shipment
+    # (correlated): an IN list of every shipment ever moved or delivered grows with the hub's history
+    moving = Exists(TrackingEvent.objects.filter(status__in=HANDED_OVER, shipment__direction=Shipment.FORWARD,
+                                                 shipment__order_ref=OuterRef("reference")))
+    to_ship = list(Order.objects.filter(moving, state=Order.ACCEPTED).order_by("pk").values_list("pk", flat=True)[:limit])
     shipped = transition_many([Move(actor, order_id, Order.SHIPPED, "picked up by the carrier") for order_id in to_ship])
     done = Shipment.objects.filter(direction=Shipment.FORWARD, delivered_at__isnull=False)
-    to_deliver = list(Order.objects.filter(state=Order.CLEARED, reference__in=done.values("order_ref"))
+    arrived = Exists(done.filter(order_ref=OuterRef("reference")))
+    to_deliver = list(Order.objects.filter(arrived, state=Order.CLEARED).order_by("pk")
                       .values_list("pk", "reference")[:limit])
     at = _delivered_at(done, [ref for _, ref in to_deliver])
     with transaction.atomic():  # an order is delivered together with its escrow's countdown
         delivered = transition_many([Move(actor, order_id, Order.DELIVERED, "delivered by the carrier")
                                      for order_id, _ in to_deliver])
-        for (_, ref), r in zip(to_deliver, delivered, strict=True):
-            if not isinstance(r, AppError):
-                _start_countdown(actor, ref, at[ref])
+        # an order without escrow (nothing was paid through the hub) has no countdown to start
+        escrow.mark_delivered_many(actor, [(ref, at[ref]) for (_, ref), r in zip(to_deliver, delivered, strict=True)
+                                           if not isinstance(r, AppError)])
     # repair: an order delivered whose escrow has not heard of it (e.g. a crash in between)
-    late = list(Escrow.objects.filter(delivered_at__isnull=True, order_ref__in=Order.objects.filter(
-        state=Order.DELIVERED, reference__in=done.values("order_ref")).values("reference"))
-        .values_list("order_ref", flat=True)[:limit])
+    unaware = Exists(Escrow.objects.filter(delivered_at__isnull=True, order_ref=OuterRef("reference")))
+    late = list(Order.objects.filter(arrived, unaware, state=Order.DELIVERED).order_by("pk")
+                .values_list("reference", flat=True)[:limit])
     at = _delivered_at(done, late)
-    for ref in late:
-        _start_countdown(actor, ref, at[ref])
+    escrow.mark_delivered_many(actor, [(ref, at[ref]) for ref in late])
     return _moved(shipped), _moved(delivered)
 
 
@@ -59,8 +60,3 @@ def _moved(results: list) -> int:
 def _delivered_at(done, refs: list[str]) -> dict:
     return dict(done.filter(order_ref__in=refs).values_list("order_ref", "delivered_at")) if refs else {}
 
-
-def _start_countdown(actor: Actor, order_ref: str, at) -> None:
-    # an order without escrow (nothing was paid through the hub) has no countdown to start
-    with contextlib.suppress(NotFound):
-        escrow.mark_delivered(actor, order_ref, at=at)

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 
 from django.db import IntegrityError, transaction
 
-from ewtp.core.compiled import CompiledQuery
+from ewtp.core.compiled import CompiledQuery, create
 from ewtp.core.currencies import get_currency
 from ewtp.payments import shards
 from ewtp.payments.models import Account, Kind, Owner
@@ -48,8 +48,8 @@ def account(owner_type: str, owner_id: object, kind: str, currency: str) -> Acco
         fields = {"owner_type": owner_type, "owner_id": str(owner_id), "kind": kind, "currency": currency}
         try:
             with transaction.atomic():
-                acc = Account.objects.create(**fields, allow_negative=kind in Kind.MAY_GO_NEGATIVE,
-                                             shards=shards.shards_for(kind))
+                acc = create(Account, **fields, allow_negative=kind in Kind.MAY_GO_NEGATIVE,
+                             shards=shards.shards_for(kind))
         except IntegrityError:  # opened by a concurrent writer meanwhile
             acc = Account.objects.get(**fields, shard=0)
         shards.open_shards(acc)

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
+from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, escrow, fx, ledger, services
@@ -86,11 +87,16 @@ def _add_converted(entry: Entry, source: Account, target_amount: Money, on: date
     return conv
 
 
+# as .first() (the first by id), asked at every return refund: compiled once
+_frozen_duty_tax = CompiledQuery(lambda ref: Payment.objects.filter(order_ref=ref).order_by("pk")
+                                 .only("duty_minor", "tax_minor")[:1], texts=(0,))
+
+
 def _duty_tax_paid(e: Escrow) -> int:
     """The duty and tax the buyer paid with the order, in minor units: frozen on its Payment (the
     escrow's own figures drop to 0 once they are remitted at clearance)."""
-    p = Payment.objects.filter(order_ref=e.order_ref).values_list("duty_minor", "tax_minor").first()
-    return sum(p) if p is not None else e.duty_minor + e.tax_minor
+    p = _frozen_duty_tax.first(e.order_ref)
+    return p.duty_minor + p.tax_minor if p is not None else e.duty_minor + e.tax_minor
 
 
 def refund_return(actor: Actor | str, order_ref: str, reference: str, reason: str = "returned", *,

@@ -120,17 +120,17 @@ def _payment_event(actor: str, target: str, data: dict) -> str:
     return step.outcome
 
 
+# as .first(); tx may be null (outer join); asked at every refund's event: compiled once
+_refund_locked = CompiledQuery(lambda pk: Refund.objects.select_for_update(of=("self", "escrow"))
+                               .select_related("escrow", "tx").filter(pk=pk).order_by("pk")[:1])
+
+
 def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
     from ewtp.payments import accounts, ledger
     from ewtp.payments.ledger import Entry
 
     ref = str(data.get("reference", ""))
-    r = (
-        Refund.objects.select_for_update(of=("self", "escrow"))  # as before; tx may be null (outer join)
-        .select_related("escrow", "tx")
-        .filter(pk=int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1)
-        .first()
-    )
+    r = _refund_locked.first(int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1)
     if r is None:
         raise NotFound("event for an unknown refund")
     if (int(data.get("amount_minor", -1)), data.get("currency")) != (r.amount_minor, r.currency):
@@ -153,7 +153,7 @@ def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
     else:
         escrow.refund_failed(actor, r)
     r.state = target
-    r.save(update_fields=["state"])
+    save_fields(r, ["state"])
     audit.record(
         actor, f"payments.refund_{target}", r, before={"state": Refund.REQUESTED}, after={"state": target}
     )

@@ -380,6 +380,10 @@ class SandboxRecord(models.Model):
     flags = models.CharField(max_length=40, blank=True)  # test-card behaviour, e.g. "refund_fails"
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # a refund finds its payment by the hub's reference
+        indexes = [models.Index(fields=["reference", "kind"], name="sandbox_record_reference")]
+
     def __str__(self) -> str:
         return f"sandbox {self.kind} {self.ref} ({self.status})"
 
@@ -392,6 +396,11 @@ class SandboxOutbox(models.Model):
     deliver_after = models.DateTimeField(db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     attempts = models.IntegerField(default=0)
+
+    class Meta:
+        # what is still due: the delivered ones (nearly all, in time) are not in it
+        indexes = [models.Index(fields=["deliver_after"], condition=models.Q(delivered_at__isnull=True),
+                                name="sandbox_outbox_due")]
 
     def __str__(self) -> str:
         return f"outbox {self.event_id}"

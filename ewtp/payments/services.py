@@ -235,7 +235,7 @@ def request_refund(actor: Actor | str, order_ref: str, amount: Money, reason: st
     with transaction.atomic():
         r = escrow.refund(actor, order_ref, amount, reason)
         r.provider_ref = get_provider(r.escrow.provider).refund(r)
-        r.save(update_fields=["provider_ref"])
+        save_fields(r, ["provider_ref"])
     return r
 
 

@@ -149,13 +149,15 @@ def test_other_jurisdiction_and_other_roles_cannot_see_or_act(push_parcel, parti
 def test_reject_records_the_reason_for_the_order_process(push_parcel, parties):
     """The order's process polls rejected declarations (ewtp.market.process); customs tells nobody."""
     from ewtp.customs import intake
+    from ewtp.customs.models import Parcel
 
     decl = _yellow_declaration(push_parcel, parties, n=11)
     assert parties.officer_cn.post(f"/customs/declarations/{decl.pk}/reject", {}).status_code == 422
     r = parties.officer_cn.post(f"/customs/declarations/{decl.pk}/reject", {"reason": "undervalued"})
     assert r.json()["status"] == "100" and r.json()["reason"] == "undervalued"
-    assert list(intake.order_nos_declared("100").values_list("parcel__order_no", flat=True)) == [decl.parcel.order_no]
-    assert not intake.order_nos_declared("800").exists()
+    parcels = Parcel.objects.values_list("order_no", flat=True)
+    assert list(parcels.filter(intake.declared_as("100", order_no="order_no"))) == [decl.parcel.order_no]
+    assert not parcels.filter(intake.declared_as("800", order_no="order_no")).exists()
 
 
 def test_risk_rules_operator_only_and_audited(parties):

@@ -54,3 +54,45 @@ def test_order_back_to_delivered_when_rejected(buyer, delivered):  # noqa: F811
     returns.decide(seller, r.pk, approve=False, note="custom-made item")
     assert sync_returns() == 1 and Order.objects.get(pk=order.pk).state == Order.DELIVERED
     assert sync_returns() == 0
+
+
+def test_a_refused_move_sends_the_batch_one_by_one(buyer, delivered, monkeypatch):  # noqa: F811
+    from ewtp.core.errors import Conflict
+    from ewtp.core.models import AuditEntry
+    from ewtp.market import process_returns
+
+    order, s, seller = delivered
+    r = returns.request_return(buyer, s.tracking_no, "too small")
+    returns.decide(seller, r.pk, approve=True)
+    returns.confirm_receipt(seller, r.pk, "unworn")  # refunded: three moves for the order
+    real = process_returns.transition_many
+
+    def refusing(moves):  # the batch's writes made, then a move reported refused (as by a racing change)
+        out = real(moves)
+        return [out[0], Conflict("changed meanwhile"), *out[2:]]
+
+    monkeypatch.setattr(process_returns, "transition_many", refusing)
+    since = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    assert sync_returns() == 1
+    assert Order.objects.get(pk=order.pk).state == Order.REFUNDED
+    # the batch rolled back, then one by one: each move once
+    assert list(AuditEntry.objects.filter(seq__gt=since, action__startswith="market.order_").order_by("seq")
+                .values_list("action", flat=True)) == ["market.order_return_requested", "market.order_returned",
+                                                       "market.order_refunded"]
+
+
+def test_a_move_refused_one_by_one_too_is_raised(buyer, delivered, monkeypatch):  # noqa: F811
+    from ewtp.core.errors import Conflict
+    from ewtp.market import process_returns
+
+    order, s, _ = delivered
+    returns.request_return(buyer, s.tracking_no, "too small")
+    monkeypatch.setattr(process_returns, "transition_many", lambda moves: [Conflict("refused")])
+
+    def refuse(*args, **kwargs):
+        raise Conflict("refused")
+
+    monkeypatch.setattr(process_returns, "transition", refuse)
+    with pytest.raises(Conflict):
+        sync_returns()
+    assert Order.objects.get(pk=order.pk).state == Order.DELIVERED

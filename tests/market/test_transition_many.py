@@ -80,3 +80,22 @@ def test_a_moves_further_work_runs_in_its_savepoint(buyer, stocked, operator):  
         a.pk: Order.PLACED, b.pk: Order.CANCELLED}
     assert StockLevel.objects.get(variant_id=v).reserved == 1  # a's units still reserved
     assert list(AuditEntry.objects.filter(seq__gt=since).values_list("object_id", flat=True)) == [str(b.pk)]
+
+
+def test_a_stock_write_that_fails_fails_the_batch_as_it_fails_the_move(buyer, stocked, operator):  # noqa: F811
+    import pytest
+    from django.db import IntegrityError, transaction
+
+    [v] = stocked(stock=5)
+    a, b = _placed(buyer, v, 1), _placed(buyer, v, 2)
+    for o in (a, b):
+        for to in (Order.PAID, Order.ACCEPTED):
+            orders.transition(operator, o.pk, to)
+    StockLevel.objects.filter(variant_id=v).update(reserved=1)  # b's two reserved units are no longer counted
+    for run in (lambda: orders.transition(operator, b.pk, Order.SHIPPED),
+                lambda: orders.transition_many([Move(operator, a.pk, Order.SHIPPED), Move(operator, b.pk, Order.SHIPPED)])):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            run()
+        assert list(Order.objects.filter(pk__in=[a.pk, b.pk]).values_list("state", flat=True)) == [Order.ACCEPTED] * 2
+        level = StockLevel.objects.get(variant_id=v)
+        assert (level.on_hand, level.reserved) == (5, 1)

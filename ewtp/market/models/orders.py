@@ -99,7 +99,10 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["seller", "state"]), models.Index(fields=["buyer", "created_at"])]
+        # state: the order's process polls for the few orders in a lagging state (`process.py`);
+        # without it each poll reads every order ever placed
+        indexes = [models.Index(fields=["seller", "state"]), models.Index(fields=["buyer", "created_at"]),
+                   models.Index(fields=["state"], name="market_order_state")]
 
     def __str__(self) -> str:
         return self.reference

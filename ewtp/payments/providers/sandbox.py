@@ -41,6 +41,8 @@ from ewtp.payments.providers.base import (
 
 HEADER = "Sandbox-Signature"
 _record_by_ref = CompiledQuery(lambda ref: SandboxRecord.objects.filter(ref=ref)[:1], texts=(0,))  # every payment step
+_payment_record = CompiledQuery(lambda ref: SandboxRecord.objects.filter(kind="payment", reference=ref)
+                                .order_by("pk")[:1], texts=(0,))  # as .first(): every refund
 _records_by_refs = CompiledQuery(lambda refs: SandboxRecord.objects.filter(ref__in=refs), texts=(0,))  # batches
 CHUNK = 500  # rows per IN list or insert: under SQLite's bound-parameter limit
 DECLINED = {
@@ -186,19 +188,14 @@ class SandboxProvider(PaymentProvider):
         self._emit("payment.voided", rec)
 
     def refund(self, refund: Refund) -> str:
-        pay = SandboxRecord.objects.filter(kind="payment", reference=refund.escrow.order_ref).first()
+        pay = _payment_record.first(refund.escrow.order_ref)
         if pay is None or pay.status != "captured":
             raise ProviderError("sandbox: refunds need a captured payment")
         fails = pay.flags == "refund_fails"
-        rec, created = SandboxRecord.objects.get_or_create(
-            ref=f"sbx_ref_{refund.pk}",
-            defaults={
-                "kind": "refund",
-                "reference": f"refund:{refund.pk}",
-                "currency": refund.currency,
-                "amount_minor": refund.amount_minor,
-                "status": "failed" if fails else "succeeded",
-            },
+        ref = f"sbx_ref_{refund.pk}"
+        rec, created = get_or_create(
+            _record_by_ref, [ref], SandboxRecord, ref=ref, kind="refund", reference=f"refund:{refund.pk}",
+            currency=refund.currency, amount_minor=refund.amount_minor, status="failed" if fails else "succeeded",
         )
         if created:
             self._emit(

@@ -1,0 +1,20 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoOperations
+from hypothesis import given
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the hub's SQLite backend")
+
+_zones = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8)), dt.timezone(dt.timedelta(hours=-5, minutes=-30))])
+
+
+@given(st.datetimes(timezones=_zones) | st.datetimes())
+def test_a_datetime_parameter_is_written_as_django_writes_it(value):
+    assert connection.ops.adapt_datetimefield_value(value) == DjangoOperations(connection).adapt_datetimefield_value(value)
+
+
+def test_none_stays_none():
+    assert connection.ops.adapt_datetimefield_value(None) is None
