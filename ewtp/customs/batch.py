@@ -5,10 +5,11 @@ One by one, each push is a savepoint: its refusal rolls back what it wrote. Here
 are found first, without writing (`store.check`, the same checks in the same order), so a refused
 push wrote nothing and needs no savepoint; the new document versions of the batch are inserted
 together (in push order: the same primary keys), then each push is recorded and its parcel
-re-matched in push order (the same audit entries in the same order), and the parcels' rows are
-written once at the end with their last state. Anything that fails after the first write (a
-declaration's remittance refused, a database error) or a refusal met by a push's own step
-(`Push.before`) makes the caller roll the whole batch back and take the one-by-one path, which
+re-matched in push order (the same audit entries in the same order), the declarations it makes
+written together (`declare_batch`: their rows, events, remittances, then every audit entry of the
+batch in order), and the parcels' rows written once at the end with their last state. Anything
+that fails after the first write (a declaration's remittance refused, a database error), a
+refusal met by a push's own step (`Push.before`) or what `declare_batch` does not reproduce makes the caller roll the whole batch back and take the one-by-one path, which
 is the reference — so nothing the fast path cannot reproduce exactly is ever attempted here.
 """
 
@@ -25,6 +26,7 @@ from ewtp.core.actor import Actor
 from ewtp.core.compiled import insert
 from ewtp.core.errors import AppError
 from ewtp.customs import store
+from ewtp.customs.declare_batch import Pending, Unusual
 from ewtp.customs.models import Parcel, TradeDocument
 from ewtp.customs.store import Book
 
@@ -90,20 +92,26 @@ def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, 
         results[i] = fresh
     _insert_parcels(book, [items[i] for i in go])
     rows = _insert_versions(book, actor, kind, [(i, items[i]) for i in go if results[i] is True], org_id)
-    book.deferred = {}
-    for i in go:
-        push, (doc, _, _, _) = items[i]
-        if push.before is not None:
-            try:
-                push.before(book, doc.order_no)
-            except AppError as err:
-                raise Redo from err
-        if i in rows:
-            results[i] = make_result(kind, doc, *store.stored(book, actor, kind, doc, rows[i]))
-        else:  # the current document already
-            parcel = book.parcel(doc.order_no, push.jurisdiction)
-            results[i] = make_result(kind, doc, book.versions(doc.order_no, kind).current["version"], "unchanged",
-                                     parcel)
+    book.deferred, book.pending = {}, Pending()
+    try:
+        for i in go:
+            push, (doc, _, _, _) = items[i]
+            if push.before is not None:
+                try:
+                    push.before(book, doc.order_no)
+                except AppError as err:
+                    raise Redo from err
+            if i in rows:
+                results[i] = make_result(kind, doc, *store.stored(book, actor, kind, doc, rows[i]))
+            else:  # the current document already
+                parcel = book.parcel(doc.order_no, push.jurisdiction)
+                results[i] = make_result(kind, doc, book.versions(doc.order_no, kind).current["version"],
+                                         "unchanged", parcel)
+        book.settle()
+    except Unusual as exc:
+        raise Redo from exc
+    finally:
+        book.pending = None
     book.flush()
     book.deferred = None
     return results

@@ -14,17 +14,21 @@ Idempotent by the ledger itself: one `escrow_remit` transaction per order refere
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, save_fields
+from ewtp.core.compiled import CompiledQuery, save_fields, save_many
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, ledger
 from ewtp.payments.escrow import _state, locked_row, snapshot
 from ewtp.payments.ledger import Entry
-from ewtp.payments.models import LedgerTransaction
+from ewtp.payments.models import Escrow, LedgerTransaction
 
 REMIT, RELEASE, SETTLE = "escrow_remit", "escrow_release", "tax_return_paid"
 # the transaction that already booked an order's duty and tax (escrow_remit sorts first)
@@ -40,42 +44,116 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
     holds no escrow for the order (an external marketplace withholds the tax itself) or nothing
     is due. `savepoint=False`: the caller is inside a transaction that a refusal rolls back (to
     its own savepoint) anyway, so this needs none of its own; every refusal comes before a write."""
+    with transaction.atomic(savepoint=savepoint):
+        due = _decide(order_ref, duty, tax)
+        if not isinstance(due, _Due):
+            return due
+        tx_id = ledger.post(due.entry)
+        _apply(due)
+        save_fields(due.escrow, ["released_minor", "duty_minor", "tax_minor", "state"])
+        audit.record(actor, "payments.escrow_remit", due.escrow, before=due.before, after=due.after | {"tx": tx_id})
+    return tx_id
+
+
+@dataclass
+class _Due:
+    """A remittance decided, not yet written: its ledger entry and the escrow it draws on."""
+
+    escrow: Escrow
+    entry: Entry
+    d: int
+    t: int
+    before: dict
+    after: dict = field(default_factory=dict)  # the escrow's snapshot after it, with duty and tax
+    tx_id: int | None = None
+
+
+def _decide(order_ref: str, duty: Money, tax: Money) -> int | None | _Due:
+    """A remittance's refusals, in order, and what it books (nothing written) -> its answer
+    when nothing is to be booked (`remit_at_clearance`'s), else what to book."""
     if duty.currency != tax.currency:
         raise ValidationFailed.field("tax", "duty and tax in one currency")
     if duty.is_negative() or tax.is_negative() or not duty.is_rounded() or not tax.is_rounded():
         raise ValidationFailed.field("duty", "amounts >= 0, rounded to the currency's minor unit")
-    with transaction.atomic(savepoint=savepoint):
-        e = locked_row(order_ref)  # one query: lock, or none
-        if e is None:
-            return None
-        done = next((t.pk for t in _booked(order_ref)), None)
-        if done is not None:  # remitted already (escrow_remit sorts first), or the escrow release booked them
-            return done
-        if duty.currency != e.currency:
-            raise Conflict(f"escrow {order_ref} is in {e.currency}, the declaration in {duty.currency}")
-        d, t = duty.to_minor(), tax.to_minor()
-        if d > e.duty_minor or t > e.tax_minor:
-            raise Conflict(f"escrow {order_ref} holds {e.money(e.duty_minor)} duty and {e.money(e.tax_minor)} "
-                           f"tax, less than declared ({duty}, {tax})")
-        if d + t > e.remaining_minor:
-            raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left")
-        if d + t == 0:
-            return None
-        before = snapshot(e)
-        entry = Entry(REMIT, order_ref).add(accounts.seller_escrow(e.seller_org_id, e.currency), -(d + t))
-        if d:
-            entry.add(accounts.duty_payable(e.jurisdiction, e.currency), d)
-        if t:
-            entry.add(accounts.tax_payable(e.jurisdiction, e.currency), t)
-        tx_id = ledger.post(entry)
-        e.released_minor += d + t
-        e.duty_minor -= d
-        e.tax_minor -= t
-        e.state = _state(e)
-        save_fields(e, ["released_minor", "duty_minor", "tax_minor", "state"])
-        audit.record(actor, "payments.escrow_remit", e, before=before,
-                     after=snapshot(e) | {"duty": d, "tax": t, "tx": tx_id})
-    return tx_id
+    e = locked_row(order_ref)  # one query: lock, or none
+    if e is None:
+        return None
+    done = next((t.pk for t in _booked(order_ref)), None)
+    if done is not None:  # remitted already (escrow_remit sorts first), or the escrow release booked them
+        return done
+    if duty.currency != e.currency:
+        raise Conflict(f"escrow {order_ref} is in {e.currency}, the declaration in {duty.currency}")
+    d, t = duty.to_minor(), tax.to_minor()
+    if d > e.duty_minor or t > e.tax_minor:
+        raise Conflict(f"escrow {order_ref} holds {e.money(e.duty_minor)} duty and {e.money(e.tax_minor)} "
+                       f"tax, less than declared ({duty}, {tax})")
+    if d + t > e.remaining_minor:
+        raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left")
+    if d + t == 0:
+        return None
+    entry = Entry(REMIT, order_ref).add(accounts.seller_escrow(e.seller_org_id, e.currency), -(d + t))
+    if d:
+        entry.add(accounts.duty_payable(e.jurisdiction, e.currency), d)
+    if t:
+        entry.add(accounts.tax_payable(e.jurisdiction, e.currency), t)
+    return _Due(e, entry, d, t, snapshot(e))
+
+
+def _apply(due: _Due) -> None:
+    """The escrow after the remittance (in memory)."""
+    e = due.escrow
+    e.released_minor += due.d + due.t
+    e.duty_minor -= due.d
+    e.tax_minor -= due.t
+    e.state = _state(e)
+    due.after = snapshot(e) | {"duty": due.d, "tax": due.t}
+
+
+class Batch:
+    """Remittances decided one by one — the same refusals, in the same order, as
+    `remit_at_clearance` — and written together by `post`: the ledger transactions in one
+    `ledger.post_batch` (in the order decided: the same ids), each account's `version` raised
+    once per transaction as one by one, the escrows in one statement. The audit entry of each is
+    the caller's to record (`record`, called at once with an `after` that gets its "tx" at
+    `post`), so the caller keeps its entries in order. For an order whose escrow it has not
+    touched yet: a second remittance of one order in a batch, or one whose posting would first
+    sweep a sharded account, is refused (ValueError) for the caller to go one by one."""
+
+    def __init__(self) -> None:
+        self.due: list[_Due] = []
+        self.refs: set[str] = set()
+
+    def remit(self, actor: Actor | str, order_ref: str, duty: Money, tax: Money,
+              record: Callable[..., None]) -> int | None | _Due:
+        """-> as `remit_at_clearance`, or the remittance to be written (its `tx_id` set by `post`)."""
+        if order_ref in self.refs:
+            raise ValueError(f"a second remittance of {order_ref} in one batch")
+        due = _decide(order_ref, duty, tax)
+        if isinstance(due, _Due):
+            if any(leg.sweep for leg in due.entry.legs):  # post_batch sweeps first: other ids
+                raise ValueError(f"a remittance of {order_ref} from a sharded account")
+            _apply(due)
+            self.due.append(due)
+            self.refs.add(order_ref)
+            record(actor, "payments.escrow_remit", due.escrow, before=due.before, after=due.after)
+        return due
+
+    def post(self) -> None:
+        if not self.due:
+            return
+        tx_ids = ledger.post_batch([d.entry for d in self.due])
+        touched: dict[int, int] = defaultdict(int)  # account -> transactions moving it
+        for due, tx_id in zip(self.due, tx_ids, strict=True):
+            due.tx_id = due.after["tx"] = tx_id
+            for account_id in {leg.account_id for leg in due.entry.legs}:
+                touched[account_id] += 1
+        # post_batch raised each version by one; one by one, each transaction does
+        more = sorted((n - 1, a) for a, n in touched.items() if n > 1)
+        if more:
+            with connection.cursor() as cur:
+                cur.executemany(f"UPDATE {ledger.ACC} SET version = version + %s WHERE id = %s", more)  # noqa: S608
+        save_many([d.escrow for d in self.due], ["released_minor", "duty_minor", "tax_minor", "state"])
+        self.due, self.refs = [], set()
 
 
 def settle_return(actor: Actor | str, reference: str, jurisdiction: str, payable: dict[str, dict[str, int]],
