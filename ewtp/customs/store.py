@@ -24,7 +24,7 @@ from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
 from ewtp.customs.declare_batch import Pending
-from ewtp.customs.jsondocs import from_json, to_json
+from ewtp.customs.jsondocs import from_json, stored_form, to_json
 from ewtp.customs.models import Declaration, Parcel, TradeDocument
 from ewtp.customs.reconciliation import reconcile
 from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW
@@ -280,7 +280,8 @@ def stored(book: Book, actor: Actor, kind: str, doc, row: TradeDocument) -> tupl
     v.last = row.version
     v.current = ({"pk": row.pk, "kind": kind, "version": row.version, "digest": row.digest,
                   "organisation_id": row.organisation_id, "fields": row.fields} if row.current else None)
-    v.typed = None
+    # the typed form of what was stored: the document as its fields read back, without parsing them
+    v.typed = stored_form(kind, doc) if row.current else None
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
     book.record(actor, f"customs.document.{outcome}", row,
                  before={"version": current["version"]} if current else None,
