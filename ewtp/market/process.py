@@ -76,8 +76,10 @@ def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
         failed = customs_docs.push_paid_orders(to_push, actor)
         out.documents = len(to_push) - len(failed)
         waybill.push_pending(actor, limit)  # shipments created before their order reached customs
-        to_declare = list(in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
-                          .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit])
+        # mostly the orders just pushed, which nothing here has changed: not decoded twice
+        to_declare = customs_docs.with_loaded(
+            in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
+            .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit], to_push)
         out.inventories, not_filed = customs_docs.push_inventories(to_declare, actor)
     out.failed += [f"{ref}: {err.message}" for ref, err in (failed | not_filed).items()]
     released = Order.objects.filter(state=Order.SHIPPED,
