@@ -2,18 +2,20 @@
 events, ledger transactions and audit entries, in the same order, as `declarations.declare` one
 parcel at a time, in a few statements.
 
-Each declaration is built, accepted and routed in turn (`declarations.build`, the same checks)
-and its remittance decided at once (`remittance.Batch`: the same refusals, on the escrow as it
-stands), so a refusal is met where one by one meets it. What is written waits for `write`: the
-remittances first (their ledger transaction ids go on the declarations' rows), then the
-declarations (multi-row inserts in the order built: the same primary keys), their events, and
-last the audit entries the batch recorded meanwhile, in the order recorded — every audit entry
-of the fast path goes through `record`, so none overtakes another. Whatever reads what waits
+Each declaration is built, accepted and routed in turn (`declarations.build`, the same checks).
+What is written waits for `write`: the remittances first, decided in the order declared
+(`remittance.Batch`: the same refusals, on escrows read together; a refusal rolls the whole
+batch back for the one-by-one path, as any failure after a write does), their ledger
+transaction ids going on the declarations' rows; then the declarations (multi-row inserts in
+the order built: the same primary keys), their events, and last the audit entries the batch
+recorded meanwhile, in the order recorded (a remittance's in its declaration's place) — every
+audit entry of the fast path goes through `record`, so none overtakes another. Whatever reads what waits
 (a buyer's year-to-date, a change to a declaration) calls `write` first.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -32,17 +34,24 @@ PARAMS = 999  # bound parameters per INSERT (SQLite's oldest limit)
 
 
 class Unusual(Exception):
-    """Something the batch does not reproduce (a second remittance of an order in one batch, a
-    transfer from a sharded account): the caller rolls the batch back and goes one by one."""
+    """Something the batch does not reproduce (`remittance.Unusual`): the caller rolls the batch
+    back and goes one by one."""
+
+
+@dataclass(frozen=True)
+class _Remitted:
+    """The place of a remittance's audit entry among the batch's: recorded at `write`, if booked."""
+
+    index: int  # in the remittance batch
 
 
 class Pending:
     def __init__(self) -> None:
-        self.audits: list[tuple[Actor | str, str, Any, dict | None, dict | None]] = []
+        self.audits: list[tuple[Actor | str, str, Any, dict | None, dict | None] | _Remitted] = []
         self.decls: list[Declaration] = []
         self.events: list[DeclarationEvent] = []
         self.remits = remittance.Batch()
-        self.waiting: list[tuple[Declaration, Any]] = []  # (declaration, its remittance to be posted)
+        self.waiting: list[tuple[Declaration, int]] = []  # (declaration, its remittance in `remits`)
         self.buyers: set[str] = set()  # whose declarations wait: their year-to-date needs them written
 
     def record(self, actor: Actor | str, action: str, obj: Any = None, *, before: dict | None = None,
@@ -56,33 +65,36 @@ class Pending:
         return declarations.buyer_year_to_date(buyer, year, exclude_parcel=exclude_parcel)
 
     def declare(self, parcel: Parcel, docs: dict, rules: list[risk.Rule], now: datetime | None = None) -> Declaration:
-        """`declarations.declare`, its writes waiting for `write`."""
+        """`declarations.declare`, its writes (and its remittance's refusals) waiting for `write`."""
         decl, events = declarations.build(parcel, docs, now or timezone.now(), rules, self.year_to_date)
         self.decls.append(decl)
         self.events += events
         self.buyers.add(decl.buyer_id_number)
         declarations.audit_declared(decl, events, self.record)
         if decl.status == declarations.RELEASED and decl.charges is not None:
-            try:
-                due = self.remits.remit(SYSTEM, parcel.order_no, Money(decl.duty, decl.currency),
-                                        Money(decl.tax_total, decl.currency), self.record)
-            except ValueError as exc:
-                raise Unusual(str(exc)) from exc
-            if isinstance(due, int | None):
-                decl.remittance_tx = due
-            else:
-                self.waiting.append((decl, due))
+            i = self.remits.add(parcel.order_no, Money(decl.duty, decl.currency), Money(decl.tax_total, decl.currency))
+            self.waiting.append((decl, i))
+            self.audits.append(_Remitted(i))
         return decl
 
     def write(self) -> None:
         """Write what waits, in the order one by one writes it; the audit entries last, in order."""
-        self.remits.post()
-        for decl, due in self.waiting:
-            decl.remittance_tx = due.tx_id
+        try:
+            remitted = self.remits.post()
+        except remittance.Unusual as exc:
+            raise Unusual(str(exc)) from exc
+        for decl, i in self.waiting:
+            r = remitted[i]
+            decl.remittance_tx = r if r is None or isinstance(r, int) else r.tx_id
         _insert(self.decls)
         _insert(self.events)
-        for actor, action, obj, before, after in self.audits:
-            audit.record(actor, action, obj, before=before, after=after)
+        for a in self.audits:
+            if not isinstance(a, _Remitted):
+                audit.record(a[0], a[1], a[2], before=a[3], after=a[4])
+                continue
+            r = remitted[a.index]
+            if not (r is None or isinstance(r, int)):
+                audit.record(SYSTEM, "payments.escrow_remit", r.escrow, before=r.before, after=r.after)
         self.audits, self.decls, self.events, self.waiting, self.buyers = [], [], [], [], set()
 
 

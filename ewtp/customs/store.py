@@ -39,15 +39,16 @@ _TYPED: dict[tuple[str, str], Any] = {}
 _TYPED_MAX = 10_000  # a chunk of 2,000 orders has 8,000 documents; then start again (bounds memory)
 
 
-def typed(kind: str, digest: str, fields: dict) -> Any:
-    """`from_json(kind, fields)` for stored fields whose digest is `digest`, parsed once."""
+def typed(kind: str, digest: str, fields: dict, doc: Any = None) -> Any:
+    """`from_json(kind, fields)` for stored fields whose digest is `digest`, parsed once. `doc`: the
+    document `fields` were made from (`to_json(doc)`), whose stored form needs no parsing."""
     key = (kind, digest)
-    doc = _TYPED.get(key)
-    if doc is None:
+    out = _TYPED.get(key)
+    if out is None:
         if len(_TYPED) >= _TYPED_MAX:
             _TYPED.clear()
-        doc = _TYPED[key] = from_json(kind, fields)
-    return doc
+        out = _TYPED[key] = from_json(kind, fields) if doc is None else stored_form(kind, doc)
+    return out
 
 
 @dataclass
@@ -280,8 +281,7 @@ def stored(book: Book, actor: Actor, kind: str, doc, row: TradeDocument) -> tupl
     v.last = row.version
     v.current = ({"pk": row.pk, "kind": kind, "version": row.version, "digest": row.digest,
                   "organisation_id": row.organisation_id, "fields": row.fields} if row.current else None)
-    # the typed form of what was stored: the document as its fields read back, without parsing them
-    v.typed = stored_form(kind, doc) if row.current else None
+    v.typed = typed(kind, row.digest, row.fields, doc) if row.current else None
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
     book.record(actor, f"customs.document.{outcome}", row,
                  before={"version": current["version"]} if current else None,

@@ -68,17 +68,20 @@ class _Due:
     tx_id: int | None = None
 
 
-def _decide(order_ref: str, duty: Money, tax: Money) -> int | None | _Due:
+def _decide(order_ref: str, duty: Money, tax: Money, escrow: Callable[[str], Escrow | None] = locked_row,
+            booked: Callable[[str], int | None] | None = None) -> int | None | _Due:
     """A remittance's refusals, in order, and what it books (nothing written) -> its answer
-    when nothing is to be booked (`remit_at_clearance`'s), else what to book."""
+    when nothing is to be booked (`remit_at_clearance`'s), else what to book. `escrow`, `booked`:
+    the order's escrow (locked) and the transaction that booked its duty and tax already, from
+    the caller when it has read them."""
     if duty.currency != tax.currency:
         raise ValidationFailed.field("tax", "duty and tax in one currency")
     if duty.is_negative() or tax.is_negative() or not duty.is_rounded() or not tax.is_rounded():
         raise ValidationFailed.field("duty", "amounts >= 0, rounded to the currency's minor unit")
-    e = locked_row(order_ref)  # one query: lock, or none
+    e = escrow(order_ref)  # one query: lock, or none
     if e is None:
         return None
-    done = next((t.pk for t in _booked(order_ref)), None)
+    done = booked(order_ref) if booked is not None else next((t.pk for t in _booked(order_ref)), None)
     if done is not None:  # remitted already (escrow_remit sorts first), or the escrow release booked them
         return done
     if duty.currency != e.currency:
@@ -109,51 +112,87 @@ def _apply(due: _Due) -> None:
     due.after = snapshot(e) | {"duty": due.d, "tax": due.t}
 
 
+class Unusual(Exception):
+    """What `Batch` does not reproduce: the caller goes one by one."""
+
+
 class Batch:
-    """Remittances decided one by one — the same refusals, in the same order, as
-    `remit_at_clearance` — and written together by `post`: the ledger transactions in one
-    `ledger.post_batch` (in the order decided: the same ids), each account's `version` raised
-    once per transaction as one by one, the escrows in one statement. The audit entry of each is
-    the caller's to record (`record`, called at once with an `after` that gets its "tx" at
-    `post`), so the caller keeps its entries in order. For an order whose escrow it has not
-    touched yet: a second remittance of one order in a batch, or one whose posting would first
-    sweep a sharded account, is refused (ValueError) for the caller to go one by one."""
+    """Remittances of distinct orders written together, as `remit_at_clearance` one after another
+    would: `add` each, then `post` decides them in the order added — the same refusals, raised
+    there — on the escrows and earlier transactions read for all of them at once, and writes the
+    ledger transactions in one `ledger.post_batch` (in that order: the same ids), each account's
+    `version` raised once per transaction as one by one, and the escrows in one statement.
+    A second remittance of an order, or one whose posting would first sweep a sharded account
+    (post_batch sweeps before all of them: other ids), raises Unusual: nothing was written."""
 
     def __init__(self) -> None:
-        self.due: list[_Due] = []
-        self.refs: set[str] = set()
+        self.todo: list[tuple[str, Money, Money]] = []
 
-    def remit(self, actor: Actor | str, order_ref: str, duty: Money, tax: Money,
-              record: Callable[..., None]) -> int | None | _Due:
-        """-> as `remit_at_clearance`, or the remittance to be written (its `tx_id` set by `post`)."""
-        if order_ref in self.refs:
-            raise ValueError(f"a second remittance of {order_ref} in one batch")
-        due = _decide(order_ref, duty, tax)
-        if isinstance(due, _Due):
-            if any(leg.sweep for leg in due.entry.legs):  # post_batch sweeps first: other ids
-                raise ValueError(f"a remittance of {order_ref} from a sharded account")
-            _apply(due)
-            self.due.append(due)
-            self.refs.add(order_ref)
-            record(actor, "payments.escrow_remit", due.escrow, before=due.before, after=due.after)
-        return due
+    def add(self, order_ref: str, duty: Money, tax: Money) -> int:
+        """-> its place in `post`'s answer."""
+        self.todo.append((order_ref, duty, tax))
+        return len(self.todo) - 1
 
-    def post(self) -> None:
-        if not self.due:
-            return
-        tx_ids = ledger.post_batch([d.entry for d in self.due])
-        touched: dict[int, int] = defaultdict(int)  # account -> transactions moving it
-        for due, tx_id in zip(self.due, tx_ids, strict=True):
-            due.tx_id = due.after["tx"] = tx_id
-            for account_id in {leg.account_id for leg in due.entry.legs}:
-                touched[account_id] += 1
-        # post_batch raised each version by one; one by one, each transaction does
-        more = sorted((n - 1, a) for a, n in touched.items() if n > 1)
-        if more:
-            with connection.cursor() as cur:
-                cur.executemany(f"UPDATE {ledger.ACC} SET version = version + %s WHERE id = %s", more)  # noqa: S608
-        save_many([d.escrow for d in self.due], ["released_minor", "duty_minor", "tax_minor", "state"])
-        self.due, self.refs = [], set()
+    def post(self) -> list[int | None | _Due]:
+        """-> per remittance added, `remit_at_clearance`'s answer, or what was booked (its
+        `tx_id`, its escrow's `before` and `after` for the caller's audit entry)."""
+        todo, self.todo = self.todo, []
+        refs = [ref for ref, _, _ in todo]
+        if len(set(refs)) != len(refs):
+            raise Unusual("a second remittance of an order in one batch")
+        escrows, booked = _read(refs)
+        out: list[int | None | _Due] = []
+        for ref, duty, tax in todo:
+            due = _decide(ref, duty, tax, escrows.get, booked)
+            if isinstance(due, _Due):
+                if any(leg.sweep for leg in due.entry.legs):
+                    raise Unusual(f"a remittance of {ref} from a sharded account")
+                _apply(due)
+            out.append(due)
+        dues = [d for d in out if isinstance(d, _Due)]
+        if dues:
+            _write(dues)
+        return out
+
+
+def _read(refs: list[str]) -> tuple[dict[str, Escrow], Callable[[str], int | None]]:
+    """The escrows of these orders, locked (in id order), and a lookup of what `_booked` answers."""
+    escrows: dict[str, Escrow] = {}
+    found: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for n in range(0, len(refs), 500):
+        chunk = refs[n:n + 500]
+        escrows.update((e.order_ref, e) for e in Escrow.objects.select_for_update().filter(order_ref__in=chunk)
+                       .order_by("pk"))
+        for ref, kind, pk in (LedgerTransaction.objects.filter(reference__in=chunk, kind__in=(REMIT, RELEASE))
+                              .values_list("reference", "kind", "pk")):
+            found[ref].append((kind, pk))
+
+    def booked(ref: str) -> int | None:
+        rows = found.get(ref)
+        if not rows:
+            return None
+        top = max(kind for kind, _ in rows)
+        first = [pk for kind, pk in rows if kind == top]
+        if len(first) == 1:
+            return first[0]
+        return next((t.pk for t in _booked(ref)), None)  # a tie: whichever the query itself gives
+
+    return escrows, booked
+
+
+def _write(dues: list[_Due]) -> None:
+    tx_ids = ledger.post_batch([d.entry for d in dues])
+    touched: dict[int, int] = defaultdict(int)  # account -> transactions moving it
+    for due, tx_id in zip(dues, tx_ids, strict=True):
+        due.tx_id = due.after["tx"] = tx_id
+        for account_id in {leg.account_id for leg in due.entry.legs}:
+            touched[account_id] += 1
+    # post_batch raised each version by one; one by one, each transaction does
+    more = sorted((n - 1, a) for a, n in touched.items() if n > 1)
+    if more:
+        with connection.cursor() as cur:
+            cur.executemany(f"UPDATE {ledger.ACC} SET version = version + %s WHERE id = %s", more)  # noqa: S608
+    save_many([d.escrow for d in dues], ["released_minor", "duty_minor", "tax_minor", "state"])
 
 
 def settle_return(actor: Actor | str, reference: str, jurisdiction: str, payable: dict[str, dict[str, int]],
