@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import SYSTEM, Actor, Role
-from ewtp.core.compiled import insert, save_fields
+from ewtp.core.compiled import CompiledQuery, insert, save_fields
 from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.permissions import require_access
@@ -226,6 +226,10 @@ def require_declaration_access(actor: Actor, decl: Declaration) -> None:
     require_access(actor, decl, hide=actor.role != Role.CUSTOMS_OFFICER)
 
 
+# an officer's declaration, locked: compiled once (a queue of them is worked one by one)
+_locked = CompiledQuery(lambda pk: Declaration.objects.select_for_update().filter(pk=pk).order_by("pk")[:1])
+
+
 def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "",
                    now: datetime | None = None) -> Declaration:
     """hold / request_documents / conclude / release / reject, by an officer of the jurisdiction.
@@ -236,7 +240,8 @@ def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "",
     if action in NEEDS_REASON and not reason:
         raise ValidationFailed.field("reason", f"a reason is required to {action.replace('_', ' ')}")
     with transaction.atomic():
-        decl = Declaration.objects.select_for_update().filter(pk=decl_id).first()
+        decl = _locked.first(decl_id) if type(decl_id) is int else (
+            Declaration.objects.select_for_update().filter(pk=decl_id).first())
         if decl is None:
             raise NotFound("Declaration not found")
         require_declaration_access(actor, decl)
