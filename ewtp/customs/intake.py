@@ -84,7 +84,7 @@ def _push(document: dict, jurisdiction: str, before: Callable[[Book, str], None]
     else its bytes (a value that is not plain JSON meets exactly what an API body would)."""
     plain = _plain(document)
     if _native(plain):
-        return Push(b"", jurisdiction, before, data=plain)
+        return Push(b"", jurisdiction, before, data=plain, plain=True)  # _native admits no float
     return Push(json.dumps(plain, ensure_ascii=False).encode(), jurisdiction, before)
 
 

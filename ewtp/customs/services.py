@@ -74,11 +74,13 @@ def decode_body(kind: str, body: bytes, content_type: str, jurisdiction: str = "
     return decode_data(kind, data, jurisdiction)
 
 
-def decode_data(kind: str, data: object, jurisdiction: str = "CN", *, schema: bool = True) -> tuple[list, str, str]:
+def decode_data(kind: str, data: object, jurisdiction: str = "CN", *, schema: bool = True,
+                plain: bool = False) -> tuple[list, str, str]:
     """The JSON branch of `decode_body` from an already-decoded JSON value (an in-process push:
     the same checks, without serialising the document to bytes and parsing it back).
-    `schema=False`: the caller checks China's documents against the schema itself (a batch)."""
-    doc = from_json(kind, _floats_refused(data))
+    `schema=False`: the caller checks China's documents against the schema itself (a batch).
+    `plain=True`: `data` is known to hold no float (`Push.plain`), so there is nothing to refuse."""
+    doc = from_json(kind, data if plain else _floats_refused(data))
     if jurisdiction != "CN" or not schema:
         return [doc], TradeDocument.JSON, ""
     refused = schema_check.refusal(doc)  # the same schema as XML pushes: serialise and validate
@@ -153,6 +155,7 @@ class Push:
     # an in-process push may give its JSON value already decoded (`intake._push`, only for values
     # a bytes round trip gives back unchanged): it then skips that round trip
     data: object = None
+    plain: bool = False  # `data` holds only dicts, lists, strings, ints, booleans and None (no float)
 
 
 def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResult | AppError]:
@@ -169,7 +172,7 @@ def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResul
         try:
             _check_jurisdiction(p.jurisdiction)
             [doc], fmt, _ = (decode_body(kind, p.body, "application/json", p.jurisdiction) if p.data is None
-                             else decode_data(kind, p.data, p.jurisdiction, schema=False))
+                             else decode_data(kind, p.data, p.jurisdiction, schema=False, plain=p.plain))
             decoded.append((doc, fmt, {}, ""))
         except AppError as err:
             decoded.append(err)
