@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import insert
@@ -55,6 +55,35 @@ def one_book() -> Iterator[None]:
         yield
     finally:
         _local.book = None
+
+
+@contextmanager
+def together() -> Iterator[bool]:
+    """Inside an open `one_book` block: the batches pushed inside are one savepoint, and the
+    parcels' rows are written once at its end with their last state (each batch wrote them again:
+    a parcel's four documents arrive in four batches, and its row carries the frozen quote).
+    Nothing between the batches reads a parcel's row: the book is the transaction's view of
+    them. A batch that cannot take the fast path raises Redo out of the block instead of going
+    one by one, the savepoint rolls back, and the caller runs its batches again outside (each
+    then falls back on its own; so does anything else that fails inside, to fail as before). Yields whether it is on (outside `one_book`: no, and a no-op)."""
+    if getattr(_local, "book", None) is None or in_together():
+        yield False
+        return
+    _local.together = True
+    try:
+        with transaction.atomic():
+            yield True
+            book().flush()
+            book().deferred = None
+    except BaseException:
+        drop_book()  # rolled back: the book holds what is gone
+        raise
+    finally:
+        _local.together = False
+
+
+def in_together() -> bool:
+    return getattr(_local, "together", False)
 
 
 def book() -> Book:
@@ -92,7 +121,9 @@ def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, 
         results[i] = fresh
     _insert_parcels(book, [items[i] for i in go])
     rows = _insert_versions(book, actor, kind, [(i, items[i]) for i in go if results[i] is True], org_id)
-    book.deferred, book.pending = {}, Pending()
+    if book.deferred is None:  # (a `together` block's book keeps the rows of its earlier batches)
+        book.deferred = {}
+    book.pending = Pending()
     try:
         for i in go:
             push, (doc, _, _, _) = items[i]
@@ -112,8 +143,9 @@ def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, 
         raise Redo from exc
     finally:
         book.pending = None
-    book.flush()
-    book.deferred = None
+    if not in_together():
+        book.flush()
+        book.deferred = None
     return results
 
 

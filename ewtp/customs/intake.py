@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -98,6 +99,18 @@ def one_book():
     """A block whose batches of pushes share what they read of customs (`customs.batch.one_book`:
     inside the caller's transaction only; elsewhere each batch reads its own)."""
     return batch.one_book()
+
+
+Redo = batch.Redo
+# what sends a `together` block's batches again, one batch at a time (there a refusal or failure
+# is met as it always was)
+AGAIN: tuple[type[Exception], ...] = (batch.Redo, AppError, DatabaseError)
+
+
+def together():
+    """Inside `one_book`: the batches pushed inside write the parcels' rows once, at the end, or
+    raise Redo (rolled back) for the caller to push them again (`customs.batch.together`)."""
+    return batch.together()
 
 
 def push_json_many(actor: Actor, kind: str, documents: list[tuple[dict, str]]) -> list[PushResult | AppError]:

@@ -138,8 +138,10 @@ def push_documents(actor: Actor, kind: str, body: bytes, content_type: str = "ap
             book.load(d.order_no for d in docs)
             for doc in docs:
                 results.append(_store(book, actor, kind, doc, fmt, raw, org_id, jurisdiction))
-    except BaseException:
+    except BaseException as exc:
         batch.drop_book()
+        if batch.in_together() and isinstance(exc, Exception):  # the whole block goes again
+            raise batch.Redo from exc
         raise
     return results
 
@@ -207,9 +209,13 @@ def _push_many(actor: Actor, kind: str, pushes: Sequence[Push], decoded: list, o
                 with transaction.atomic():
                     return batch.fast_pushes(book, actor, kind, list(zip(pushes, decoded, strict=True)), org_id,
                                              _result)
-            except (AppError, batch.Redo, DatabaseError):
+            except (AppError, batch.Redo, DatabaseError) as exc:
+                if batch.in_together():  # the whole block goes again, batch by batch
+                    raise batch.Redo from exc
                 # rolled back: the one-by-one path decides (and meets the same error in its place)
                 book = batch.drop_book()
+        if batch.in_together():
+            raise batch.Redo("one order twice in a batch")
         book.load(order_nos)
         results: list[PushResult | AppError] = []
         for p, d in zip(pushes, decoded, strict=True):

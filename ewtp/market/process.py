@@ -68,19 +68,30 @@ def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
     out = CustomsSync()
     in_flight = Order.objects.filter(state__in=IN_FLIGHT).select_related("group")
     # the documents go in batches through customs' intake, one savepoint per document
-    to_push = list(customs_docs.by_border(in_flight, crossing=True).exclude(
-        reference__in=intake.order_nos_with(TradeDocument.PAYMENT))[:limit])
-    # inside a caller's transaction the batches share what they read of customs (else each reads
-    # its own); the cycle collector waits for the end of the batches (gcpolicy.paused says why)
-    with intake.one_book(), gcpolicy.paused():
+
+    def push() -> tuple[list[Order], dict, int, dict]:
+        to_push = list(customs_docs.by_border(in_flight, crossing=True).exclude(
+            reference__in=intake.order_nos_with(TradeDocument.PAYMENT))[:limit])
         failed = customs_docs.push_paid_orders(to_push, actor)
-        out.documents = len(to_push) - len(failed)
         waybill.push_pending(actor, limit)  # shipments created before their order reached customs
         # mostly the orders just pushed, which nothing here has changed: not decoded twice
         to_declare = customs_docs.with_loaded(
             in_flight.filter(reference__in=intake.order_nos_with(TradeDocument.WAYBILL))
             .exclude(reference__in=intake.order_nos_with(TradeDocument.INVENTORY))[:limit], to_push)
-        out.inventories, not_filed = customs_docs.push_inventories(to_declare, actor)
+        filed, not_filed = customs_docs.push_inventories(to_declare, actor)
+        return to_push, failed, filed, not_filed
+
+    # inside a caller's transaction the batches share what they read of customs (else each reads
+    # its own) and write the parcels' rows once (intake.together: if a batch cannot take its fast
+    # path, all of them go again, each on its own); the cycle collector waits for the end of the
+    # batches (gcpolicy.paused says why)
+    with intake.one_book(), gcpolicy.paused():
+        try:
+            with intake.together():
+                to_push, failed, out.inventories, not_filed = push()
+        except intake.AGAIN:  # rolled back: again as before, batch by batch
+            to_push, failed, out.inventories, not_filed = push()
+    out.documents = len(to_push) - len(failed)
     out.failed += [f"{ref}: {err.message}" for ref, err in (failed | not_filed).items()]
     released = Order.objects.filter(state=Order.SHIPPED,
                                     reference__in=intake.order_nos_declared(declarations.RELEASED))[:limit]
