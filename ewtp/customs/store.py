@@ -5,7 +5,10 @@ documents, their declarations — in a few queries, instead of ten or so lookups
 document is then stored and its parcel re-matched in turn, exactly as a single push does: the same
 checks in the same order, the same audit entries, versions and declarations. The book is the
 transaction's view of those rows: it is updated with every write, and an order whose push was
-refused (its savepoint rolled back) is forgotten and read again when next needed.
+refused (its savepoint rolled back) is forgotten and read again when next needed. In a batch's
+fast path (`customs.batch`) the book also holds what waits to be written together — parcel rows
+(`deferred`), declarations and every audit entry in order (`pending`, `declare_batch`) — and
+writes what waits before anything reads it (`settle`).
 """
 
 from __future__ import annotations

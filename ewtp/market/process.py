@@ -86,11 +86,14 @@ def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
     # path, all of them go again, each on its own); the cycle collector waits for the end of the
     # batches (gcpolicy.paused says why)
     with intake.one_book(), gcpolicy.paused():
+        joined = False
         try:
-            with intake.together():
+            with intake.together() as joined:
                 to_push, failed, out.inventories, not_filed = push()
-        except intake.AGAIN:  # rolled back: again as before, batch by batch
-            to_push, failed, out.inventories, not_filed = push()
+        except intake.AGAIN:
+            if not joined:  # nothing was held back: fail as always
+                raise
+            to_push, failed, out.inventories, not_filed = push()  # rolled back: again, batch by batch
     out.documents = len(to_push) - len(failed)
     out.failed += [f"{ref}: {err.message}" for ref, err in (failed | not_filed).items()]
     released = Order.objects.filter(state=Order.SHIPPED,

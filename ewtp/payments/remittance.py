@@ -10,6 +10,10 @@ payable accounts against the provider's clearing account (`settle_return`): the 
 hub's books to the authority.
 
 Idempotent by the ledger itself: one `escrow_remit` transaction per order reference.
+
+`Batch`: the remittances of many orders (a customs batch declaring green parcels), decided in
+turn with the same refusals and written together (one `ledger.post_batch`, accounts' versions as
+one by one, the escrows in one statement) — the same rows as `remit_at_clearance` one after another.
 """
 
 from __future__ import annotations
