@@ -9,8 +9,9 @@ re-matched in push order (the same audit entries in the same order), the declara
 written together (`declare_batch`: their rows, events, remittances, then every audit entry of the
 batch in order), and the parcels' rows written once at the end with their last state. Anything
 that fails after the first write (a declaration's remittance refused, a database error), a
-refusal met by a push's own step (`Push.before`) or what `declare_batch` does not reproduce makes the caller roll the whole batch back and take the one-by-one path, which
-is the reference — so nothing the fast path cannot reproduce exactly is ever attempted here.
+refusal met by a push's own step (`Push.before`) or what `declare_batch` does not reproduce
+makes the caller roll the whole batch back and take the one-by-one path, which is the
+reference — so nothing the fast path cannot reproduce exactly is ever attempted here.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def together() -> Iterator[bool]:
     Nothing between the batches reads a parcel's row: the book is the transaction's view of
     them. A batch that cannot take the fast path raises Redo out of the block instead of going
     one by one, the savepoint rolls back, and the caller runs its batches again outside (each
-    then falls back on its own; so does anything else that fails inside, to fail as before). Yields whether it is on (outside `one_book`: no, and a no-op)."""
+    then falls back on its own; so does anything else that fails inside, to fail as before).
+    Yields whether it is on (outside `one_book`: no, and a no-op)."""
     if getattr(_local, "book", None) is None or in_together():
         yield False
         return

@@ -59,9 +59,9 @@ def _state(refs: list[str], since: int, before: dict) -> dict:
             return [norm(v) for v in value]
         return place.get(value, value) if isinstance(value, str) else value
 
-    decls = [(place[d.parcel.order_no], rel(Declaration, d.pk), rel(Parcel, d.parcel_id), d.status, d.lane, d.duty,
-              d.tax_total, rel(LedgerTransaction, d.remittance_tx)) for d in Declaration.objects.select_related("parcel")
-             .order_by("pk")]
+    decls = [(place[d.parcel.order_no], rel(Declaration, d.pk), rel(Parcel, d.parcel_id), d.status, d.lane,
+              d.duty, d.tax_total, rel(LedgerTransaction, d.remittance_tx))
+             for d in Declaration.objects.select_related("parcel").order_by("pk")]
     events = [(rel(Declaration, d), a, s) for d, a, s in DeclarationEvent.objects.order_by("pk")
               .values_list("declaration_id", "action", "to_status")]
     txs = [(rel(LedgerTransaction, pk), kind, place.get(ref, ref)) for pk, kind, ref in
@@ -112,8 +112,8 @@ def _run(buyer, registered, *, fast: bool, refuse: int | None, monkeypatch) -> t
         with monkeypatch.context() as m:
             m.setattr(batch, "fast_pushes", spy)
             report = sync_customs()
-        out += [(report.inventories, report.cleared, len(report.failed)), _state([o.reference for o in orders], since, before),
-                calls.count("inventory")]
+        out += [(report.inventories, report.cleared, len(report.failed)),
+                _state([o.reference for o in orders], since, before), calls.count("inventory")]
         raise _Undo
     return tuple(out)
 
