@@ -5,11 +5,13 @@ One by one, each push is a savepoint: its refusal rolls back what it wrote. Here
 are found first, without writing (`store.check`, the same checks in the same order), so a refused
 push wrote nothing and needs no savepoint; the new document versions of the batch are inserted
 together (in push order: the same primary keys), then each push is recorded and its parcel
-re-matched in push order (the same audit entries in the same order), and the parcels' rows are
-written once at the end with their last state. Anything that fails after the first write (a
-declaration's remittance refused, a database error) or a refusal met by a push's own step
-(`Push.before`) makes the caller roll the whole batch back and take the one-by-one path, which
-is the reference — so nothing the fast path cannot reproduce exactly is ever attempted here.
+re-matched in push order (the same audit entries in the same order), the declarations it makes
+written together (`declare_batch`: their rows, events, remittances, then every audit entry of the
+batch in order), and the parcels' rows written once at the end with their last state. Anything
+that fails after the first write (a declaration's remittance refused, a database error), a
+refusal met by a push's own step (`Push.before`) or what `declare_batch` does not reproduce
+makes the caller roll the whole batch back and take the one-by-one path, which is the
+reference — so nothing the fast path cannot reproduce exactly is ever attempted here.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import insert
 from ewtp.core.errors import AppError
 from ewtp.customs import store
+from ewtp.customs.declare_batch import Pending, Unusual
 from ewtp.customs.models import Parcel, TradeDocument
 from ewtp.customs.store import Book
 
@@ -53,6 +56,36 @@ def one_book() -> Iterator[None]:
         yield
     finally:
         _local.book = None
+
+
+@contextmanager
+def together() -> Iterator[bool]:
+    """Inside an open `one_book` block: the batches pushed inside are one savepoint, and the
+    parcels' rows are written once at its end with their last state (each batch wrote them again:
+    a parcel's four documents arrive in four batches, and its row carries the frozen quote).
+    Nothing between the batches reads a parcel's row: the book is the transaction's view of
+    them. A batch that cannot take the fast path raises Redo out of the block instead of going
+    one by one, the savepoint rolls back, and the caller runs its batches again outside (each
+    then falls back on its own; so does anything else that fails inside, to fail as before).
+    Yields whether it is on (outside `one_book`: no, and a no-op)."""
+    if getattr(_local, "book", None) is None or in_together():
+        yield False
+        return
+    _local.together = True
+    try:
+        with transaction.atomic():
+            yield True
+            book().flush()
+            book().deferred = None
+    except BaseException:
+        drop_book()  # rolled back: the book holds what is gone
+        raise
+    finally:
+        _local.together = False
+
+
+def in_together() -> bool:
+    return getattr(_local, "together", False)
 
 
 def book() -> Book:
@@ -90,22 +123,31 @@ def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, 
         results[i] = fresh
     _insert_parcels(book, [items[i] for i in go])
     rows = _insert_versions(book, actor, kind, [(i, items[i]) for i in go if results[i] is True], org_id)
-    book.deferred = {}
-    for i in go:
-        push, (doc, _, _, _) = items[i]
-        if push.before is not None:
-            try:
-                push.before(book, doc.order_no)
-            except AppError as err:
-                raise Redo from err
-        if i in rows:
-            results[i] = make_result(kind, doc, *store.stored(book, actor, kind, doc, rows[i]))
-        else:  # the current document already
-            parcel = book.parcel(doc.order_no, push.jurisdiction)
-            results[i] = make_result(kind, doc, book.versions(doc.order_no, kind).current["version"], "unchanged",
-                                     parcel)
-    book.flush()
-    book.deferred = None
+    if book.deferred is None:  # (a `together` block's book keeps the rows of its earlier batches)
+        book.deferred = {}
+    book.pending = Pending()
+    try:
+        for i in go:
+            push, (doc, _, _, _) = items[i]
+            if push.before is not None:
+                try:
+                    push.before(book, doc.order_no)
+                except AppError as err:
+                    raise Redo from err
+            if i in rows:
+                results[i] = make_result(kind, doc, *store.stored(book, actor, kind, doc, rows[i]))
+            else:  # the current document already
+                parcel = book.parcel(doc.order_no, push.jurisdiction)
+                results[i] = make_result(kind, doc, book.versions(doc.order_no, kind).current["version"],
+                                         "unchanged", parcel)
+        book.settle()
+    except Unusual as exc:
+        raise Redo from exc
+    finally:
+        book.pending = None
+    if not in_together():
+        book.flush()
+        book.deferred = None
     return results
 
 

@@ -10,6 +10,7 @@ knows nothing of orders).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import SYSTEM, Actor, Role
-from ewtp.core.compiled import insert, save_fields
+from ewtp.core.compiled import CompiledQuery, insert, save_fields
 from ewtp.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.core.permissions import require_access
@@ -68,15 +69,16 @@ def _step(actor: Actor | str, decl: Declaration, action: str, note: str = "") ->
                             note=note)
 
 
-def _audit_move(actor: Actor | str, decl: Declaration, event: DeclarationEvent) -> None:
-    audit.record(actor, f"customs.declaration.{event.action}", decl, before={"status": event.from_status},
+def _audit_move(actor: Actor | str, decl: Declaration, event: DeclarationEvent,
+                record: Callable[..., object] | None = None) -> None:
+    (record or audit.record)(actor, f"customs.declaration.{event.action}", decl, before={"status": event.from_status},
                  after={"status": event.to_status, "note": event.note})
 
 
 def _move(actor: Actor | str, decl: Declaration, action: str, note: str = "", now: datetime | None = None) -> None:
     event = _step(actor, decl, action, note)
     save_fields(decl, ["status", "reason", "updated_at"])
-    event.save()
+    insert([event])  # a new row: the insert save() would run, its statement made once
     _audit_move(actor, decl, event)
     if decl.status == RELEASED:
         _released(actor, decl, now)
@@ -138,31 +140,47 @@ def active_rules(jurisdiction: str) -> list[risk.Rule]:
             for r in RiskRule.objects.filter(jurisdiction=jurisdiction, active=True).order_by("pk")]
 
 
+def build(parcel: Parcel, docs: dict, now: datetime, rules: list[risk.Rule] | None,
+          ytd: Callable[[str, int, int], Decimal] | None = None) -> tuple[Declaration, list[DeclarationEvent]]:
+    """A matched parcel's declaration built, accepted and routed in memory -> (the unsaved row,
+    its three events: declare, accept, route). `ytd`: `buyer_year_to_date` (the default) or the
+    caller's stand-in for it."""
+    decl = Declaration(parcel=parcel, number=f"{parcel.jurisdiction}{parcel.pk:012d}",
+                       jurisdiction=parcel.jurisdiction, regime="9610", status=DECLARING)
+    _apply_documents(decl, docs)
+    declared = DeclarationEvent(declaration=decl, action="declare", to_status=DECLARING, actor="system")
+    accepted = _step(SYSTEM, decl, "accept")
+    lane, reasons = _lane(decl, now, rules, ytd)
+    decl.lane, decl.lane_reasons = lane, reasons
+    routed = _step(SYSTEM, decl, f"route_{lane}", "; ".join(r["why"] for r in reasons))
+    decl.created_at = timezone.now()
+    if decl.status == RELEASED:
+        decl.released_at = decl.created_at
+    return decl, [declared, accepted, routed]
+
+
+def audit_declared(decl: Declaration, events: list[DeclarationEvent],
+                   record: Callable[..., object] | None = None) -> None:
+    """The audit entries of a declaration `build` made, once written (`record`: `audit.record`, or a
+    caller's that records them later, in order)."""
+    record = record or audit.record
+    record(SYSTEM, "customs.declaration.declare", decl, after={"number": decl.number, "status": DECLARING})
+    for event in events[1:]:
+        _audit_move(SYSTEM, decl, event, record)
+
+
 def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None,
             rules: list[risk.Rule] | None = None) -> Declaration:
     """Build, accept and route the declaration of a matched parcel (inside the caller's transaction).
     `rules`: the jurisdiction's active risk rules when the caller has read them already.
     The three steps run through the same transition checks in memory, then the row is written
     once with its events in one insert: the same row, events and audit entries (in the same
-    order) as step by step, without four updates of a row nobody else sees yet."""
-    now = now or timezone.now()
-    decl = Declaration(parcel=parcel, number=f"{parcel.jurisdiction}{parcel.pk:012d}",
-                       jurisdiction=parcel.jurisdiction, regime="9610", status=DECLARING)
-    _apply_documents(decl, docs)
-    events = [DeclarationEvent(declaration=decl, action="declare", to_status=DECLARING, actor="system")]
-    accepted = _step(SYSTEM, decl, "accept")
-    lane, reasons = _lane(decl, now, rules)
-    decl.lane, decl.lane_reasons = lane, reasons
-    note = "; ".join(r["why"] for r in reasons)
-    routed = _step(SYSTEM, decl, f"route_{lane}", note)
-    decl.created_at = timezone.now()
-    if decl.status == RELEASED:
-        decl.released_at = decl.created_at
+    order) as step by step, without four updates of a row nobody else sees yet. (A batch's fast
+    path writes many together: `customs.declare_batch`.)"""
+    decl, events = build(parcel, docs, now or timezone.now(), rules)
     insert([decl])  # a new row: the insert save() would run, its statement made once
-    insert([*events, accepted, routed])
-    audit.record(SYSTEM, "customs.declaration.declare", decl, after={"number": decl.number, "status": DECLARING})
-    _audit_move(SYSTEM, decl, accepted)
-    _audit_move(SYSTEM, decl, routed)
+    insert(events)
+    audit_declared(decl, events)
     if decl.status == RELEASED and decl.charges is not None:
         # a refusal leaves declare() and rolls back the caller's savepoint with the declaration:
         # the remittance needs no savepoint of its own (one per green parcel was a tenth of a batch)
@@ -171,12 +189,14 @@ def declare(parcel: Parcel, docs: dict, *, now: datetime | None = None,
     return decl
 
 
-def _lane(decl: Declaration, now: datetime, rules: list[risk.Rule] | None) -> tuple[str, list[dict]]:
+def _lane(decl: Declaration, now: datetime, rules: list[risk.Rule] | None,
+          ytd: Callable[[str, int, int], Decimal] | None = None) -> tuple[str, list[dict]]:
     rules = active_rules(decl.jurisdiction) if rules is None else rules
     # the buyer's year-to-date is a query per parcel: read only when a rule looks at it
-    ytd = (buyer_year_to_date(decl.buyer_id_number, now.year, exclude_parcel=decl.parcel_id)
-           if any(r.kind == "buyer_over_limit" for r in rules) else Decimal(0))
-    facts = risk.Facts(number=decl.number, value=decl.customs_value, buyer_year_to_date=ytd, now=now,
+    ytd_of = ytd or buyer_year_to_date
+    value = (ytd_of(decl.buyer_id_number, now.year, decl.parcel_id)
+             if any(r.kind == "buyer_over_limit" for r in rules) else Decimal(0))
+    facts = risk.Facts(number=decl.number, value=decl.customs_value, buyer_year_to_date=value, now=now,
                        lines=[{**li, "unit_price": Decimal(li["unit_price"])} for li in decl.lines],
                        seller_since=decl.parcel.seller.created_at if decl.parcel.seller_id else None)
     return risk.assess(rules, facts)
@@ -206,6 +226,10 @@ def require_declaration_access(actor: Actor, decl: Declaration) -> None:
     require_access(actor, decl, hide=actor.role != Role.CUSTOMS_OFFICER)
 
 
+# an officer's declaration, locked: compiled once (a queue of them is worked one by one)
+_locked = CompiledQuery(lambda pk: Declaration.objects.select_for_update().filter(pk=pk).order_by("pk")[:1])
+
+
 def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "",
                    now: datetime | None = None) -> Declaration:
     """hold / request_documents / conclude / release / reject, by an officer of the jurisdiction.
@@ -216,7 +240,8 @@ def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "",
     if action in NEEDS_REASON and not reason:
         raise ValidationFailed.field("reason", f"a reason is required to {action.replace('_', ' ')}")
     with transaction.atomic():
-        decl = Declaration.objects.select_for_update().filter(pk=decl_id).first()
+        decl = _locked.first(decl_id) if type(decl_id) is int else (
+            Declaration.objects.select_for_update().filter(pk=decl_id).first())
         if decl is None:
             raise NotFound("Declaration not found")
         require_declaration_access(actor, decl)

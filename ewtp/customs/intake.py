@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import DatabaseError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
@@ -84,7 +85,7 @@ def _push(document: dict, jurisdiction: str, before: Callable[[Book, str], None]
     else its bytes (a value that is not plain JSON meets exactly what an API body would)."""
     plain = _plain(document)
     if _native(plain):
-        return Push(b"", jurisdiction, before, data=plain)
+        return Push(b"", jurisdiction, before, data=plain, plain=True)  # _native admits no float
     return Push(json.dumps(plain, ensure_ascii=False).encode(), jurisdiction, before)
 
 
@@ -98,6 +99,18 @@ def one_book():
     """A block whose batches of pushes share what they read of customs (`customs.batch.one_book`:
     inside the caller's transaction only; elsewhere each batch reads its own)."""
     return batch.one_book()
+
+
+Redo = batch.Redo
+# what sends a `together` block's batches again, one batch at a time (there a refusal or failure
+# is met as it always was)
+AGAIN: tuple[type[Exception], ...] = (batch.Redo, AppError, DatabaseError)
+
+
+def together():
+    """Inside `one_book`: the batches pushed inside write the parcels' rows once, at the end, or
+    raise Redo (rolled back) for the caller to push them again (`customs.batch.together`)."""
+    return batch.together()
 
 
 def push_json_many(actor: Actor, kind: str, documents: list[tuple[dict, str]]) -> list[PushResult | AppError]:
@@ -172,15 +185,10 @@ _current = CompiledQuery(lambda no, kind: TradeDocument.objects.filter(order_no=
                          .order_by("pk").only("fields")[:1], texts=(0, 1))
 
 
-def order_nos_with(kind: str) -> QuerySet:
-    """orderNos that have a current document of this kind (a subquery for the caller's filter)."""
-    return TradeDocument.objects.filter(kind=kind, current=True).values("order_no")
-
-
 def has_current(kind: str, order_no: str = "reference") -> Exists:
     """The outer row (its `order_no` field) has a current document of this kind: a correlated test,
-    so a poll that starts from a few orders looks up only theirs (an `IN (subquery)` of
-    `order_nos_with` would read every document ever pushed on each poll)."""
+    so a poll that starts from a few orders looks up only theirs (an `IN (subquery)` would read
+    every document ever pushed on each poll)."""
     return Exists(TradeDocument.objects.filter(kind=kind, current=True, order_no=OuterRef(order_no)))
 
 

@@ -74,11 +74,13 @@ def decode_body(kind: str, body: bytes, content_type: str, jurisdiction: str = "
     return decode_data(kind, data, jurisdiction)
 
 
-def decode_data(kind: str, data: object, jurisdiction: str = "CN", *, schema: bool = True) -> tuple[list, str, str]:
+def decode_data(kind: str, data: object, jurisdiction: str = "CN", *, schema: bool = True,
+                plain: bool = False) -> tuple[list, str, str]:
     """The JSON branch of `decode_body` from an already-decoded JSON value (an in-process push:
     the same checks, without serialising the document to bytes and parsing it back).
-    `schema=False`: the caller checks China's documents against the schema itself (a batch)."""
-    doc = from_json(kind, _floats_refused(data))
+    `schema=False`: the caller checks China's documents against the schema itself (a batch).
+    `plain=True`: `data` is known to hold no float (`Push.plain`), so there is nothing to refuse."""
+    doc = from_json(kind, data if plain else _floats_refused(data))
     if jurisdiction != "CN" or not schema:
         return [doc], TradeDocument.JSON, ""
     refused = schema_check.refusal(doc)  # the same schema as XML pushes: serialise and validate
@@ -136,8 +138,10 @@ def push_documents(actor: Actor, kind: str, body: bytes, content_type: str = "ap
             book.load(d.order_no for d in docs)
             for doc in docs:
                 results.append(_store(book, actor, kind, doc, fmt, raw, org_id, jurisdiction))
-    except BaseException:
+    except BaseException as exc:
         batch.drop_book()
+        if batch.in_together() and isinstance(exc, Exception):  # the whole block goes again
+            raise batch.Redo from exc
         raise
     return results
 
@@ -153,6 +157,7 @@ class Push:
     # an in-process push may give its JSON value already decoded (`intake._push`, only for values
     # a bytes round trip gives back unchanged): it then skips that round trip
     data: object = None
+    plain: bool = False  # `data` holds only dicts, lists, strings, ints, booleans and None (no float)
 
 
 def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResult | AppError]:
@@ -169,7 +174,7 @@ def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResul
         try:
             _check_jurisdiction(p.jurisdiction)
             [doc], fmt, _ = (decode_body(kind, p.body, "application/json", p.jurisdiction) if p.data is None
-                             else decode_data(kind, p.data, p.jurisdiction, schema=False))
+                             else decode_data(kind, p.data, p.jurisdiction, schema=False, plain=p.plain))
             decoded.append((doc, fmt, {}, ""))
         except AppError as err:
             decoded.append(err)
@@ -204,9 +209,13 @@ def _push_many(actor: Actor, kind: str, pushes: Sequence[Push], decoded: list, o
                 with transaction.atomic():
                     return batch.fast_pushes(book, actor, kind, list(zip(pushes, decoded, strict=True)), org_id,
                                              _result)
-            except (AppError, batch.Redo, DatabaseError):
+            except (AppError, batch.Redo, DatabaseError) as exc:
+                if batch.in_together():  # the whole block goes again, batch by batch
+                    raise batch.Redo from exc
                 # rolled back: the one-by-one path decides (and meets the same error in its place)
                 book = batch.drop_book()
+        if batch.in_together():
+            raise batch.Redo("one order twice in a batch")
         book.load(order_nos)
         results: list[PushResult | AppError] = []
         for p, d in zip(pushes, decoded, strict=True):

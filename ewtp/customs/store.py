@@ -5,7 +5,10 @@ documents, their declarations — in a few queries, instead of ten or so lookups
 document is then stored and its parcel re-matched in turn, exactly as a single push does: the same
 checks in the same order, the same audit entries, versions and declarations. The book is the
 transaction's view of those rows: it is updated with every write, and an order whose push was
-refused (its savepoint rolled back) is forgotten and read again when next needed.
+refused (its savepoint rolled back) is forgotten and read again when next needed. In a batch's
+fast path (`customs.batch`) the book also holds what waits to be written together — parcel rows
+(`deferred`), declarations and every audit entry in order (`pending`, `declare_batch`) — and
+writes what waits before anything reads it (`settle`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from ewtp.core.actor import Actor
 from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields, save_many
 from ewtp.core.errors import Conflict, Forbidden
 from ewtp.customs import declarations, risk
-from ewtp.customs.jsondocs import from_json, to_json
+from ewtp.customs.declare_batch import Pending
+from ewtp.customs.jsondocs import from_json, stored_form, to_json
 from ewtp.customs.models import Declaration, Parcel, TradeDocument
 from ewtp.customs.reconciliation import reconcile
 from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW
@@ -38,15 +42,16 @@ _TYPED: dict[tuple[str, str], Any] = {}
 _TYPED_MAX = 10_000  # a chunk of 2,000 orders has 8,000 documents; then start again (bounds memory)
 
 
-def typed(kind: str, digest: str, fields: dict) -> Any:
-    """`from_json(kind, fields)` for stored fields whose digest is `digest`, parsed once."""
+def typed(kind: str, digest: str, fields: dict, doc: Any = None) -> Any:
+    """`from_json(kind, fields)` for stored fields whose digest is `digest`, parsed once. `doc`: the
+    document `fields` were made from (`to_json(doc)`), whose stored form needs no parsing."""
     key = (kind, digest)
-    doc = _TYPED.get(key)
-    if doc is None:
+    out = _TYPED.get(key)
+    if out is None:
         if len(_TYPED) >= _TYPED_MAX:
             _TYPED.clear()
-        doc = _TYPED[key] = from_json(kind, fields)
-    return doc
+        out = _TYPED[key] = from_json(kind, fields) if doc is None else stored_form(kind, doc)
+    return out
 
 
 @dataclass
@@ -75,6 +80,8 @@ class Book:
     asked: set[str] = field(default_factory=set)
     undeclared: set[str] = field(default_factory=set)
     buyers: set[str] = field(default_factory=set)
+    # a batch's fast path: its declarations and audit entries, written together (declare_batch)
+    pending: Pending | None = None
 
     def load(self, order_nos: Iterable[str]) -> None:
         """Read (and lock) the state of these parcels; ones already read are kept."""
@@ -175,6 +182,8 @@ class Book:
         if buyer not in self.asked:
             todo = sorted(({buyer} | self.buyers | {p.buyer_id_number for p in self.parcels.values()
                                                      if p.jurisdiction == "CN" and p.buyer_id_number}) - self.asked)
+            if self.pending is not None and not self.pending.buyers.isdisjoint(todo):
+                self.settle()
             for i in range(0, len(todo), 500):
                 chunk = todo[i:i + 500]
                 declared = set(Declaration.objects.filter(buyer_id_number__in=chunk, created_at__year=year)
@@ -183,7 +192,22 @@ class Book:
             self.asked.update(todo)
         if buyer in self.undeclared:
             return Decimal(0)
+        if self.pending is not None:
+            return self.pending.year_to_date(buyer, year, exclude_parcel)
         return declarations.buyer_year_to_date(buyer, year, exclude_parcel=exclude_parcel)
+
+    def record(self, actor: Actor | str, action: str, obj: Any = None, *, before: dict | None = None,
+               after: dict | None = None) -> None:
+        """`audit.record`, or in a batch's fast path at its end, in order with its declarations'."""
+        if self.pending is None:
+            audit.record(actor, action, obj, before=before, after=after)
+        else:
+            self.pending.record(actor, action, obj, before=before, after=after)
+
+    def settle(self) -> None:
+        """What a fast path keeps waiting is written now (before something reads or writes it)."""
+        if self.pending is not None:
+            self.pending.write()
 
     def declared(self, buyer: str) -> None:
         """A declaration of this buyer was written: its year-to-date is asked of the database again."""
@@ -260,9 +284,9 @@ def stored(book: Book, actor: Actor, kind: str, doc, row: TradeDocument) -> tupl
     v.last = row.version
     v.current = ({"pk": row.pk, "kind": kind, "version": row.version, "digest": row.digest,
                   "organisation_id": row.organisation_id, "fields": row.fields} if row.current else None)
-    v.typed = None
+    v.typed = typed(kind, row.digest, row.fields, doc) if row.current else None
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
-    audit.record(actor, f"customs.document.{outcome}", row,
+    book.record(actor, f"customs.document.{outcome}", row,
                  before={"version": current["version"]} if current else None,
                  after={"kind": kind, "order_no": doc.order_no, "version": row.version, "digest": row.digest})
     return row.version, outcome, rematch(book, doc.order_no)
@@ -293,15 +317,18 @@ def rematch(book: Book, order_no: str) -> Parcel:
     parcel.checked_at = timezone.now()
     # only what a match changes: the frozen quote on the row is large and stays as it is
     book.save_parcel(parcel, ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
-    audit.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
+    book.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
                  after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
     decl = book.declaration(order_no)
     if result.matched and decl is None and "inventory" in docs:
         # the declarant files the inventory list (CEB621): it carries the HS codes to declare
         book.seller(parcel)
         book.declared(parcel.buyer_id_number)  # before: declare() may write the row, then fail
-        book.decls[order_no] = declarations.declare(parcel, docs, rules=book.active_rules(parcel.jurisdiction))
+        rules = book.active_rules(parcel.jurisdiction)
+        book.decls[order_no] = (declarations.declare(parcel, docs, rules=rules) if book.pending is None
+                                else book.pending.declare(parcel, docs, rules))
     elif decl is not None and decl.status not in declarations.TERMINAL:
+        book.settle()  # the change is written now, after what waits
         book.declared(decl.buyer_id_number)
         declarations.documents_changed(decl, docs if result.matched else None)
         book.declared(decl.buyer_id_number)  # the documents may name another buyer

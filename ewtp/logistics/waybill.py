@@ -51,14 +51,18 @@ def _document(shipment: Shipment, weight: Decimal, order: dict) -> dict:
     }
 
 
-def push_pending(actor: Actor, limit: int = 10_000) -> int:
+def push_pending(actor: Actor, limit: int = 10_000, order_refs: list[str] | None = None) -> int:
     """Waybills of forward shipments whose order document reached customs after the shipment, in
     one batch through customs' intake (`push_json_many`: same checks and audit entries as one by
     one): the hub's logistics identity and the order documents are looked up once. A refused
-    waybill is raised, as one by one, after the others went in."""
-    waiting = list(Shipment.objects.filter(direction=Shipment.FORWARD,
-                                           order_ref__in=intake.order_nos_with(TradeDocument.ORDER))
-                   .exclude(order_ref__in=intake.order_nos_with(TradeDocument.WAYBILL)).order_by("pk")[:limit])
+    waybill is raised, as one by one, after the others went in. `order_refs`: only these orders'
+    shipments (the order's process passes the orders still in flight, so a poll does not test
+    every shipment ever made)."""
+    forward = Shipment.objects.filter(direction=Shipment.FORWARD)
+    if order_refs is not None:
+        forward = forward.filter(order_ref__in=order_refs)
+    waiting = list(forward.filter(intake.has_current(TradeDocument.ORDER, order_no="order_ref"))
+                   .exclude(intake.has_current(TradeDocument.WAYBILL, order_no="order_ref")).order_by("pk")[:limit])
     if not waiting:
         return 0
     # the parcels' weights, summed per shipment (only the weight goes on a waybill: a prefetch of

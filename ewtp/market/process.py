@@ -72,18 +72,38 @@ def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
     # every poll starts from the orders in a state (indexed, few) and tests each one's customs
     # records (correlated): its cost follows the orders in flight, not every order ever placed
     in_flight = Order.objects.filter(state__in=IN_FLIGHT).select_related("group").order_by("pk")
-    # the documents go in batches through customs' intake, one savepoint per document
-    to_push = list(customs_docs.by_border(in_flight, crossing=True).exclude(
-        intake.has_current(TradeDocument.PAYMENT))[:limit])
-    # inside a caller's transaction the batches share what they read of customs (else each reads
-    # its own); the cycle collector waits for the end of the batches (gcpolicy.paused says why)
-    with intake.one_book(), gcpolicy.paused():
+
+    def push() -> tuple[list[Order], dict, int, dict]:
+        # the documents go in batches through customs' intake, one savepoint per document
+        to_push = list(customs_docs.by_border(in_flight, crossing=True).exclude(
+            intake.has_current(TradeDocument.PAYMENT))[:limit])
         failed = customs_docs.push_paid_orders(to_push, actor)
-        out.documents = len(to_push) - len(failed)
-        waybill.push_pending(actor, limit)  # shipments created before their order reached customs
-        to_declare = list(in_flight.filter(intake.has_current(TradeDocument.WAYBILL))
-                          .exclude(intake.has_current(TradeDocument.INVENTORY))[:limit])
-        out.inventories, not_filed = customs_docs.push_inventories(to_declare, actor)
+        # shipments created before their order reached customs (of the orders in flight: a waybill
+        # is for a parcel still to be cleared)
+        waybill.push_pending(actor, limit, order_refs=list(
+            in_flight.filter(intake.has_current(TradeDocument.ORDER)).exclude(intake.has_current(TradeDocument.WAYBILL))
+            .values_list("reference", flat=True)[:limit]))
+        # mostly the orders just pushed, which nothing here has changed: not decoded twice
+        to_declare = customs_docs.with_loaded(
+            in_flight.filter(intake.has_current(TradeDocument.WAYBILL))
+            .exclude(intake.has_current(TradeDocument.INVENTORY))[:limit], to_push)
+        filed, not_filed = customs_docs.push_inventories(to_declare, actor)
+        return to_push, failed, filed, not_filed
+
+    # inside a caller's transaction the batches share what they read of customs (else each reads
+    # its own) and write the parcels' rows once (intake.together: if a batch cannot take its fast
+    # path, all of them go again, each on its own); the cycle collector waits for the end of the
+    # batches (gcpolicy.paused says why)
+    with intake.one_book(), gcpolicy.paused():
+        joined = False
+        try:
+            with intake.together() as joined:
+                to_push, failed, out.inventories, not_filed = push()
+        except intake.AGAIN:
+            if not joined:  # nothing was held back: fail as always
+                raise
+            to_push, failed, out.inventories, not_filed = push()  # rolled back: again, batch by batch
+    out.documents = len(to_push) - len(failed)
     out.failed += [f"{ref}: {err.message}" for ref, err in (failed | not_filed).items()]
     released = Order.objects.filter(intake.declared_as(declarations.RELEASED), state=Order.SHIPPED).order_by("pk")[:limit]
     out.cleared = _each(released, lambda o: Order.CLEARED, "released by customs", actor, out)

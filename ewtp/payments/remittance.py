@@ -10,21 +10,29 @@ payable accounts against the provider's clearing account (`settle_return`): the 
 hub's books to the authority.
 
 Idempotent by the ledger itself: one `escrow_remit` transaction per order reference.
+
+`Batch`: the remittances of many orders (a customs batch declaring green parcels), decided in
+turn with the same refusals and written together (one `ledger.post_batch`, accounts' versions as
+one by one, the escrows in one statement) — the same rows as `remit_at_clearance` one after another.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import CompiledQuery, save_fields
+from ewtp.core.compiled import CompiledQuery, save_fields, save_many
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
 from ewtp.payments import accounts, ledger
 from ewtp.payments.escrow import _state, locked_row, snapshot
 from ewtp.payments.ledger import Entry
-from ewtp.payments.models import LedgerTransaction
+from ewtp.payments.models import Escrow, LedgerTransaction
 
 REMIT, RELEASE, SETTLE = "escrow_remit", "escrow_release", "tax_return_paid"
 # the transaction that already booked an order's duty and tax (escrow_remit sorts first)
@@ -40,42 +48,155 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
     holds no escrow for the order (an external marketplace withholds the tax itself) or nothing
     is due. `savepoint=False`: the caller is inside a transaction that a refusal rolls back (to
     its own savepoint) anyway, so this needs none of its own; every refusal comes before a write."""
+    with transaction.atomic(savepoint=savepoint):
+        due = _decide(order_ref, duty, tax)
+        if not isinstance(due, _Due):
+            return due
+        tx_id = ledger.post(due.entry)
+        _apply(due)
+        save_fields(due.escrow, ["released_minor", "duty_minor", "tax_minor", "state"])
+        audit.record(actor, "payments.escrow_remit", due.escrow, before=due.before, after=due.after | {"tx": tx_id})
+    return tx_id
+
+
+@dataclass
+class _Due:
+    """A remittance decided, not yet written: its ledger entry and the escrow it draws on."""
+
+    escrow: Escrow
+    entry: Entry
+    d: int
+    t: int
+    before: dict
+    after: dict = field(default_factory=dict)  # the escrow's snapshot after it, with duty and tax
+    tx_id: int | None = None
+
+
+def _decide(order_ref: str, duty: Money, tax: Money, escrow: Callable[[str], Escrow | None] = locked_row,
+            booked: Callable[[str], int | None] | None = None) -> int | None | _Due:
+    """A remittance's refusals, in order, and what it books (nothing written) -> its answer
+    when nothing is to be booked (`remit_at_clearance`'s), else what to book. `escrow`, `booked`:
+    the order's escrow (locked) and the transaction that booked its duty and tax already, from
+    the caller when it has read them."""
     if duty.currency != tax.currency:
         raise ValidationFailed.field("tax", "duty and tax in one currency")
     if duty.is_negative() or tax.is_negative() or not duty.is_rounded() or not tax.is_rounded():
         raise ValidationFailed.field("duty", "amounts >= 0, rounded to the currency's minor unit")
-    with transaction.atomic(savepoint=savepoint):
-        e = locked_row(order_ref)  # one query: lock, or none
-        if e is None:
+    e = escrow(order_ref)  # one query: lock, or none
+    if e is None:
+        return None
+    done = booked(order_ref) if booked is not None else next((t.pk for t in _booked(order_ref)), None)
+    if done is not None:  # remitted already (escrow_remit sorts first), or the escrow release booked them
+        return done
+    if duty.currency != e.currency:
+        raise Conflict(f"escrow {order_ref} is in {e.currency}, the declaration in {duty.currency}")
+    d, t = duty.to_minor(), tax.to_minor()
+    if d > e.duty_minor or t > e.tax_minor:
+        raise Conflict(f"escrow {order_ref} holds {e.money(e.duty_minor)} duty and {e.money(e.tax_minor)} "
+                       f"tax, less than declared ({duty}, {tax})")
+    if d + t > e.remaining_minor:
+        raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left")
+    if d + t == 0:
+        return None
+    entry = Entry(REMIT, order_ref).add(accounts.seller_escrow(e.seller_org_id, e.currency), -(d + t))
+    if d:
+        entry.add(accounts.duty_payable(e.jurisdiction, e.currency), d)
+    if t:
+        entry.add(accounts.tax_payable(e.jurisdiction, e.currency), t)
+    return _Due(e, entry, d, t, snapshot(e))
+
+
+def _apply(due: _Due) -> None:
+    """The escrow after the remittance (in memory)."""
+    e = due.escrow
+    e.released_minor += due.d + due.t
+    e.duty_minor -= due.d
+    e.tax_minor -= due.t
+    e.state = _state(e)
+    due.after = snapshot(e) | {"duty": due.d, "tax": due.t}
+
+
+class Unusual(Exception):
+    """What `Batch` does not reproduce: the caller goes one by one."""
+
+
+class Batch:
+    """Remittances of distinct orders written together, as `remit_at_clearance` one after another
+    would: `add` each, then `post` decides them in the order added — the same refusals, raised
+    there — on the escrows and earlier transactions read for all of them at once, and writes the
+    ledger transactions in one `ledger.post_batch` (in that order: the same ids), each account's
+    `version` raised once per transaction as one by one, and the escrows in one statement.
+    A second remittance of an order, or one whose posting would first sweep a sharded account
+    (post_batch sweeps before all of them: other ids), raises Unusual: nothing was written."""
+
+    def __init__(self) -> None:
+        self.todo: list[tuple[str, Money, Money]] = []
+
+    def add(self, order_ref: str, duty: Money, tax: Money) -> int:
+        """-> its place in `post`'s answer."""
+        self.todo.append((order_ref, duty, tax))
+        return len(self.todo) - 1
+
+    def post(self) -> list[int | None | _Due]:
+        """-> per remittance added, `remit_at_clearance`'s answer, or what was booked (its
+        `tx_id`, its escrow's `before` and `after` for the caller's audit entry)."""
+        todo, self.todo = self.todo, []
+        refs = [ref for ref, _, _ in todo]
+        if len(set(refs)) != len(refs):
+            raise Unusual("a second remittance of an order in one batch")
+        escrows, booked = _read(refs)
+        out: list[int | None | _Due] = []
+        for ref, duty, tax in todo:
+            due = _decide(ref, duty, tax, escrows.get, booked)
+            if isinstance(due, _Due):
+                if any(leg.sweep for leg in due.entry.legs):
+                    raise Unusual(f"a remittance of {ref} from a sharded account")
+                _apply(due)
+            out.append(due)
+        dues = [d for d in out if isinstance(d, _Due)]
+        if dues:
+            _write(dues)
+        return out
+
+
+def _read(refs: list[str]) -> tuple[dict[str, Escrow], Callable[[str], int | None]]:
+    """The escrows of these orders, locked (in id order), and a lookup of what `_booked` answers."""
+    escrows: dict[str, Escrow] = {}
+    found: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for n in range(0, len(refs), 500):
+        chunk = refs[n:n + 500]
+        escrows.update((e.order_ref, e) for e in Escrow.objects.select_for_update().filter(order_ref__in=chunk)
+                       .order_by("pk"))
+        for ref, kind, pk in (LedgerTransaction.objects.filter(reference__in=chunk, kind__in=(REMIT, RELEASE))
+                              .values_list("reference", "kind", "pk")):
+            found[ref].append((kind, pk))
+
+    def booked(ref: str) -> int | None:
+        rows = found.get(ref)
+        if not rows:
             return None
-        done = next((t.pk for t in _booked(order_ref)), None)
-        if done is not None:  # remitted already (escrow_remit sorts first), or the escrow release booked them
-            return done
-        if duty.currency != e.currency:
-            raise Conflict(f"escrow {order_ref} is in {e.currency}, the declaration in {duty.currency}")
-        d, t = duty.to_minor(), tax.to_minor()
-        if d > e.duty_minor or t > e.tax_minor:
-            raise Conflict(f"escrow {order_ref} holds {e.money(e.duty_minor)} duty and {e.money(e.tax_minor)} "
-                           f"tax, less than declared ({duty}, {tax})")
-        if d + t > e.remaining_minor:
-            raise Conflict(f"escrow {order_ref} has only {e.money(e.remaining_minor)} left")
-        if d + t == 0:
-            return None
-        before = snapshot(e)
-        entry = Entry(REMIT, order_ref).add(accounts.seller_escrow(e.seller_org_id, e.currency), -(d + t))
-        if d:
-            entry.add(accounts.duty_payable(e.jurisdiction, e.currency), d)
-        if t:
-            entry.add(accounts.tax_payable(e.jurisdiction, e.currency), t)
-        tx_id = ledger.post(entry)
-        e.released_minor += d + t
-        e.duty_minor -= d
-        e.tax_minor -= t
-        e.state = _state(e)
-        save_fields(e, ["released_minor", "duty_minor", "tax_minor", "state"])
-        audit.record(actor, "payments.escrow_remit", e, before=before,
-                     after=snapshot(e) | {"duty": d, "tax": t, "tx": tx_id})
-    return tx_id
+        top = max(kind for kind, _ in rows)
+        first = [pk for kind, pk in rows if kind == top]
+        if len(first) == 1:
+            return first[0]
+        return next((t.pk for t in _booked(ref)), None)  # a tie: whichever the query itself gives
+
+    return escrows, booked
+
+
+def _write(dues: list[_Due]) -> None:
+    tx_ids = ledger.post_batch([d.entry for d in dues])
+    touched: dict[int, int] = defaultdict(int)  # account -> transactions moving it
+    for due, tx_id in zip(dues, tx_ids, strict=True):
+        due.tx_id = due.after["tx"] = tx_id
+        for account_id in {leg.account_id for leg in due.entry.legs}:
+            touched[account_id] += 1
+    # post_batch raised each version by one; one by one, each transaction does
+    more = sorted((n - 1, a) for a, n in touched.items() if n > 1)
+    if more:
+        with connection.cursor() as cur:
+            cur.executemany(f"UPDATE {ledger.ACC} SET version = version + %s WHERE id = %s", more)  # noqa: S608
+    save_many([d.escrow for d in dues], ["released_minor", "duty_minor", "tax_minor", "state"])
 
 
 def settle_return(actor: Actor | str, reference: str, jurisdiction: str, payable: dict[str, dict[str, int]],

@@ -205,3 +205,10 @@ def test_json_values_xml_cannot_carry_are_refused_not_rounded(parties, field, va
     r = parties.seller.post("/customs/documents/order", order)
     assert r.status_code == 422, r.content
     assert reason in " ".join(r.json()["error"]["fields"][field])
+
+
+def test_an_officer_action_on_an_unknown_declaration_is_404(push_parcel, parties):
+    decl = _yellow_declaration(push_parcel, parties, n=12)
+    assert parties.officer_cn.post(f"/customs/declarations/{decl.pk + 1000}/hold", {}).status_code == 404
+    assert parties.officer_cn.post(f"/customs/declarations/{2**63}/hold", {}).status_code in (404, 422)
+    assert parties.officer_cn.post(f"/customs/declarations/{decl.pk}/hold", {}).json()["status"] == "599"
