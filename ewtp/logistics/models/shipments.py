@@ -117,9 +117,11 @@ class TrackingEvent(models.Model):
     """One carrier event as received (raw code kept) and normalised. Idempotent by the carrier's
     event id; the history is ordered by `occurred_at`, not by arrival."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    # no single-column indexes for shipment and carrier: (shipment, occurred_at) and the unique
+    # (carrier, event_id) lead with them, and every tracking event paid for two more b-trees
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events", db_index=False)
     leg = models.ForeignKey(Leg, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="+")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="+", db_index=False)
     event_id = models.CharField(max_length=64)
     raw_code = models.CharField(max_length=32)
     raw_text = models.CharField(max_length=200, blank=True)
