@@ -152,11 +152,13 @@ class CompiledQuery(Generic[M]):
 _INSERTS: dict[tuple, str] = {}  # (vendor, model, rows) -> SQL
 
 
-def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
+def insert(objs: Sequence[M], using: str = "default", prepared: dict[str, Sequence[Any]] | None = None) -> Sequence[M]:
     """`Model.objects.bulk_create(objs)` for new rows of one model with an automatic primary key,
     without the ORM's per-call query building: the statement is made once per number of rows;
     each value still goes through its field's `pre_save` (auto_now) and `get_db_prep_save`, as the
-    ORM's insert does. Sets each object's primary key and saved state. No signals, as bulk_create."""
+    ORM's insert does. Sets each object's primary key and saved state. No signals, as bulk_create.
+    `prepared`: {field name: one database value per row}, sent as given where the row's value is
+    not None (a caller that has what `get_db_prep_save` would give, e.g. `market.encoded`)."""
     if not objs:
         return objs
     connection = connections[using]
@@ -174,9 +176,13 @@ def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
                f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(opts.pk.column)}")
         _INSERTS[key] = sql
     params = []
-    for obj in objs:
+    prepared = prepared or {}
+    for n, obj in enumerate(objs):
         obj._prepare_related_fields_for_save(operation_name="insert")  # as bulk_create: no unsaved parents
         for f in fields:
+            if f.name in prepared:  # None is SQL NULL, as the field writes it
+                params.append(None if getattr(obj, f.attname) is None else prepared[f.name][n])
+                continue
             value = f.pre_save(obj, True)
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"insert() takes plain values, not expressions ({f.name})")
