@@ -2,10 +2,11 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.backends.sqlite3 import base as django_sqlite  # base first: operations alone is a circular import
+from django.db.backends.sqlite3 import base as django_sqlite
 from hypothesis import given
 from hypothesis import strategies as st
 
+# Django's operations come from its SQLite base: imported alone, that module is a circular import
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the hub's SQLite backend")
 
 _zones = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8)), dt.timezone(dt.timedelta(hours=-5, minutes=-30))])
