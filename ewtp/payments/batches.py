@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import insert
+from ewtp.core.compiled import insert, save_many
 from ewtp.core.errors import AppError, NotFound
 from ewtp.payments.models import Payment
 from ewtp.payments.providers import get_provider
@@ -97,9 +97,7 @@ def _open_many(starts: Sequence[Start], known: dict[str, Payment]) -> list[Payme
         refs = get_provider(name).create_payments([p for p, _ in group])
         for (p, _), ref in zip(group, refs, strict=True):
             p.provider_ref = ref
-    with connection.cursor() as cur:  # one prepared statement for them all (each row its own value)
-        cur.executemany(f"UPDATE {Payment._meta.db_table} SET provider_ref = %s WHERE id = %s",  # noqa: S608
-                        [(p.provider_ref, p.pk) for p in new])
+    save_many(new, ["provider_ref"])  # one prepared statement for them all (each row its own value)
     for name, group in _by_provider([(p, s.card_number) for p, s in opened if s.card_number is not None]).items():
         refused = next((e for e in get_provider(name).authorise_many(group) if e is not None), None)
         if refused is not None:

@@ -229,15 +229,14 @@ def release(
 
 
 # what failed refunds owe, asked at every refund: compiled once (the rows, summed here)
-_owed = CompiledQuery(lambda escrow_id: owed_refunds(escrow_id).only("amount_minor"))
-_owed_but = CompiledQuery(lambda escrow_id, retrying: owed_refunds(escrow_id).exclude(pk=retrying).only("amount_minor"))
+_owed = CompiledQuery(lambda escrow_id, retrying: owed_refunds(escrow_id).exclude(pk=retrying).only("amount_minor"))
 
 
 def refundable_minor(e: Escrow, retrying: int | None = None) -> int:
     """What a new refund may take from the escrow: what is left, less what failed refunds awaiting
     their retry owe the buyer already (their money is back in escrow, but refunding it again
     would pay the buyer twice). `retrying`: the failed refund being retried, which owes itself."""
-    owed = sum(r.amount_minor for r in (_owed(e.pk) if retrying is None else _owed_but(e.pk, retrying)))
+    owed = sum(r.amount_minor for r in _owed(e.pk, retrying or 0))  # no refund has id 0
     return max(0, e.remaining_minor - owed)
 
 

@@ -53,14 +53,19 @@ class Step:
     late_void: bool = False
 
 
+def _same_amount(data: dict, expected: tuple[int, str], what: str) -> None:
+    """The event's amount is the record's: an integer, as sent (not "12.5", null, a list or 3000.9 —
+    int() would take or half-take those, or fail with a 500), in its currency."""
+    amount = data.get("amount_minor")
+    if type(amount) is not int or (amount, data.get("currency")) != expected:
+        raise ValidationFailed.field("amount_minor", f"does not match the {what}")
+
+
 def decide(p: Payment | None, target: str, data: dict) -> Step:
     """The checks of a payment event on its (locked) payment; raises what the event is refused with."""
     if p is None:
         raise NotFound("event for an unknown payment")
-    amount = data.get("amount_minor")
-    # an integer, as sent (not "12.5", null, a list or 3000.9 — int() would take or half-take those)
-    if type(amount) is not int or (amount, data.get("currency")) != (p.amount_minor, p.currency):
-        raise ValidationFailed.field("amount_minor", "does not match the payment")
+    _same_amount(data, (p.amount_minor, p.currency), "payment")
     if p.state == target:
         return Step(f"payment already {target}")
     if target == Payment.AUTHORISED and p.state == Payment.VOIDED and p.decline_reason == ABANDONED:
@@ -133,8 +138,7 @@ def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
     r = _refund_locked.first(int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1)
     if r is None:
         raise NotFound("event for an unknown refund")
-    if (int(data.get("amount_minor", -1)), data.get("currency")) != (r.amount_minor, r.currency):
-        raise ValidationFailed.field("amount_minor", "does not match the refund")
+    _same_amount(data, (r.amount_minor, r.currency), "refund")
     target = Refund.SUCCEEDED if succeeded else Refund.FAILED
     if r.state == target:
         return f"refund already {target}"
@@ -167,8 +171,7 @@ def _payout_event(actor: str, paid: bool, data: dict) -> str:
     expected = Payout.objects.filter(pk=int(ref[7:])).values_list("amount_minor", "currency").first()
     if expected is None:
         raise NotFound("event for an unknown payout")
-    if (int(data.get("amount_minor", -1)), data.get("currency")) != expected:
-        raise ValidationFailed.field("amount_minor", "does not match the payout")
+    _same_amount(data, expected, "payout")
     p = payouts.settle(actor, int(ref[7:]), paid=paid, reason=str(data.get("reason", "")))
     return f"payout {p.pk} {p.state}"
 

@@ -325,22 +325,25 @@ def post_batch(entries: Sequence[Entry]) -> list[int]:
     if not entries:
         return []
     deltas: dict[int, int] = defaultdict(int)
+    moves: dict[int, int] = defaultdict(int)  # account -> transactions moving it (its version rises by each, as one by one)
     for entry in entries:
         check_balanced(entry)
         for leg in entry.legs:
             deltas[leg.account_id] += leg.amount_minor
+        for account_id in {leg.account_id for leg in entry.legs}:
+            moves[account_id] += 1
     legs = [leg for e in entries for leg in e.legs]
     try:
         if any(leg.sweep for leg in legs):  # rare: debits on hot guarded accounts in a batch
             with transaction.atomic():
                 _lock_and_sweep(legs)
-                return _post_batch(entries, sorted(deltas), deltas)
-        return _post_batch(entries, sorted(deltas), deltas)
+                return _post_batch(entries, sorted(deltas), deltas, moves)
+        return _post_batch(entries, sorted(deltas), deltas, moves)
     except IntegrityError as exc:
         raise _refused(Entry("batch", "refused"), exc) from None
 
 
-def _post_batch(entries: Sequence[Entry], ids: list[int], deltas: dict[int, int]) -> list[int]:
+def _post_batch(entries: Sequence[Entry], ids: list[int], deltas: dict[int, int], moves: dict[int, int]) -> list[int]:
     now = _now()
     with transaction.atomic():
         cur = connection.cursor()
@@ -374,9 +377,9 @@ def _post_batch(entries: Sequence[Entry], ids: list[int], deltas: dict[int, int]
                 posting_rows,
             )
         cur.executemany(
-            f"UPDATE {ACC} SET balance_minor = balance_minor + %s, version = version + 1 "  # noqa: S608
+            f"UPDATE {ACC} SET balance_minor = balance_minor + %s, version = version + %s "  # noqa: S608
             "WHERE id = %s",
-            [(deltas[i], i) for i in ids],
+            [(deltas[i], moves[i], i) for i in ids],
         )
         if cur.rowcount != len(ids):
             raise NotFound("batch refused: unknown ledger account")

@@ -12,8 +12,8 @@ hub's books to the authority.
 Idempotent by the ledger itself: one `escrow_remit` transaction per order reference.
 
 `Batch`: the remittances of many orders (a customs batch declaring green parcels), decided in
-turn with the same refusals and written together (one `ledger.post_batch`, accounts' versions as
-one by one, the escrows in one statement) — the same rows as `remit_at_clearance` one after another.
+turn with the same refusals and written together (one `ledger.post_batch`, the escrows in one
+statement) — the same rows as `remit_at_clearance` one after another.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
@@ -185,17 +185,10 @@ def _read(refs: list[str]) -> tuple[dict[str, Escrow], Callable[[str], int | Non
 
 
 def _write(dues: list[_Due]) -> None:
+    # post_batch raises each account's version once per transaction moving it, as one by one
     tx_ids = ledger.post_batch([d.entry for d in dues])
-    touched: dict[int, int] = defaultdict(int)  # account -> transactions moving it
     for due, tx_id in zip(dues, tx_ids, strict=True):
         due.tx_id = due.after["tx"] = tx_id
-        for account_id in {leg.account_id for leg in due.entry.legs}:
-            touched[account_id] += 1
-    # post_batch raised each version by one; one by one, each transaction does
-    more = sorted((n - 1, a) for a, n in touched.items() if n > 1)
-    if more:
-        with connection.cursor() as cur:
-            cur.executemany(f"UPDATE {ledger.ACC} SET version = version + %s WHERE id = %s", more)  # noqa: S608
     save_many([d.escrow for d in dues], ["released_minor", "duty_minor", "tax_minor", "state"])
 
 

@@ -97,3 +97,16 @@ def test_posts_are_visible_to_query_logging():
         assert len(sql) == 1 and sql[0].startswith("WITH t AS (INSERT INTO payments_ledgertransaction")
     else:
         assert sum(s.startswith(("UPDATE", "INSERT")) for s in sql) == 3
+
+
+def test_a_batch_raises_each_accounts_version_as_one_by_one():
+    """An account's version rises once per transaction that moves it, in a batch as one by one."""
+    clearing, escrow, fees = _accounts()
+    ledger.post(_entry("v1", clearing, escrow, fees))
+    ledger.post(_entry("v2", clearing, escrow, fees))
+    one_by_one = {a.pk: a.version for a in Account.objects.filter(pk__in=[clearing.pk, escrow.pk, fees.pk])}
+    ledger.post_batch([_entry("v3", clearing, escrow, fees), _entry("v4", clearing, escrow, fees),
+                       Entry("t", "v5").add(clearing, -1).add(fees, 1)])
+    got = {a.pk: a.version for a in Account.objects.filter(pk__in=[clearing.pk, escrow.pk, fees.pk])}
+    assert one_by_one == {clearing.pk: 2, escrow.pk: 2, fees.pk: 2}
+    assert got == {clearing.pk: 5, escrow.pk: 4, fees.pk: 5} and verify().ok

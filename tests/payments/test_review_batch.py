@@ -380,3 +380,20 @@ def test_random_sequences_batch_equals_one_by_one(seed):
     for k, name in enumerate(["payments", "escrows", "txs", "postings", "events", "audit"]):
         assert many[1][k] == one[1][k], (name, specs)
     assert verify().ok
+
+
+@pytest.mark.parametrize("amount", ["12.5", 3000.9, None])
+def test_a_refund_event_checks_its_amount_as_a_payment_event_does(amount):
+    """A refund event's amount_minor must be the refund's integer, as a payment event's: int("12.5")
+    raised ValueError (a 500, the provider retrying for ever) and int(3000.9) took 3000."""
+    from ewtp.core.errors import ValidationFailed
+    from ewtp.payments import escrow, events
+
+    pays = _payments("R")
+    _pre("R", pays, [("a0", AUTH, 0), ("c0", CAP, 0)])
+    r = escrow.refund("hub", pays[0].order_ref, Money("4.00", "MYR"))
+    with pytest.raises(ValidationFailed) as err, transaction.atomic():
+        events.handle_event("sandbox", "refund.succeeded",
+                            {"reference": f"refund:{r.pk}", "amount_minor": amount, "currency": r.currency})
+    assert "amount_minor" in err.value.fields
+    assert Refund.objects.get(pk=r.pk).state == Refund.REQUESTED
