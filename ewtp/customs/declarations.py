@@ -240,8 +240,7 @@ def officer_action(actor: Actor, decl_id: int, action: str, reason: str = "",
     if action in NEEDS_REASON and not reason:
         raise ValidationFailed.field("reason", f"a reason is required to {action.replace('_', ' ')}")
     with transaction.atomic():
-        decl = _locked.first(decl_id) if type(decl_id) is int else (
-            Declaration.objects.select_for_update().filter(pk=decl_id).first())
+        decl = _locked.first(decl_id)
         if decl is None:
             raise NotFound("Declaration not found")
         require_declaration_access(actor, decl)

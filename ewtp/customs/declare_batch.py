@@ -16,7 +16,6 @@ audit entry of the fast path goes through `record`, so none overtakes another. W
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -64,9 +63,9 @@ class Pending:
             self.write()
         return declarations.buyer_year_to_date(buyer, year, exclude_parcel=exclude_parcel)
 
-    def declare(self, parcel: Parcel, docs: dict, rules: list[risk.Rule], now: datetime | None = None) -> Declaration:
+    def declare(self, parcel: Parcel, docs: dict, rules: list[risk.Rule]) -> Declaration:
         """`declarations.declare`, its writes (and its remittance's refusals) waiting for `write`."""
-        decl, events = declarations.build(parcel, docs, now or timezone.now(), rules, self.year_to_date)
+        decl, events = declarations.build(parcel, docs, timezone.now(), rules, self.year_to_date)
         self.decls.append(decl)
         self.events += events
         self.buyers.add(decl.buyer_id_number)
@@ -94,7 +93,7 @@ class Pending:
                 continue
             r = remitted[a.index]
             if not (r is None or isinstance(r, int)):
-                audit.record(SYSTEM, "payments.escrow_remit", r.escrow, before=r.before, after=r.after)
+                r.record(SYSTEM)
         self.audits, self.decls, self.events, self.waiting, self.buyers = [], [], [], [], set()
 
 

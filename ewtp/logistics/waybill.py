@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
@@ -51,13 +52,13 @@ def _document(shipment: Shipment, weight: Decimal, order: dict) -> dict:
     }
 
 
-def push_pending(actor: Actor, limit: int = 10_000, order_refs: list[str] | None = None) -> int:
+def push_pending(actor: Actor, limit: int = 10_000, order_refs: QuerySet | list[str] | None = None) -> int:
     """Waybills of forward shipments whose order document reached customs after the shipment, in
     one batch through customs' intake (`push_json_many`: same checks and audit entries as one by
     one): the hub's logistics identity and the order documents are looked up once. A refused
     waybill is raised, as one by one, after the others went in. `order_refs`: only these orders'
-    shipments (the order's process passes the orders still in flight, so a poll does not test
-    every shipment ever made)."""
+    shipments (the order's process passes a subquery of the orders still in flight, so a poll does
+    not test every shipment ever made)."""
     forward = Shipment.objects.filter(direction=Shipment.FORWARD)
     if order_refs is not None:
         forward = forward.filter(order_ref__in=order_refs)

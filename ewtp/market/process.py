@@ -80,9 +80,7 @@ def sync_customs(actor: Actor = SYSTEM, limit: int = 10_000) -> CustomsSync:
         failed = customs_docs.push_paid_orders(to_push, actor)
         # shipments created before their order reached customs (of the orders in flight: a waybill
         # is for a parcel still to be cleared)
-        waybill.push_pending(actor, limit, order_refs=list(
-            in_flight.filter(intake.has_current(TradeDocument.ORDER)).exclude(intake.has_current(TradeDocument.WAYBILL))
-            .values_list("reference", flat=True)[:limit]))
+        waybill.push_pending(actor, limit, order_refs=in_flight.values("reference"))
         # mostly the orders just pushed, which nothing here has changed: not decoded twice
         to_declare = customs_docs.with_loaded(
             in_flight.filter(intake.has_current(TradeDocument.WAYBILL))

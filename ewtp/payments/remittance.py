@@ -54,8 +54,9 @@ def remit_at_clearance(actor: Actor | str, order_ref: str, duty: Money, tax: Mon
             return due
         tx_id = ledger.post(due.entry)
         _apply(due)
+        due.tx_id = due.after["tx"] = tx_id
         save_fields(due.escrow, ["released_minor", "duty_minor", "tax_minor", "state"])
-        audit.record(actor, "payments.escrow_remit", due.escrow, before=due.before, after=due.after | {"tx": tx_id})
+        due.record(actor)
     return tx_id
 
 
@@ -68,8 +69,12 @@ class _Due:
     d: int
     t: int
     before: dict
-    after: dict = field(default_factory=dict)  # the escrow's snapshot after it, with duty and tax
+    after: dict = field(default_factory=dict)  # the escrow's snapshot after it, with duty, tax and tx
     tx_id: int | None = None
+
+    def record(self, actor: Actor | str) -> None:
+        """The remittance's audit entry (once booked), whichever path booked it."""
+        audit.record(actor, "payments.escrow_remit", self.escrow, before=self.before, after=self.after)
 
 
 def _decide(order_ref: str, duty: Money, tax: Money, escrow: Callable[[str], Escrow | None] = locked_row,
