@@ -23,7 +23,10 @@ from django.db.models.query import ModelIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
-_BASE = 7_340_251_000_000  # stand-in integers: no real parameter looks like these
+# Two sets of stand-in values, compiled once each: a parameter slot is where the two SQL parameter
+# lists differ (a constant of the query is the same in both). Small, so that they fit every integer
+# field — Django drops an out-of-range value from the SQL (a SmallIntegerField on PostgreSQL).
+_BASES = (1_000, 17_000)
 _MAX_INT = 2**63 - 1  # beyond a 64-bit integer no row can match (Django answers empty too)
 
 
@@ -31,7 +34,9 @@ _MAX_INT = 2**63 - 1  # beyond a 64-bit integer no row can match (Django answers
 class _Plan:
     sql: str
     params: list
-    slots: list[tuple[int, int, int | None]]  # (parameter position, argument, index in a list argument)
+    # (parameter position, argument, index in a list argument, the driver's wrapper of the value or
+    # None: PostgreSQL's backend sends a small integer as psycopg's Int2, say)
+    slots: list[tuple[int, int, int | None, type | None]]
     compiler: Any
     converters: dict
     init_list: list[str]
@@ -42,24 +47,24 @@ class _Plan:
     connection: ref  # the connection it was compiled for (plans are per thread, as connections are)
 
 
-def _stand_in(n: int, text: bool) -> int | str:
+def _stand_in(base: int, n: int, text: bool) -> int | str:
     # a text stand-in no real value holds (a control character no code or reference carries)
-    return f"\x1fcq{_BASE + n}\x1f" if text else _BASE + n
+    return f"\x1fcq{base + n}\x1f" if text else base + n
 
 
-def _stand_ins(args: Sequence, texts: frozenset[int]) -> tuple[list, dict]:
+def _stand_ins(args: Sequence, texts: frozenset[int], base: int) -> tuple[list, dict]:
     values, where = [], {}
     n = 0
     for i, a in enumerate(args):
         if isinstance(a, list | tuple):
             vals = []
             for j in range(len(a)):
-                vals.append(_stand_in(n, i in texts))
+                vals.append(_stand_in(base, n, i in texts))
                 where[vals[-1]] = (i, j)
                 n += 1
             values.append(vals)
         else:
-            values.append(_stand_in(n, i in texts))
+            values.append(_stand_in(base, n, i in texts))
             where[values[-1]] = (i, None)
             n += 1
     return values, where
@@ -82,14 +87,18 @@ class CompiledQuery(Generic[M]):
         plan = plans.get(shape)
         if plan is not None and plan.connection() is connection:
             return plan
-        values, where = _stand_ins(args, self._texts)
+        values, where = _stand_ins(args, self._texts, _BASES[0])
         qs = self._build(*values)
         if qs._iterable_class is not ModelIterable or qs._prefetch_related_lookups or qs._known_related_objects:
             raise TypeError("CompiledQuery runs plain model querysets (select_related, no prefetch)")
         compiler = qs.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        slots = [(k, *where[p]) for k, p in enumerate(params) if type(p) in (int, str) and p in where]
-        if len({(a, j) for _, a, j in slots}) != len(where):
+        other_sql, other = self._build(*_stand_ins(args, self._texts, _BASES[1])[0]).query.get_compiler(
+            connection=connection).as_sql()
+        slots = [(k, *where[p], None if type(p) in (int, str) else type(p))
+                 for k, (p, q) in enumerate(zip(params, other, strict=True))
+                 if p != q and isinstance(p, int | str) and p in where]
+        if other_sql != sql or len({(a, j) for _, a, j, _ in slots}) != len(where):
             raise TypeError("CompiledQuery: a value did not reach the SQL as a parameter")
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
@@ -127,8 +136,9 @@ class CompiledQuery(Generic[M]):
         if plan.for_update and connection.features.has_select_for_update and connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         params = list(plan.params)
-        for k, a, j in plan.slots:
-            params[k] = args[a] if j is None else args[a][j]
+        for k, a, j, wrap in plan.slots:
+            v = args[a] if j is None else args[a][j]
+            params[k] = v if wrap is None else wrap(v)
         with connection.cursor() as cur:
             cur.execute(plan.sql, params)
             rows = cur.fetchall()

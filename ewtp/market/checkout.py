@@ -67,15 +67,14 @@ def _check_address(dest: dict) -> dict:
     return clean
 
 
-# the buyer's usage rows (one a year), compiled once: every checkout to China reads them. By buyer
-# alone: a compiled query's stand-in value does not fit the year's small integer on PostgreSQL
-_cbec_usage = CompiledQuery(lambda buyer_id: CbecUsage.objects.filter(buyer_id=buyer_id)
-                            .only("year", "used_cny").order_by("pk"))
+# the buyer's usage row of the year, compiled once: every checkout to China reads it
+_cbec_usage = CompiledQuery(lambda buyer_id, year: CbecUsage.objects.filter(buyer_id=buyer_id, year=year)
+                            .only("used_cny").order_by("pk")[:1])
 
 
 def _cbec_used(buyer_id: int, year: int) -> Decimal:
-    used = next((r.used_cny for r in _cbec_usage(buyer_id) if r.year == year), None)
-    return used or Decimal(0)
+    row = _cbec_usage.first(buyer_id, year)
+    return (row.used_cny if row is not None else None) or Decimal(0)
 
 
 CBEC_SINGLE, CBEC_ANNUAL = Decimal(5000), Decimal(26000)  # RMB; RULES-FACTS "China — CBEC retail import"
