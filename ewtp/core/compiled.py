@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from weakref import ref
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
-# Two sets of stand-in values, compiled once each: a parameter slot is where the two SQL parameter
-# lists differ (a constant of the query is the same in both). Small, so that they fit every integer
-# field — Django drops an out-of-range value from the SQL (a SmallIntegerField on PostgreSQL).
-_BASES = (1_000, 17_000)
+_LARGE = 7_340_251_000_000  # stand-in integers no real parameter looks like: one compile finds the slots
+# Django drops a value out of its integer field's range from the SQL (a SmallIntegerField on
+# PostgreSQL): then two compiles with small stand-ins that fit every integer field, a slot being
+# where their parameters differ (a constant of the query is the same in both)
+_SMALL = (1_000, 17_000)
 _MAX_INT = 2**63 - 1  # beyond a 64-bit integer no row can match (Django answers empty too)
 
 
@@ -70,6 +72,13 @@ def _stand_ins(args: Sequence, texts: frozenset[int], base: int) -> tuple[list, 
     return values, where
 
 
+def _slots(params: Sequence, where: dict, other: Sequence | None = None) -> list[tuple[int, int, int | None, type | None]]:
+    """The parameter positions holding a stand-in (and, given the other compile's parameters,
+    differing from them), with the driver's wrapper of the value if any."""
+    return [(k, *where[p], None if type(p) in (int, str) else type(p)) for k, p in enumerate(params)
+            if isinstance(p, int | str) and p in where and (other is None or other[k] != p)]
+
+
 class CompiledQuery(Generic[M]):
     """`CompiledQuery(lambda pk: Model.objects.filter(pk=pk).select_related(...))(42)` is the list
     the queryset would give, without building the query again. `texts`: the positions of the
@@ -81,23 +90,33 @@ class CompiledQuery(Generic[M]):
         self._texts = frozenset(texts)
         self._local = threading.local()  # {shape: plan} per thread
 
+    def _compile(self, connection, args: Sequence, base: int) -> tuple[Any, str, tuple, dict]:
+        values, where = _stand_ins(args, self._texts, base)
+        qs = self._build(*values)
+        if qs._iterable_class is not ModelIterable or qs._prefetch_related_lookups or qs._known_related_objects:
+            raise TypeError("CompiledQuery runs plain model querysets (select_related, no prefetch)")
+        compiler = qs.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        return compiler, sql, params, where
+
     def _plan(self, connection, args: Sequence) -> _Plan:
         shape = tuple(len(a) if isinstance(a, list | tuple) else -1 for a in args)
         plans = self._local.__dict__.setdefault("plans", {})
         plan = plans.get(shape)
         if plan is not None and plan.connection() is connection:
             return plan
-        values, where = _stand_ins(args, self._texts, _BASES[0])
-        qs = self._build(*values)
-        if qs._iterable_class is not ModelIterable or qs._prefetch_related_lookups or qs._known_related_objects:
-            raise TypeError("CompiledQuery runs plain model querysets (select_related, no prefetch)")
-        compiler = qs.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        other_sql, other = self._build(*_stand_ins(args, self._texts, _BASES[1])[0]).query.get_compiler(
-            connection=connection).as_sql()
-        slots = [(k, *where[p], None if type(p) in (int, str) else type(p))
-                 for k, (p, q) in enumerate(zip(params, other, strict=True))
-                 if p != q and isinstance(p, int | str) and p in where]
+        try:
+            compiler, sql, params, where = self._compile(connection, args, _LARGE)
+            slots = _slots(params, where)
+            reached = len({(a, j) for _, a, j, _ in slots}) == len(where)
+        except EmptyResultSet:  # Django's answer to a value out of its field's range
+            reached = False
+        if not reached:
+            compiler, sql, params, where = self._compile(connection, args, _SMALL[0])
+            _, other_sql, other, _ = self._compile(connection, args, _SMALL[1])
+            slots = _slots(params, where, other)
+        else:
+            other_sql = sql
         if other_sql != sql or len({(a, j) for _, a, j, _ in slots}) != len(where):
             raise TypeError("CompiledQuery: a value did not reach the SQL as a parameter")
         select, klass_info = compiler.select, compiler.klass_info
@@ -106,7 +125,7 @@ class CompiledQuery(Generic[M]):
         plan = _Plan(sql, list(params), slots, compiler, compiler.get_converters([s[0] for s in select[:compiler.col_count]]),
                      [f[0].target.attname for f in select[start:end]], start, end,
                      get_related_populators(klass_info, select, connection.alias),
-                     bool(qs.query.select_for_update), ref(connection))
+                     bool(compiler.query.select_for_update), ref(connection))
         plans[shape] = plan
         return plan
 
