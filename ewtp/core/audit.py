@@ -103,6 +103,7 @@ class _Pending:
     when a savepoint the entry was recorded in rolls back, which is how a rolled-back entry is told
     apart from a kept one (Django has no other savepoint-rollback hook)."""
 
+    conn: Any  # the connection the batch's transaction is on (not the per-call proxy)
     entries: list[tuple] = field(default_factory=list)
 
 
@@ -119,7 +120,8 @@ def record(actor: Actor | str, action: str, obj: Any = None, *, object_type: str
     end). Must run inside the service's transaction, so the entry and the change it describes
     commit or roll back together. Plain SQL: this runs on every state change, and the ORM's
     per-row overhead was most of its cost."""
-    if not connection.in_atomic_block:
+    pending: _Pending | None = getattr(_local, "pending", None)
+    if pending is None and not connection.in_atomic_block:
         raise RuntimeError("audit.record must be called inside the service's transaction")
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
@@ -127,10 +129,12 @@ def record(actor: Actor | str, action: str, obj: Any = None, *, object_type: str
     at = timezone.now()
     who = actor if isinstance(actor, str) else actor.audit_name
     row = (at, who, action, object_type, str(object_id), _canonical(before), _canonical(after))
-    pending: _Pending | None = getattr(_local, "pending", None)
     if pending is not None:
         marker = partial(_noop)  # a distinct object per entry
-        transaction.on_commit(marker)
+        # what `transaction.on_commit` does inside a transaction (a batch is one), without its
+        # connection lookup per entry: a savepoint rollback drops the callbacks tagged with its id
+        conn = pending.conn
+        conn.run_on_commit.append((set(conn.savepoint_ids), marker, False))
         pending.entries.append((*row, marker))
         return None
     return _append([row])
@@ -176,7 +180,7 @@ def batch() -> Iterator[None]:
             yield
         return
     with transaction.atomic():
-        pending = _local.pending = _Pending()
+        pending = _local.pending = _Pending(transaction.get_connection())
         try:
             yield
             markers = {id(e[-1]) for e in pending.entries}

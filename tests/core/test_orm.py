@@ -1,4 +1,5 @@
-"""update_by_value writes the rows bulk_update writes, one statement per distinct set of values."""
+"""update_by_value writes the rows bulk_update writes, one statement per distinct set of values;
+chunks slices a list for IN lookups."""
 
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ewtp.core.orm import update_by_value
+from ewtp.core.orm import IN_LIMIT, chunks, update_by_value
 from ewtp.payments.models import SandboxOutbox
 
 FIELDS = ["delivered_at", "attempts", "deliver_after"]
@@ -57,3 +58,12 @@ def test_chunks_and_nothing():
         update_by_value([], ["attempts"])
     assert len(ctx.captured_queries) == 3
     assert set(SandboxOutbox.objects.filter(event_id__startswith="c").values_list("attempts", flat=True)) == {5}
+
+
+@pytest.mark.parametrize("n", [0, 1, IN_LIMIT - 1, IN_LIMIT, IN_LIMIT + 1, 3 * IN_LIMIT + 7])
+def test_chunks_cover_the_list_in_order(n):
+    seq = list(range(n))
+    parts = list(chunks(seq))
+    assert [x for p in parts for x in p] == seq
+    assert all(0 < len(p) <= IN_LIMIT for p in parts)
+    assert len(parts) == -(-n // IN_LIMIT)
