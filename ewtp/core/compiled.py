@@ -23,6 +23,8 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
+from ewtp.core.prepare import preparer
+
 M = TypeVar("M", bound=Model)
 _LARGE = 7_340_251_000_000  # stand-in integers no real parameter looks like: one compile finds the slots
 # Django drops a value out of its integer field's range from the SQL (a SmallIntegerField on
@@ -206,16 +208,17 @@ def insert(objs: Sequence[M], using: str = "default", prepared: dict[str, Sequen
         _INSERTS[key] = sql
     params = []
     prepared = prepared or {}
+    preps = [(f, preparer(f, connection)) for f in fields]
     for n, obj in enumerate(objs):
         obj._prepare_related_fields_for_save(operation_name="insert")  # as bulk_create: no unsaved parents
-        for f in fields:
+        for f, prep in preps:
             if f.name in prepared:  # None is SQL NULL, as the field writes it
                 params.append(None if getattr(obj, f.attname) is None else prepared[f.name][n])
                 continue
             value = f.pre_save(obj, True)
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"insert() takes plain values, not expressions ({f.name})")
-            params.append(f.get_db_prep_save(value, connection))
+            params.append(prep(value))
     with connection.cursor() as cur:
         cur.execute(sql, params)
         ids = [r[0] for r in cur.fetchall()]
@@ -258,7 +261,7 @@ def _update_params(obj: Model, targets: list, connection, name: str) -> list:
         value = f.pre_save(obj, False)
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"{name}() takes plain values, not expressions ({f.name})")
-        params.append(f.get_db_prep_save(value, connection))
+        params.append(preparer(f, connection)(value))
     params.append(type(obj)._meta.pk.get_db_prep_value(obj.pk, connection))
     return params
 
