@@ -17,5 +17,12 @@ def test_a_datetime_parameter_is_written_as_django_writes_it(value):
     assert connection.ops.adapt_datetimefield_value(value) == django_sqlite.DatabaseOperations(connection).adapt_datetimefield_value(value)
 
 
+@given(st.datetimes() | st.datetimes(timezones=_zones) | st.none())
+def test_a_datetime_column_is_read_as_django_reads_it(value):
+    ours = connection.ops.convert_datetimefield_value(value, None, connection)
+    django = django_sqlite.DatabaseOperations(connection).convert_datetimefield_value(value, None, connection)
+    assert ours == django and (ours is None or ours.tzinfo == django.tzinfo)
+
+
 def test_none_stays_none():
     assert connection.ops.adapt_datetimefield_value(None) is None

@@ -5,7 +5,7 @@
 - A savepoint (every service's transaction inside a batch is one) is sent on the raw connection
   instead of through a new Django cursor for each of its two statements.
 - A UTC datetime parameter (nearly every one: the hub stores UTC) is written as Django writes it,
-  without converting it to UTC again.
+  without converting it to UTC again; a datetime read back is made aware the same way, directly.
 
 Both fall back to Django's own path when queries are being logged (DEBUG, the tests' query
 counters), so what is logged and counted does not change; the SQL sent is the same either way.
@@ -40,6 +40,12 @@ class DatabaseOperations(operations.DatabaseOperations):
         if type(value) is dt.datetime and value.tzinfo is dt.UTC and self.connection.timezone is dt.UTC:
             return str(value.replace(tzinfo=None))
         return super().adapt_datetimefield_value(value)
+
+    def convert_datetimefield_value(self, value, expression, connection):
+        # a column value the driver already parsed (naive): Django's answer when the zone is UTC
+        if type(value) is dt.datetime and value.tzinfo is None and self.connection.timezone is dt.UTC:
+            return value.replace(tzinfo=dt.UTC)
+        return super().convert_datetimefield_value(value, expression, connection)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
