@@ -125,7 +125,7 @@ def fast_pushes(book: Book, actor: Actor, kind: str, items: Sequence[tuple[Any, 
     rows = _insert_versions(book, actor, kind, [(i, items[i]) for i in go if results[i] is True], org_id)
     if book.deferred is None:  # (a `together` block's book keeps the rows of its earlier batches)
         book.deferred = {}
-    book.pending = Pending()
+    book.pending = Pending(book.year_to_date)
     try:
         for i in go:
             push, (doc, _, _, _) = items[i]

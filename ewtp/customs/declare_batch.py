@@ -10,11 +10,12 @@ transaction ids going on the declarations' rows; then the declarations (multi-ro
 the order built: the same primary keys), their events, and last the audit entries the batch
 recorded meanwhile, in the order recorded (a remittance's in its declaration's place) — every
 audit entry of the fast path goes through `record`, so none overtakes another. Whatever reads what waits
-(a buyer's year-to-date, a change to a declaration) calls `write` first.
+(a change to a declaration, a buyer's year-to-date the book has not counted) calls `write` first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -45,7 +46,10 @@ class _Remitted:
 
 
 class Pending:
-    def __init__(self) -> None:
+    def __init__(self, ytd: Callable[[str, int, int], Decimal] | None = None) -> None:
+        """`ytd`: the buyer's year-to-date as `declarations.buyer_year_to_date` gives it, from the
+        caller's book (which counts what waits here); else that query, after writing what waits."""
+        self.ytd = ytd or self.year_to_date
         self.audits: list[tuple[Actor | str, str, Any, dict | None, dict | None] | _Remitted] = []
         self.decls: list[Declaration] = []
         self.events: list[DeclarationEvent] = []
@@ -65,7 +69,7 @@ class Pending:
 
     def declare(self, parcel: Parcel, docs: dict, rules: list[risk.Rule]) -> Declaration:
         """`declarations.declare`, its writes (and its remittance's refusals) waiting for `write`."""
-        decl, events = declarations.build(parcel, docs, timezone.now(), rules, self.year_to_date)
+        decl, events = declarations.build(parcel, docs, timezone.now(), rules, self.ytd)
         self.decls.append(decl)
         self.events += events
         self.buyers.add(decl.buyer_id_number)

@@ -32,6 +32,8 @@ from ewtp.customs.models import Declaration, Parcel, TradeDocument
 from ewtp.customs.reconciliation import reconcile
 from ewtp.customs.xml.documents import APP_CHANGE, APP_DELETE, APP_NEW
 
+_PLACES = Decimal("0.00001")  # Declaration.customs_value's decimal places, as a column read gives it
+_EXACT = Decimal(10) ** 10  # below: 15 significant digits with 5 decimals, which SQLite's REAL keeps
 _parcel_by_no = CompiledQuery(lambda no: Parcel.objects.filter(order_no=no)[:1], texts=(0,))  # order_no is unique
 
 # (kind, digest) -> the stored fields as a typed document. The digest is the hash of exactly the
@@ -73,12 +75,12 @@ class Book:
     orgs: dict[int, Organisation] = field(default_factory=dict)
     # a batch's fast path (customs.batch): parcel rows written once at its end, {orderNo: fields}
     deferred: dict[str, list[str]] | None = None
-    # China's buyers whose year-to-date was asked for `ytd_year`, and those of them with no
-    # declaration that counts (their year-to-date is 0 without a query); `buyers`: ones the
-    # batch's documents name, asked together with the first
+    # China's buyers whose year-to-date was asked for `ytd_year`: {buyer: {parcel pk: customs value}}
+    # of their declarations that count, read for many buyers in one query and kept current as the
+    # book declares (a sum query per parcel, and an early write of a batch's declarations, before);
+    # `buyers`: ones the batch's documents name, read together with the first
     ytd_year: int | None = None
-    asked: set[str] = field(default_factory=set)
-    undeclared: set[str] = field(default_factory=set)
+    counted: dict[str, dict[int, Decimal]] = field(default_factory=dict)
     buyers: set[str] = field(default_factory=set)
     # a batch's fast path: its declarations and audit entries, written together (declare_batch)
     pending: Pending | None = None
@@ -119,7 +121,8 @@ class Book:
         """The push for this order rolled back: what the book holds of it may be gone."""
         self.loaded.discard(order_no)
         self.parcels.pop(order_no, None)
-        self.decls.pop(order_no, None)
+        if self.decls.pop(order_no, None) is not None:  # its declaration may have changed, and buyers' sums
+            self.counted = {}
         for key in [k for k in self.docs if k[0] == order_no]:
             del self.docs[key]
 
@@ -175,26 +178,25 @@ class Book:
         return out
 
     def year_to_date(self, buyer: str, year: int, exclude_parcel: int) -> Decimal:
-        """`declarations.buyer_year_to_date`, without its query for a buyer with no declaration that
-        counts (the sum of none is 0 there too). Who has one is asked for many buyers at once."""
+        """`declarations.buyer_year_to_date`: the exact sum of the buyer's counting declarations
+        (those read, and those the book made since), without its query per parcel."""
         if year != self.ytd_year:
-            self.ytd_year, self.asked, self.undeclared = year, set(), set()
-        if buyer not in self.asked:
+            self.ytd_year, self.counted = year, {}
+        if buyer not in self.counted:
             todo = sorted(({buyer} | self.buyers | {p.buyer_id_number for p in self.parcels.values()
-                                                     if p.jurisdiction == "CN" and p.buyer_id_number}) - self.asked)
+                                                     if p.jurisdiction == "CN" and p.buyer_id_number})
+                          - self.counted.keys())
             if self.pending is not None and not self.pending.buyers.isdisjoint(todo):
-                self.settle()
-            for i in range(0, len(todo), 500):
+                self.settle()  # their waiting declarations are read with the others
+            for i in range(0, len(todo), 500):  # stay under SQLite's bound-parameter limit
                 chunk = todo[i:i + 500]
-                declared = set(Declaration.objects.filter(buyer_id_number__in=chunk, created_at__year=year)
-                               .exclude(status=declarations.REJECTED).values_list("buyer_id_number", flat=True))
-                self.undeclared.update(b for b in chunk if b not in declared)
-            self.asked.update(todo)
-        if buyer in self.undeclared:
-            return Decimal(0)
-        if self.pending is not None:
-            return self.pending.year_to_date(buyer, year, exclude_parcel)
-        return declarations.buyer_year_to_date(buyer, year, exclude_parcel=exclude_parcel)
+                self.counted.update((b, {}) for b in chunk)
+                for b, parcel_id, value in (Declaration.objects
+                                            .filter(buyer_id_number__in=chunk, created_at__year=year)
+                                            .exclude(status=declarations.REJECTED)
+                                            .values_list("buyer_id_number", "parcel_id", "customs_value")):
+                    self.counted[b][parcel_id] = value
+        return sum((v for pk, v in self.counted[buyer].items() if pk != exclude_parcel), Decimal(0))
 
     def record(self, actor: Actor | str, action: str, obj: Any = None, *, before: dict | None = None,
                after: dict | None = None) -> None:
@@ -210,8 +212,25 @@ class Book:
             self.pending.write()
 
     def declared(self, buyer: str) -> None:
-        """A declaration of this buyer was written: its year-to-date is asked of the database again."""
-        self.undeclared.discard(buyer)
+        """A declaration of this buyer changed: its year-to-date is read from the database again."""
+        self.counted.pop(buyer, None)
+
+    def count(self, decl: Declaration) -> None:
+        """The book made this declaration (written, or waiting in `pending`): it counts in its
+        buyer's year-to-date as the database will give it back. A value the column would round
+        (more than 5 decimals, or beyond the 15 digits SQLite keeps) is read back instead."""
+        sums = self.counted.get(decl.buyer_id_number)
+        if sums is None or decl.status == declarations.REJECTED:
+            return
+        if timezone.localtime(decl.created_at).year != self.ytd_year:  # as created_at__year (USE_TZ)
+            return
+        value = decl.customs_value
+        if (not isinstance(value, Decimal) or not value.is_finite() or value.as_tuple().exponent < -5
+                or abs(value) >= _EXACT):
+            self.settle()
+            self.declared(decl.buyer_id_number)
+            return
+        sums[decl.parcel_id] = value.quantize(_PLACES)
 
     def active_rules(self, jurisdiction: str) -> list[risk.Rule]:
         if jurisdiction not in self.rules:
@@ -323,10 +342,11 @@ def rematch(book: Book, order_no: str) -> Parcel:
     if result.matched and decl is None and "inventory" in docs:
         # the declarant files the inventory list (CEB621): it carries the HS codes to declare
         book.seller(parcel)
-        book.declared(parcel.buyer_id_number)  # before: declare() may write the row, then fail
         rules = book.active_rules(parcel.jurisdiction)
-        book.decls[order_no] = (declarations.declare(parcel, docs, rules=rules) if book.pending is None
-                                else book.pending.declare(parcel, docs, rules))
+        # (a failure rolls back its savepoint: the caller forgets the order, or drops the book)
+        decl = book.decls[order_no] = (declarations.declare(parcel, docs, rules=rules) if book.pending is None
+                                       else book.pending.declare(parcel, docs, rules))
+        book.count(decl)
     elif decl is not None and decl.status not in declarations.TERMINAL:
         book.settle()  # the change is written now, after what waits
         book.declared(decl.buyer_id_number)

@@ -56,7 +56,8 @@ class CustomsSync:
 def _each(orders, to: Callable[[Order], str], reason: str, actor: Actor, out: CustomsSync) -> int:
     """Move each order (to its `to(order)` state) in one batch of transitions; a refusal is
     reported and the rest go on."""
-    orders = list(orders)
+    # only what is read here: transition_many reads each order itself (a snapshot is large JSON)
+    orders = list(orders.only("pk", "reference", "state"))
     results = transition_many([Move(actor, o.pk, to(o), reason) for o in orders])
     done = 0
     for order, r in zip(orders, results, strict=True):

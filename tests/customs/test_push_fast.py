@@ -12,7 +12,7 @@ from ewtp.core.actor import SYSTEM
 from ewtp.core.compiled import save_fields, save_many
 from ewtp.core.errors import AppError, Conflict, ValidationFailed
 from ewtp.core.models import AuditEntry
-from ewtp.customs import batch, declarations, intake, store
+from ewtp.customs import batch, declarations, declare_batch, intake, store
 from ewtp.customs.models import Parcel
 from tests.customs.test_push_many import _kinds, _pusher, _state, parties  # noqa: F401 - fixture
 
@@ -159,19 +159,32 @@ def test_batches_in_one_book_end_as_batches_each_with_its_own(parties, monkeypat
 
 
 def test_the_books_year_to_date_is_the_databases_at_every_match(parties, monkeypatch):  # noqa: F811
-    """One buyer's parcels: undeclared at first (0 without a query), then declared one after the
-    other inside a batch — each match sees what the database sums at that moment."""
+    """One buyer's parcels: undeclared at first, then declared one after the other inside a batch —
+    each match sees what the database sums at that moment, with the declarations still waiting
+    to be written (`declare_batch`: one by one, they would be written), and no sum query."""
     payer, carrier = parties
-    real, seen = store.reconcile, []
+    real, seen, made = store.reconcile, [], []
+    real_declare = declare_batch.Pending.declare
+
+    def declare(self, *args, **kwargs):
+        made.append(real_declare(self, *args, **kwargs))
+        return made[-1]
 
     def spy(order, *args, buyer_year_to_date=None, **kwargs):
         if buyer_year_to_date is not None:
             pk = Parcel.objects.get(order_no=order.order_no).pk
             truth = declarations.buyer_year_to_date(order.buyer_id_number, timezone.now().year, exclude_parcel=pk)
+            truth += sum(d.customs_value for d in made
+                         if d.pk is None and d.buyer_id_number == order.buyer_id_number and d.parcel_id != pk)
             seen.append((buyer_year_to_date, truth))
         return real(order, *args, buyer_year_to_date=buyer_year_to_date, **kwargs)
 
+    def no_sum(*args, **kwargs):
+        raise AssertionError("a sum query per parcel")
+
     monkeypatch.setattr(store, "reconcile", spy)
+    monkeypatch.setattr(declare_batch.Pending, "declare", declare)
+    monkeypatch.setattr(declare_batch.Pending, "year_to_date", no_sum)
     _push_kind_by_kind([_kinds(n) for n in (81, 82, 83)], payer, carrier)
     with transaction.atomic(), intake.one_book():
         _push_kind_by_kind([_kinds(n) for n in (84, 85)], payer, carrier)
