@@ -69,19 +69,33 @@ class _Clock:
             occurred_at=local.replace(microsecond=0), location=location, country=country, proof=proof)))
 
 
-def legs_of(shipment_ids: list[int]) -> dict[int, list[Leg]]:
-    """{shipment id: its legs in order, with their carriers}: one query for a batch of shipments."""
-    out: dict[int, list[Leg]] = {pk: [] for pk in shipment_ids}
+@dataclass(frozen=True, slots=True)
+class SimLeg:
+    """What the simulator reads of a leg (a batch of journeys reads thousands of them: plain values,
+    not model instances); its carrier is the shared Carrier row."""
+
+    kind: str
+    tracking_no: str
+    carrier: Carrier
+
+
+def legs_of(shipment_ids: list[int]) -> dict[int, list[SimLeg]]:
+    """{shipment id: its legs in order, with their carriers}: one query for a batch of shipments,
+    and one for the few carriers they use."""
+    out: dict[int, list[SimLeg]] = {pk: [] for pk in shipment_ids}
+    rows: list[tuple[int, str, str, int]] = []
     for i in range(0, len(shipment_ids), 500):  # stay under SQLite's bound-parameter limit
-        for leg in (Leg.objects.filter(shipment_id__in=shipment_ids[i:i + 500]).select_related("carrier")
-                    .order_by("shipment_id", "seq")):
-            out[leg.shipment_id].append(leg)
+        rows += (Leg.objects.filter(shipment_id__in=shipment_ids[i:i + 500]).order_by("shipment_id", "seq")
+                 .values_list("shipment_id", "kind", "tracking_no", "carrier_id"))
+    carriers = Carrier.objects.in_bulk({r[3] for r in rows})
+    for sid, kind, number, carrier_id in rows:
+        out[sid].append(SimLeg(kind, number, carriers[carrier_id]))
     return out
 
 
 def simulate_events(shipment: Shipment, start: datetime, rng: random.Random, *, until: datetime | None = None,
                     failure_rate: float = 0.1, exception_rate: float = 0.05,
-                    legs: list[Leg] | None = None) -> list[SimEvent]:
+                    legs: list[SimLeg] | None = None) -> list[SimEvent]:
     """Every event of the shipment's journey from `start` (aware) to delivery, in time order;
     with `until`, only those that have happened by then (a shipment still on its way). `legs`:
     the shipment's legs from `legs_of`, when a caller simulates many shipments."""

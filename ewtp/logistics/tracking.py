@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -85,6 +85,12 @@ def offset_tz(offset: str) -> timezone:
 def local_time(e: TrackingEvent) -> datetime:
     """The event's time as the carrier reported it: at the offset of the place it happened."""
     return e.occurred_at.astimezone(offset_tz(e.details.get("tz", "+00:00")))
+
+
+def _db_time(ops, at: datetime) -> object:
+    """The database's value of a time: a scan's local time turned to UTC first, the zone the
+    backend writes in (its fast path; the same moment and the same stored text)."""
+    return ops.adapt_datetimefield_value(at.astimezone(UTC) if at.tzinfo is not None else at)
 
 
 def _has_proof(proof: dict[str, str] | None) -> bool:
@@ -178,7 +184,7 @@ def ingest(actor: Actor, carrier_code: str, events: Sequence[EventData]) -> Batc
             if e.proof:
                 details["proof"] = {k: v for k, v in e.proof.items() if v}
             rows.append((sid, lid, carrier.pk, e.event_id, e.code[:32], e.text, status, reason, row is None,
-                         ops.adapt_datetimefield_value(e.occurred_at), now, e.location, e.country,
+                         _db_time(ops, e.occurred_at), now, e.location, e.country,
                          ops.adapt_json_value(details, None)))  # plain strings: the C encoder
             result.created += 1
             if row is None:
@@ -234,20 +240,21 @@ def _apply(latest: dict[int, tuple[datetime, str, str]], delivered: dict[int, tu
             cur.executemany(
                 f"UPDATE {ship} SET status = %s, status_reason = %s, status_at = %s "  # noqa: S608 - table names only
                 "WHERE id = %s AND (status_at IS NULL OR status_at <= %s)",
-                [(st, reason, ops.adapt_datetimefield_value(at), sid, ops.adapt_datetimefield_value(at))
-                 for sid, (at, st, reason) in latest.items()])
+                [(st, reason, db_at, sid, db_at)
+                 for sid, db_at, st, reason in ((sid, _db_time(ops, at), st, reason)
+                                                for sid, (at, st, reason) in latest.items())])
         if delivered:
             cur.executemany(
                 f"UPDATE {ship} SET delivered_at = %s, delivery_proof = %s "  # noqa: S608
                 "WHERE id = %s AND delivered_at IS NULL",
-                [(ops.adapt_datetimefield_value(at), ops.adapt_json_value(proof, DjangoJSONEncoder), sid)
+                [(_db_time(ops, at), ops.adapt_json_value(proof, DjangoJSONEncoder), sid)
                  for sid, (at, proof) in delivered.items()])
             # delivery finishes every leg not finished before (the last one, at least)
             cur.executemany(
                 f"UPDATE {leg} SET finished_at = %s WHERE shipment_id = %s AND finished_at IS NULL",  # noqa: S608
-                [(ops.adapt_datetimefield_value(at), sid) for sid, (at, _proof) in delivered.items()])
+                [(_db_time(ops, at), sid) for sid, (at, _proof) in delivered.items()])
         if leg_start:
-            starts = [(ops.adapt_datetimefield_value(at), lid) for lid, at in leg_start.items()]
+            starts = [(_db_time(ops, at), lid) for lid, at in leg_start.items()]
             cur.executemany(
                 f"UPDATE {leg} SET started_at = %s WHERE id = %s AND (started_at IS NULL OR started_at > %s)",  # noqa: S608
                 [(at, lid, at) for at, lid in starts])

@@ -34,6 +34,13 @@ FROZEN = {"frozen_currency": KT("snapshot__seller_currency"), "frozen_prefer": K
           "frozen_lanes": KeyTransform("lane_ids", KeyTransform("shipping_quote", "snapshot"))}
 
 
+# what the batch reads of its orders and lines (the checks, `order_data`): the frozen quote, the
+# money fields and the variants' other columns are not read (each decimal costs a conversion)
+ORDER_READS = ("group", "group__destination", "seller", "buyer", "reference", "state")
+LINE_READS = ("order", "variant", "quantity", "unit_price", "seller_currency", "hs_code", "origin", "title",
+              "variant__sku", "variant__weight_kg")
+
+
 def _frozen(order: Order) -> dict:
     """What `order_data` reads of the frozen quote: the annotated parts when they are all there as
     the quote holds them, else the quote itself."""
@@ -88,9 +95,9 @@ def accept_orders(accepts: list[tuple[Actor, int]]) -> list[tuple[Order, Shipmen
     pushing its waybill and recording its audit entry after the order's, as one by one. Should a
     move then be refused after all (its waybill refused by customs, an order changed meanwhile),
     all of that is rolled back and the batch runs one by one."""
-    lines = Prefetch("lines", queryset=OrderLine.objects.select_related("variant").order_by("pk"))
+    lines = Prefetch("lines", queryset=OrderLine.objects.select_related("variant").order_by("pk").only(*LINE_READS))
     with transaction.atomic():
-        loaded = (Order.objects.select_related("group").prefetch_related(lines).defer("snapshot").annotate(**FROZEN)
+        loaded = (Order.objects.select_related("group").prefetch_related(lines).only(*ORDER_READS).annotate(**FROZEN)
                   .in_bulk([pk for _, pk in accepts]))
         profiles = {p.organisation_id: p for p in SellerProfile.objects.filter(
             organisation_id__in={o.seller_id for o in loaded.values()})}

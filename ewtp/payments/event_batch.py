@@ -23,7 +23,7 @@ from ewtp.core import audit
 from ewtp.core.compiled import insert
 from ewtp.core.errors import AppError
 from ewtp.core.orm import update_by_value
-from ewtp.payments import escrow, ledger
+from ewtp.payments import accounts, escrow, ledger
 from ewtp.payments.events import PAYMENT_EVENTS, decide, move
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, Payment, WebhookEvent
@@ -123,7 +123,9 @@ def receive_run(provider: str, events: Sequence[ProviderEvent], recorded: set[st
         statuses: list[int] = []
         seen: list[str] = []  # event ids this run records
         try:
-            with audit.batch():  # a savepoint: the run is written whole or not at all
+            # a savepoint: the run is written whole or not at all; its escrows' accounts (the same
+            # few clearing and seller accounts over and over) looked up once, forgotten with it
+            with audit.batch(), accounts.memoised():
                 run = _load([e for e in todo if e.id not in recorded])
                 for event in todo:
                     if event.id in recorded:

@@ -15,7 +15,8 @@ from ewtp.core import audit
 from ewtp.core.compiled import CompiledQuery, save_fields
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
-from ewtp.payments import escrow, payouts
+from ewtp.payments import accounts, escrow, ledger, payouts
+from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, Payment, Payout, Refund
 from ewtp.payments.providers import get_provider
 from ewtp.payments.providers.base import ProviderError
@@ -130,26 +131,47 @@ _refund_locked = CompiledQuery(lambda pk: Refund.objects.select_for_update(of=("
                                .select_related("escrow", "tx").filter(pk=pk).order_by("pk")[:1])
 
 
-def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
-    from ewtp.payments import accounts, ledger
-    from ewtp.payments.ledger import Entry
-
+def refund_id(data: dict) -> int:
+    """The refund an event names (its `reference` "refund:<id>"), or -1 (no refund has it)."""
     ref = str(data.get("reference", ""))
-    r = _refund_locked.first(int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1)
+    return int(ref.split(":", 1)[1]) if ref.startswith("refund:") and ref[7:].isdigit() else -1
+
+
+def refund_moves(r: Refund | None, target: str, data: dict) -> bool:
+    """The checks of a refund's outcome on its (locked) refund: False when it has that outcome
+    already; raises what the event is refused with."""
     if r is None:
         raise NotFound("event for an unknown refund")
     _same_amount(data, (r.amount_minor, r.currency), "refund")
-    target = Refund.SUCCEEDED if succeeded else Refund.FAILED
     if r.state == target:
-        return f"refund already {target}"
+        return False
     if r.state != Refund.REQUESTED:
         raise Conflict(f"refund {r.pk} is already {r.state}")
+    return True
+
+
+def refund_out_entry(r: Refund) -> Entry:
+    """A refund the provider paid: out of the hub's books, through the provider's clearing."""
+    return (
+        Entry("refund_out", f"refund:{r.pk}")
+        .add(accounts.refunds_out(r.escrow.provider, r.currency), -r.amount_minor)
+        .add(accounts.clearing(r.escrow.provider, r.currency), r.amount_minor)
+    )
+
+
+def audit_refund(actor: str, r: Refund, target: str) -> None:
+    audit.record(
+        actor, f"payments.refund_{target}", r, before={"state": Refund.REQUESTED}, after={"state": target}
+    )
+
+
+def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
+    r = _refund_locked.first(refund_id(data))
+    target = Refund.SUCCEEDED if succeeded else Refund.FAILED
+    if not refund_moves(r, target, data):
+        return f"refund already {target}"
     if succeeded:
-        ledger.post(
-            Entry("refund_out", f"refund:{r.pk}")
-            .add(accounts.refunds_out(r.escrow.provider, r.currency), -r.amount_minor)
-            .add(accounts.clearing(r.escrow.provider, r.currency), r.amount_minor)
-        )
+        ledger.post(refund_out_entry(r))
     elif r.tx is not None and r.tx.kind != "escrow_refund":
         from ewtp.payments import adjustments  # a return or claim refund booked outside escrow
 
@@ -158,21 +180,29 @@ def _refund_event(actor: str, succeeded: bool, data: dict) -> str:
         escrow.refund_failed(actor, r)
     r.state = target
     save_fields(r, ["state"])
-    audit.record(
-        actor, f"payments.refund_{target}", r, before={"state": Refund.REQUESTED}, after={"state": target}
-    )
+    audit_refund(actor, r, target)
     return f"refund {r.pk} {target}"
 
 
-def _payout_event(actor: str, paid: bool, data: dict) -> str:
+def payout_id(data: dict) -> int:
+    """The payout an event names (its `reference` "payout:<id>"); NotFound when it names none."""
     ref = str(data.get("reference", ""))
     if not (ref.startswith("payout:") and ref[7:].isdigit()):
         raise NotFound("event for an unknown payout")
-    expected = Payout.objects.filter(pk=int(ref[7:])).values_list("amount_minor", "currency").first()
+    return int(ref[7:])
+
+
+def payout_checked(expected: tuple[int, str] | None, data: dict) -> None:
+    """The payout exists and the event's amount is its own."""
     if expected is None:
         raise NotFound("event for an unknown payout")
     _same_amount(data, expected, "payout")
-    p = payouts.settle(actor, int(ref[7:]), paid=paid, reason=str(data.get("reason", "")))
+
+
+def _payout_event(actor: str, paid: bool, data: dict) -> str:
+    pk = payout_id(data)
+    payout_checked(Payout.objects.filter(pk=pk).values_list("amount_minor", "currency").first(), data)
+    p = payouts.settle(actor, pk, paid=paid, reason=str(data.get("reason", "")))
     return f"payout {p.pk} {p.state}"
 
 

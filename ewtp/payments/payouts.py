@@ -5,6 +5,7 @@ provider's clearing account); a failed payout returns it to `seller_available`."
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -77,31 +78,52 @@ def settle(actor: Actor | str, payout_id: int, *, paid: bool, reason: str = "") 
     with transaction.atomic():
         p = _locked(payout_id)
         target = Payout.PAID if paid else Payout.FAILED
-        if p.state == target:
+        if not settles(p, target):
             return p
-        if p.state != Payout.PENDING:
-            raise Conflict(f"payout {p.pk} is already {p.state}")
-        out = accounts.seller_payable_out(p.seller_org_id, p.currency)
-        if paid:
-            entry = (
-                Entry("payout_out", f"payout:{p.pk}")
-                .add(out, -p.amount_minor)
-                .add(accounts.clearing(p.provider, p.currency), p.amount_minor)
-            )
-        else:
-            entry = (
-                Entry("payout_failed", f"payout:{p.pk}")
-                .add(out, -p.amount_minor)
-                .add(accounts.seller_available(p.seller_org_id, p.currency), p.amount_minor)
-            )
-        ledger.post(entry)
-        p.state, p.settled_at, p.failure_reason = target, timezone.now(), reason[:200]
+        ledger.post(settle_entry(p, paid))
+        settled(p, target, reason, timezone.now())
         p.save(update_fields=["state", "settled_at", "failure_reason"])
-        audit.record(
-            actor,
-            f"payments.payout_{target}",
-            p,
-            before={"state": Payout.PENDING},
-            after={"state": target, "reason": p.failure_reason},
-        )
+        audit_settled(actor, p, target)
     return p
+
+
+# `settle` in parts, for its batch form (settle_batch.py): the same checks, entry and changes
+
+def settles(p: Payout, target: str) -> bool:
+    """False when the (locked) payout has this outcome already; Conflict when it has another."""
+    if p.state == target:
+        return False
+    if p.state != Payout.PENDING:
+        raise Conflict(f"payout {p.pk} is already {p.state}")
+    return True
+
+
+def settle_entry(p: Payout, paid: bool) -> Entry:
+    """The ledger transaction of the outcome: out of the hub through clearing, or back to available."""
+    out = accounts.seller_payable_out(p.seller_org_id, p.currency)
+    if paid:
+        return (
+            Entry("payout_out", f"payout:{p.pk}")
+            .add(out, -p.amount_minor)
+            .add(accounts.clearing(p.provider, p.currency), p.amount_minor)
+        )
+    return (
+        Entry("payout_failed", f"payout:{p.pk}")
+        .add(out, -p.amount_minor)
+        .add(accounts.seller_available(p.seller_org_id, p.currency), p.amount_minor)
+    )
+
+
+def settled(p: Payout, target: str, reason: str, at: datetime) -> None:
+    """The payout's new state (in memory)."""
+    p.state, p.settled_at, p.failure_reason = target, at, reason[:200]
+
+
+def audit_settled(actor: Actor | str, p: Payout, target: str) -> None:
+    audit.record(
+        actor,
+        f"payments.payout_{target}",
+        p,
+        before={"state": Payout.PENDING},
+        after={"state": target, "reason": p.failure_reason},
+    )

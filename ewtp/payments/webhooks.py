@@ -20,6 +20,7 @@ from ewtp.payments.events import PAYMENT_EVENTS, handle_event
 from ewtp.payments.models import WebhookEvent
 from ewtp.payments.providers import get_provider
 from ewtp.payments.providers.base import PaymentProvider, ProviderEvent
+from ewtp.payments.settle_batch import SETTLEMENT_EVENTS, receive_settlements
 
 EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length
 
@@ -75,7 +76,8 @@ def receive_many(provider: str, deliveries: Sequence[tuple[Mapping[str, str], by
                  *, recorded: set[str]) -> list[int]:
     """`receive` of each (headers, body) in turn, answered with the status the endpoint gives it
     (200 processed or duplicate, else the error's): each signature checked alone, and each run of
-    consecutive payment events handled in one batch (event_batch.py); the others one by one.
+    consecutive payment events handled in one batch (event_batch.py), and of refund and payout
+    outcomes in another (settle_batch.py); the others one by one.
     `recorded`: as for `receive`, and required here."""
     try:
         adapter = get_provider(provider)
@@ -94,18 +96,31 @@ def receive_many(provider: str, deliveries: Sequence[tuple[Mapping[str, str], by
 
     k = 0
     while k < len(verified):
-        j = k
-        while j < len(verified) and verified[j][1].type in PAYMENT_EVENTS:
+        form = _batch_form(verified[k][1].type)
+        j = k + 1
+        while j < len(verified) and _batch_form(verified[j][1].type) is form:
             j += 1
-        if j == k:  # a refund's or payout's event, or an unknown type
+        if form is None:  # a failed refund, or an unknown type: alone
             out[verified[k][0]] = single(verified[k][1])
             k += 1
             continue
         run = verified[k:j]
-        for (i, _), status in zip(run, receive_run(provider, [e for _, e in run], recorded, single), strict=True):
+        for (i, _), status in zip(run, form(provider, [e for _, e in run], recorded, single), strict=True):
             out[i] = status
         k = j
     return out
+
+
+BatchForm = Callable[[str, Sequence[ProviderEvent], set[str], Callable[[ProviderEvent], int]], list[int]]
+
+
+def _batch_form(event_type: str) -> BatchForm | None:
+    """The batch form a run of consecutive events of this type is handled by, if any."""
+    if event_type in PAYMENT_EVENTS:
+        return receive_run
+    if event_type in SETTLEMENT_EVENTS:
+        return receive_settlements
+    return None
 
 
 def deliver_sandbox(now: datetime | None = None) -> int:

@@ -77,3 +77,23 @@ def test_a_waybill_refused_after_the_rows_were_written_is_refused_alone(buyer, s
     assert not Parcel.objects.filter(shipment__order_ref=refused_ref).exists()
     added = list(AuditEntry.objects.filter(seq__gt=n_audit).order_by("seq").values_list("action", flat=True))
     assert added == ["market.order_accepted", "logistics.create_shipment"] * 2
+
+
+def test_the_batch_reads_no_column_it_left_unread(buyer, stocked, operator, monkeypatch):  # noqa: F811
+    """The batch reads only the columns it needs of orders, groups, lines and variants: none is
+    loaded afterwards one row at a time (a deferred field's query)."""
+    from django.db.models import Model
+
+    vs = stocked("MY", "MYR", n=2, stock=10)
+    orders = [_paid(buyer, operator, v) for v in vs]
+    late: list[tuple[str, object]] = []
+    refresh = Model.refresh_from_db
+
+    def loaded_late(self, *args, fields=None, **kwargs):
+        late.append((type(self).__name__, fields))
+        return refresh(self, *args, fields=fields, **kwargs)
+
+    monkeypatch.setattr(Model, "refresh_from_db", loaded_late)
+    results = accept_orders([(_seller_of(o), o.pk) for o in orders])
+    assert all(r[0].state == Order.ACCEPTED for r in results)
+    assert late == []
