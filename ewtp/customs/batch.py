@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import insert
 from ewtp.core.errors import AppError
+from ewtp.core.orm import chunks
 from ewtp.customs import store
 from ewtp.customs.declare_batch import Pending, Unusual
 from ewtp.customs.models import Parcel, TradeDocument
@@ -166,8 +167,8 @@ def _insert_versions(book: Book, actor: Actor, kind: str, todo: list, org_id: in
     """Retire the current versions and insert the new ones, in push order -> {item index: row}."""
     retire = [book.versions(doc.order_no, kind).current["pk"] for _, (_, (doc, _, _, _)) in todo
               if book.versions(doc.order_no, kind).current is not None]
-    for n in range(0, len(retire), 500):
-        TradeDocument.objects.filter(pk__in=retire[n:n + 500]).update(current=False)
+    for part in chunks(retire):
+        TradeDocument.objects.filter(pk__in=part).update(current=False)
     new = [(i, store.new_row(book, actor, kind, doc, fmt, "", org_id, push.jurisdiction, digest, fields))
            for i, (push, (doc, fmt, fields, digest)) in todo]
     for n in range(0, len(new), INSERT_ROWS):

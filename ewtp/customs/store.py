@@ -25,6 +25,7 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields, save_many
 from ewtp.core.errors import Conflict, Forbidden
+from ewtp.core.orm import chunks
 from ewtp.customs import declarations, risk
 from ewtp.customs.declare_batch import Pending
 from ewtp.customs.jsondocs import from_json, stored_form, to_json
@@ -88,8 +89,8 @@ class Book:
     def load(self, order_nos: Iterable[str]) -> None:
         """Read (and lock) the state of these parcels; ones already read are kept."""
         todo = sorted(set(order_nos) - self.loaded)
-        for i in range(0, len(todo), 500):  # stay under SQLite's bound-parameter limit
-            self._load(todo[i:i + 500])
+        for part in chunks(todo):  # stay under SQLite's bound-parameter limit
+            self._load(part)
 
     def _load(self, order_nos: list[str]) -> None:
         for p in Parcel.objects.select_for_update().filter(order_no__in=order_nos):
@@ -108,8 +109,8 @@ class Book:
         # only the current documents not parsed before: their stored JSON, in a second query
         # (parsed when a match needs it, as before)
         pks = list(unread)
-        for i in range(0, len(pks), 500):
-            for pk, fields in TradeDocument.objects.filter(pk__in=pks[i:i + 500]).values_list("pk", "fields"):
+        for part in chunks(pks):
+            for pk, fields in TradeDocument.objects.filter(pk__in=part).values_list("pk", "fields"):
                 unread[pk].current["fields"] = fields
         by_parcel = {p.pk: p for no, p in self.parcels.items() if no in order_nos}
         for d in Declaration.objects.select_for_update().filter(parcel_id__in=list(by_parcel)):
@@ -188,8 +189,7 @@ class Book:
                           - self.counted.keys())
             if self.pending is not None and not self.pending.buyers.isdisjoint(todo):
                 self.settle()  # their waiting declarations are read with the others
-            for i in range(0, len(todo), 500):  # stay under SQLite's bound-parameter limit
-                chunk = todo[i:i + 500]
+            for chunk in chunks(todo):  # stay under SQLite's bound-parameter limit
                 self.counted.update((b, {}) for b in chunk)
                 for b, parcel_id, value in (Declaration.objects
                                             .filter(buyer_id_number__in=chunk, created_at__year=year)

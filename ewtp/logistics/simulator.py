@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ewtp.core.actor import SYSTEM, Actor
+from ewtp.core.orm import chunks
 from ewtp.logistics import places
 from ewtp.logistics.models import Carrier, Leg, Shipment
 from ewtp.logistics.tracking import BatchResult, EventData, ingest
@@ -84,8 +85,8 @@ def legs_of(shipment_ids: list[int]) -> dict[int, list[SimLeg]]:
     and one for the few carriers they use."""
     out: dict[int, list[SimLeg]] = {pk: [] for pk in shipment_ids}
     rows: list[tuple[int, str, str, int]] = []
-    for i in range(0, len(shipment_ids), 500):  # stay under SQLite's bound-parameter limit
-        rows += (Leg.objects.filter(shipment_id__in=shipment_ids[i:i + 500]).order_by("shipment_id", "seq")
+    for part in chunks(shipment_ids):  # stay under SQLite's bound-parameter limit
+        rows += (Leg.objects.filter(shipment_id__in=part).order_by("shipment_id", "seq")
                  .values_list("shipment_id", "kind", "tracking_no", "carrier_id"))
     carriers = Carrier.objects.in_bulk({r[3] for r in rows})
     for sid, kind, number, carrier_id in rows:

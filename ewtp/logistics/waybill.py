@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ewtp.core.actor import Actor
 from ewtp.core.errors import AppError
+from ewtp.core.orm import chunks
 from ewtp.customs import intake
 from ewtp.customs.models import TradeDocument
 from ewtp.customs.xml.documents import APP_NEW
@@ -70,8 +71,8 @@ def push_pending(actor: Actor, limit: int = 10_000, order_refs: QuerySet | list[
     # the parcel rows, then a queryset per shipment to read them back, cost more than the push)
     weights: dict[int, Decimal] = {}
     ids = [s.pk for s in waiting]
-    for n in range(0, len(ids), 500):
-        for shipment_id, kg in Parcel.objects.filter(shipment_id__in=ids[n:n + 500]).values_list("shipment_id",
+    for part in chunks(ids):
+        for shipment_id, kg in Parcel.objects.filter(shipment_id__in=part).values_list("shipment_id",
                                                                                                "weight_kg"):
             weights[shipment_id] = weights.get(shipment_id, Decimal(0)) + kg
     orders = {no: (fields, jurisdiction) for no, fields, jurisdiction in TradeDocument.objects.filter(

@@ -30,6 +30,7 @@ from ewtp.accounts.models import Organisation
 from ewtp.core.actor import SYSTEM, Actor, Role
 from ewtp.core.errors import AppError, Conflict
 from ewtp.core.money import Money
+from ewtp.core.orm import chunks
 from ewtp.customs import intake
 from ewtp.customs.codes import CNY, gacc_country
 from ewtp.customs.models import TradeDocument
@@ -58,8 +59,8 @@ def with_loaded(orders: QuerySet, loaded: list[Order]) -> list[Order]:
     known = {o.pk: o for o in loaded}
     rows = list(orders.defer("snapshot", "group__destination"))  # the same query otherwise: the same order
     missing = [o.pk for o in rows if o.pk not in known]
-    for n in range(0, len(missing), 500):
-        known.update((o.pk, o) for o in Order.objects.filter(pk__in=missing[n:n + 500]).select_related("group"))
+    for part in chunks(missing):
+        known.update((o.pk, o) for o in Order.objects.filter(pk__in=part).select_related("group"))
     return [known[o.pk] for o in rows]
 
 

@@ -17,7 +17,7 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
 from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
-from ewtp.core.orm import unique
+from ewtp.core.orm import chunks, unique
 from ewtp.core.permissions import require_access
 from ewtp.market.models import CbecUsage, Order, StockReservation
 from ewtp.payments import escrow
@@ -196,12 +196,12 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
         reads = any(m.to in READS_SNAPSHOT for m in moves)
         if reads:
             locked = locked.annotate(engine_destination=KT("snapshot__engine__destination"))
-        for i in range(0, len(ids), 500):  # SQLite's bound-parameter limit
-            loaded.update(locked.in_bulk(ids[i:i + 500]))
+        for part in chunks(ids):  # SQLite's bound-parameter limit
+            loaded.update(locked.in_bulk(part))
         if reads:
             china = sorted(pk for pk, o in loaded.items() if o.engine_destination == "CN")
-            for i in range(0, len(china), 500):
-                for pk, snapshot in Order.objects.filter(pk__in=china[i:i + 500]).values_list("pk", "snapshot"):
+            for part in chunks(china):
+                for pk, snapshot in Order.objects.filter(pk__in=part).values_list("pk", "snapshot"):
                     loaded[pk].snapshot = snapshot
         open_res = _open_reservations([m.order_id for m in moves if m.to in RELEASES_STOCK | CONSUMES_STOCK])
         released: list[int] = []
@@ -257,9 +257,9 @@ def _open_reservations(order_ids: list[int]) -> dict[int, list[tuple[int, int, i
     stock-id order as `_settle_reservations` locks them."""
     found: dict[int, list[tuple[int, int, int]]] = {}
     ids = sorted(set(order_ids))
-    for i in range(0, len(ids), 500):
+    for part in chunks(ids):
         for pk, stock, qty, order in (StockReservation.objects.select_for_update()
-                                      .filter(line__order_id__in=ids[i:i + 500], released=False)
+                                      .filter(line__order_id__in=part, released=False)
                                       .order_by("stock_id", "pk").values_list("pk", "stock_id", "quantity",
                                                                               "line__order_id")):
             found.setdefault(order, []).append((pk, stock, qty))
@@ -276,8 +276,8 @@ def _apply_stock(reservations: list[tuple[int, int, int]], *, consume: bool) -> 
 
 def _write(released: list[int], moved) -> None:
     """The batch's reservation releases and new order states, each in one statement."""
-    for i in range(0, len(released), 500):
-        StockReservation.objects.filter(pk__in=released[i:i + 500]).update(released=True)
+    for part in chunks(released):
+        StockReservation.objects.filter(pk__in=part).update(released=True)
     rows = [(o.state, connection.ops.adapt_datetimefield_value(o.updated_at), o.pk) for o in moved]
     if rows:
         with connection.cursor() as cur:

@@ -29,6 +29,7 @@ from ewtp.core.actor import Actor
 from ewtp.core.compiled import CompiledQuery, create, insert, save_fields, save_many
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.core.orm import chunks
 from ewtp.payments import accounts, fx, ledger
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, FxConversion, Refund
@@ -323,9 +324,9 @@ def mark_delivered_many(actor: Actor | str, deliveries: list[tuple[str, datetime
     with transaction.atomic():
         refs = sorted({ref for ref, _ in deliveries})
         found: dict[str, Escrow] = {}
-        for i in range(0, len(refs), 500):  # SQLite's bound-parameter limit
+        for part in chunks(refs):  # SQLite's bound-parameter limit
             found.update((e.order_ref, e) for e in Escrow.objects.select_for_update()
-                         .filter(order_ref__in=refs[i:i + 500]).order_by("pk"))
+                         .filter(order_ref__in=part).order_by("pk"))
         started: list[Escrow] = []
         for ref, at in deliveries:
             e = found.get(ref)

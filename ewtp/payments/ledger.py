@@ -31,7 +31,7 @@ models.RowId) — see benchmarks/bench_ledger.py. Every one of those indexes ser
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.core.orm import chunks
 from ewtp.payments import shards
 from ewtp.payments.models import Account
 
@@ -302,11 +303,6 @@ def _sqlite_post(db: BaseDatabaseWrapper, entry: Entry, ids: list[int], moves: l
         raise _refused(entry, exc) from None
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
 def _allocate_tx_ids(cur, n: int) -> list[int]:
     if connection.vendor == "postgresql":
         cur.execute(f"SELECT nextval(pg_get_serial_sequence('{TX}', 'id')) FROM generate_series(1, %s)", [n])  # noqa: S608
@@ -347,7 +343,7 @@ def _post_batch(entries: Sequence[Entry], ids: list[int], deltas: dict[int, int]
     now = _now()
     with transaction.atomic():
         cur = connection.cursor()
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids, CHUNK):
             shards.lock_ids(list(chunk))
         tx_ids = _allocate_tx_ids(cur, len(entries))
         tx_rows = [(t, e.kind, e.reference, e.corrects_id, now) for t, e in zip(tx_ids, entries, strict=True)]

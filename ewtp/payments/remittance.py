@@ -29,6 +29,7 @@ from ewtp.core.actor import Actor
 from ewtp.core.compiled import CompiledQuery, save_fields, save_many
 from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.money import Money
+from ewtp.core.orm import chunks
 from ewtp.payments import accounts, ledger
 from ewtp.payments.escrow import _state, locked_row, snapshot
 from ewtp.payments.ledger import Entry
@@ -168,8 +169,7 @@ def _read(refs: list[str]) -> tuple[dict[str, Escrow], Callable[[str], int | Non
     """The escrows of these orders, locked (in id order), and a lookup of what `_booked` answers."""
     escrows: dict[str, Escrow] = {}
     found: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for n in range(0, len(refs), 500):
-        chunk = refs[n:n + 500]
+    for chunk in chunks(refs):
         escrows.update((e.order_ref, e) for e in Escrow.objects.select_for_update().filter(order_ref__in=chunk)
                        .order_by("pk"))
         for ref, kind, pk in (LedgerTransaction.objects.filter(reference__in=chunk, kind__in=(REMIT, RELEASE))

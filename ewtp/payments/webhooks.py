@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from ewtp.core.compiled import create
 from ewtp.core.errors import AppError, ValidationFailed
+from ewtp.core.orm import chunks
 from ewtp.payments.event_batch import receive_run
 from ewtp.payments.events import PAYMENT_EVENTS, handle_event
 from ewtp.payments.models import WebhookEvent
@@ -130,7 +131,7 @@ def deliver_sandbox(now: datetime | None = None) -> int:
 
     provider = SandboxProvider.from_settings()
     due = provider.due_event_ids(now)
-    recorded = {e for i in range(0, len(due), 500) for e in WebhookEvent.objects.filter(
-        provider=SandboxProvider.name, event_id__in=due[i:i + 500]).values_list("event_id", flat=True)}
+    recorded = {e for part in chunks(due) for e in WebhookEvent.objects.filter(
+        provider=SandboxProvider.name, event_id__in=part).values_list("event_id", flat=True)}
     return provider.deliver_due_many(lambda deliveries: receive_many(SandboxProvider.name, deliveries, now,
                                                                      recorded=recorded), now)
