@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.utils import timezone
 
@@ -28,6 +29,8 @@ from ewtp.payments.events import PAYMENT_EVENTS, decide, move
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, Payment, WebhookEvent
 from ewtp.payments.providers.base import ProviderEvent
+
+R = TypeVar("R")  # what a run's load reads and its plans fill
 
 CHUNK = 500  # rows per IN list or insert: under SQLite's bound-parameter limit
 
@@ -112,42 +115,52 @@ def _write(run: _Run, actor: str) -> None:
         audit.record(actor, action, obj, before=before, after=after)
 
 
+def handle_run(todo: Sequence[ProviderEvent], recorded: set[str], load: Callable[[list[ProviderEvent]], R],
+               plan: Callable[[R, ProviderEvent], bool], write: Callable[[R], None],
+               single: Callable[[ProviderEvent], int]) -> list[int]:
+    """Statuses of the events of `todo` this run handles, in order: the events are planned in
+    turn on what `load` read (a refused one answered alone, a duplicate acknowledged) until `plan`
+    answers False, then `write` writes the run, in a savepoint with its audit entries chained at
+    its end and its ledger accounts looked up once. If anything fails, the run is rolled back and
+    each event of `todo` handled alone (`single`), which answers each as the single form does —
+    the events before a failing one are handled, then its error is raised."""
+    statuses: list[int] = []
+    seen: list[str] = []  # event ids this run records
+    try:
+        with audit.batch(), accounts.memoised():
+            run = load([e for e in todo if e.id not in recorded])
+            for event in todo:
+                if event.id in recorded:
+                    statuses.append(200)  # a duplicate, acknowledged
+                    continue
+                try:
+                    if not plan(run, event):
+                        break  # handled by the caller's next run, after this one is written
+                except AppError as err:
+                    statuses.append(err.status)
+                    continue
+                recorded.add(event.id)
+                seen.append(event.id)
+                statuses.append(200)
+            write(run)
+    except Exception:  # noqa: BLE001 - whatever failed, the single form meets it again event by event
+        # rolled back (an IntegrityError from a racing delivery, a guarded balance, or an event
+        # the checks did not foresee): none of the run is recorded
+        recorded.difference_update(seen)
+        return [single(e) for e in todo]
+    return statuses
+
+
 def receive_run(provider: str, events: Sequence[ProviderEvent], recorded: set[str],
                 single: Callable[[ProviderEvent], int]) -> list[int]:
     """HTTP statuses of payment events handled in turn (`single(event)`: `receive` of one, after
-    its signature is checked). `recorded`: the event ids handled already, kept up to date."""
+    its signature is checked). `recorded`: the event ids handled already, kept up to date. An
+    authorisation of an abandoned payment ends a run: it is handled alone in the next."""
     actor = f"provider:{provider}"
     out: list[int] = []
     while len(out) < len(events):
-        todo = events[len(out):]
-        statuses: list[int] = []
-        seen: list[str] = []  # event ids this run records
-        try:
-            # a savepoint: the run is written whole or not at all; its escrows' accounts (the same
-            # few clearing and seller accounts over and over) looked up once, forgotten with it
-            with audit.batch(), accounts.memoised():
-                run = _load([e for e in todo if e.id not in recorded])
-                for event in todo:
-                    if event.id in recorded:
-                        statuses.append(200)  # a duplicate, acknowledged
-                        continue
-                    try:
-                        if not _plan(run, provider, event):
-                            break  # handled alone below, after the events before it are written
-                    except AppError as err:
-                        statuses.append(err.status)
-                        continue
-                    recorded.add(event.id)
-                    seen.append(event.id)
-                    statuses.append(200)
-                _write(run, actor)
-        except Exception:  # noqa: BLE001 - whatever failed, the single form meets it again event by event
-            # rolled back (an IntegrityError from a racing delivery, or an event the checks did not
-            # foresee): none of the run is recorded; each event handled alone, as the single form
-            # answers it — the events before a failing one are handled, then its error is raised
-            recorded.difference_update(seen)
-            return out + [single(e) for e in todo]
-        out += statuses
-        if len(out) < len(events):
+        out += handle_run(events[len(out):], recorded, _load, lambda run, e: _plan(run, provider, e),
+                          lambda run: _write(run, actor), single)
+        if len(out) < len(events):  # the event that ended the run, handled alone
             out.append(single(events[len(out)]))
     return out

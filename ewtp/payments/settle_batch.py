@@ -21,11 +21,11 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from ewtp.core import audit
 from ewtp.core.compiled import insert
 from ewtp.core.errors import AppError
 from ewtp.core.orm import update_by_value
-from ewtp.payments import accounts, events, ledger, payouts
+from ewtp.payments import events, ledger, payouts
+from ewtp.payments.event_batch import handle_run
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Payout, Refund, WebhookEvent
 from ewtp.payments.providers.base import ProviderEvent
@@ -115,30 +115,10 @@ def receive_settlements(provider: str, todo: Sequence[ProviderEvent], recorded: 
                         single: Callable[[ProviderEvent], int]) -> list[int]:
     """HTTP statuses of refund and payout outcomes handled in turn (`single(event)`: `receive` of
     one, after its signature is checked). `recorded`: the event ids handled already, kept up to date."""
-    actor = f"provider:{provider}"
-    statuses: list[int] = []
-    seen: list[str] = []  # event ids this run records
-    try:
-        # a savepoint: the run is written whole or not at all; the same few accounts looked up once
-        with audit.batch(), accounts.memoised():
-            run = _load([e for e in todo if e.id not in recorded])
-            now = timezone.now()
-            for event in todo:
-                if event.id in recorded:
-                    statuses.append(200)  # a duplicate, acknowledged
-                    continue
-                try:
-                    _plan(run, provider, actor, event, now)
-                except AppError as err:
-                    statuses.append(err.status)
-                    continue
-                recorded.add(event.id)
-                seen.append(event.id)
-                statuses.append(200)
-            _write(run)
-    except Exception:  # noqa: BLE001 - whatever failed, the single form meets it again event by event
-        # rolled back: none of the run is recorded; each event handled alone, as the single form
-        # answers it (the events before a failing one are handled, then its error is raised)
-        recorded.difference_update(seen)
-        return [single(e) for e in todo]
-    return statuses
+    actor, now = f"provider:{provider}", timezone.now()
+
+    def plan(run: _Run, event: ProviderEvent) -> bool:
+        _plan(run, provider, actor, event, now)
+        return True
+
+    return handle_run(todo, recorded, _load, plan, _write, single)
