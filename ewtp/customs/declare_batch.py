@@ -46,10 +46,10 @@ class _Remitted:
 
 
 class Pending:
-    def __init__(self, ytd: Callable[[str, int, int], Decimal] | None = None) -> None:
+    def __init__(self, ytd: Callable[[str, int, int], Decimal]) -> None:
         """`ytd`: the buyer's year-to-date as `declarations.buyer_year_to_date` gives it, from the
-        caller's book (which counts what waits here); else that query, after writing what waits."""
-        self.ytd = ytd or self.year_to_date
+        caller's book (which counts what waits here, or writes it before reading)."""
+        self.ytd = ytd
         self.audits: list[tuple[Actor | str, str, Any, dict | None, dict | None] | _Remitted] = []
         self.decls: list[Declaration] = []
         self.events: list[DeclarationEvent] = []
@@ -61,11 +61,6 @@ class Pending:
                after: dict | None = None) -> None:
         """`audit.record`, at `write` (the object's primary key and any dict are read then)."""
         self.audits.append((actor, action, obj, before, after))
-
-    def year_to_date(self, buyer: str, year: int, exclude_parcel: int) -> Decimal:
-        if buyer in self.buyers:
-            self.write()
-        return declarations.buyer_year_to_date(buyer, year, exclude_parcel=exclude_parcel)
 
     def declare(self, parcel: Parcel, docs: dict, rules: list[risk.Rule]) -> Declaration:
         """`declarations.declare`, its writes (and its remittance's refusals) waiting for `write`."""

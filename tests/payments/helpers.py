@@ -6,7 +6,29 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
-from ewtp.payments.webhooks import deliver_sandbox
+from ewtp.core.errors import AppError
+from ewtp.payments.providers.sandbox import SandboxProvider
+from ewtp.payments.webhooks import deliver_sandbox, receive, receive_many
+
+
+def deliver_signed(bodies: list[bytes], batch: bool, *, bad: int | frozenset[int] | None = None) -> list[int]:
+    """Each body signed now (those at `bad` signed over other content) and received: all at once
+    (`receive_many`) or one by one (`receive`) -> their HTTP statuses."""
+    provider = SandboxProvider.from_settings()
+    now = timezone.now()
+    bad = frozenset() if bad is None else frozenset({bad}) if isinstance(bad, int) else bad
+    deliveries = [(provider.signed_headers(b + (b" " if i in bad else b""), now), b) for i, b in enumerate(bodies)]
+    if batch:
+        return receive_many("sandbox", deliveries, now, recorded=set())
+    out = []
+    for headers, body in deliveries:
+        try:
+            receive("sandbox", headers, body, now)
+        except AppError as err:
+            out.append(err.status)
+        else:
+            out.append(200)
+    return out
 
 
 def flush_webhooks() -> int:

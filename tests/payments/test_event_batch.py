@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ewtp.core.errors import AppError
 from ewtp.core.models import AuditEntry
 from ewtp.core.money import Money
 from ewtp.payments import batches, services
@@ -19,7 +18,8 @@ from ewtp.payments.models import Escrow, LedgerTransaction, Payment, Posting, Sa
 from ewtp.payments.providers.sandbox import SandboxProvider
 from ewtp.payments.services import Start
 from ewtp.payments.verify import verify
-from ewtp.payments.webhooks import receive, receive_many
+from ewtp.payments.webhooks import receive_many
+from tests.payments.helpers import deliver_signed
 
 pytestmark = pytest.mark.django_db
 GOOD, DECLINED = "4242424242424242", "4000000000000002"
@@ -49,25 +49,6 @@ def _tampered(body: bytes, **data) -> bytes:
     doc = json.loads(body)
     doc["data"].update(data)
     return json.dumps(doc, sort_keys=True).encode()
-
-
-def _deliver(bodies: list[bytes], batch: bool, *, bad: int | frozenset[int] | None = None) -> list[int]:
-    """Each body signed now (those at `bad` signed over other content) and received."""
-    provider = SandboxProvider.from_settings()
-    now = timezone.now()
-    bad = frozenset() if bad is None else frozenset({bad}) if isinstance(bad, int) else bad
-    deliveries = [(provider.signed_headers(b + (b" " if i in bad else b""), now), b) for i, b in enumerate(bodies)]
-    if batch:
-        return receive_many("sandbox", deliveries, now, recorded=set())
-    out = []
-    for headers, body in deliveries:
-        try:
-            receive("sandbox", headers, body, now)
-        except AppError as err:
-            out.append(err.status)
-        else:
-            out.append(200)
-    return out
 
 
 def _recorded(prefix: str, since: int) -> tuple:
@@ -100,12 +81,12 @@ def _authorise_and_capture(prefix: str, batch: bool) -> tuple[list[int], tuple]:
     _open(prefix)
     auth = _bodies(prefix, "payment.")
     # a repeat, an unknown payment, a wrong amount and a bad signature among them
-    answers = _deliver([auth[0], auth[1], auth[0], _tampered(auth[3], provider_ref="sbx_pay_0"),
+    answers = deliver_signed([auth[0], auth[1], auth[0], _tampered(auth[3], provider_ref="sbx_pay_0"),
                         _tampered(auth[4], amount_minor=1), auth[2], auth[3], auth[4]], batch, bad=5)
     batches.capture_payments("hub", [f"{prefix}-{i}" for i in range(5)])
     captured = _bodies(prefix, "payment.captured")
     # captured twice in one batch, and a late authorisation after the capture (stale)
-    answers += _deliver([captured[0], auth[0], captured[1], captured[0], captured[2], auth[2]], batch)
+    answers += deliver_signed([captured[0], auth[0], captured[1], captured[0], captured[2], auth[2]], batch)
     return answers, _recorded(prefix, since)
 
 
@@ -124,9 +105,9 @@ def test_a_refused_event_is_not_recorded_and_its_retry_is_handled():
     _open("R", n=2)
     auth = _bodies("R", "payment.")
     wrong = _tampered(auth[0], amount_minor=1)
-    assert _deliver([wrong, auth[1]], batch=True) == [422, 200]
+    assert deliver_signed([wrong, auth[1]], batch=True) == [422, 200]
     assert not WebhookEvent.objects.filter(event_id=json.loads(wrong)["id"]).exists()
-    assert _deliver([auth[0], auth[1]], batch=True) == [200, 200]  # the retry; the other a duplicate
+    assert deliver_signed([auth[0], auth[1]], batch=True) == [200, 200]  # the retry; the other a duplicate
     assert list(Payment.objects.order_by("pk").values_list("state", flat=True)) == ["authorised", "authorised"]
     assert WebhookEvent.objects.count() == 2
 
@@ -136,7 +117,7 @@ def test_an_event_recorded_meanwhile_sends_the_batch_one_by_one():
     each event is received alone — that one a duplicate, the others processed once."""
     _open("C", n=3)
     auth = _bodies("C", "payment.")
-    assert _deliver([auth[0]], batch=True) == [200]
+    assert deliver_signed([auth[0]], batch=True) == [200]
     provider = SandboxProvider.from_settings()
     now = timezone.now()
     answers = receive_many("sandbox", [(provider.signed_headers(b, now), b) for b in auth], now, recorded=set())
@@ -154,7 +135,7 @@ def test_a_late_authorisation_of_an_abandoned_payment_is_voided_alone_in_a_batch
     services.abandon_payment("buyer:1", "L-1")  # the buyer's authorisation is already on its way
     auth = _bodies("L", "payment.authorised")
     since = _since()
-    assert _deliver(auth, batch=True) == [200, 200, 200]
+    assert deliver_signed(auth, batch=True) == [200, 200, 200]
     outcomes = dict(WebhookEvent.objects.values_list("payload__reference", "outcome"))
     assert outcomes == {"L-0": "payment created -> authorised",
                         "L-1": "late authorisation of an abandoned payment: void requested",

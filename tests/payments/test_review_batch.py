@@ -31,7 +31,8 @@ from ewtp.payments.providers.sandbox import REFUND_FAILS, SandboxProvider
 from ewtp.payments.services import Start
 from ewtp.payments.verify import verify
 from ewtp.payments.webhooks import deliver_sandbox, receive, receive_many
-from tests.payments.test_event_batch import _deliver, _recorded, _since
+from tests.payments.helpers import deliver_signed
+from tests.payments.test_event_batch import _recorded, _since
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def _body(prefix: str, pays: dict[int, Payment], spec: tuple) -> bytes:
 
 
 def _send(bodies: list[bytes], batch: bool, bad: frozenset[int] = frozenset()) -> list[int]:
-    return _deliver(bodies, batch, bad=bad)
+    return deliver_signed(bodies, batch, bad=bad)
 
 
 def _run(prefix: str, batch: bool, specs: list[tuple], prepare=None, bad=frozenset(), n=3):

@@ -9,9 +9,7 @@ import json
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
-from ewtp.core.errors import AppError
 from ewtp.core.models import AuditEntry
 from ewtp.core.money import Money
 from ewtp.payments import escrow, services
@@ -25,10 +23,9 @@ from ewtp.payments.models import (
     SandboxOutbox,
     WebhookEvent,
 )
-from ewtp.payments.providers.sandbox import REFUND_FAILS, SandboxProvider
+from ewtp.payments.providers.sandbox import REFUND_FAILS
 from ewtp.payments.verify import verify
-from ewtp.payments.webhooks import receive, receive_many
-from tests.payments.helpers import flush_webhooks
+from tests.payments.helpers import deliver_signed, flush_webhooks
 
 pytestmark = pytest.mark.django_db
 CARD = "4242424242424242"
@@ -69,23 +66,6 @@ def _tampered(body: bytes, event_id: str = "", **data) -> bytes:
     return json.dumps(doc, sort_keys=True).encode()
 
 
-def _deliver(bodies: list[bytes], batch: bool) -> list[int]:
-    provider = SandboxProvider.from_settings()
-    now = timezone.now()
-    deliveries = [(provider.signed_headers(b, now), b) for b in bodies]
-    if batch:
-        return receive_many("sandbox", deliveries, now, recorded=set())
-    out = []
-    for headers, body in deliveries:
-        try:
-            receive("sandbox", headers, body, now)
-        except AppError as err:
-            out.append(err.status)
-        else:
-            out.append(200)
-    return out
-
-
 def _state(tx_after: int, audit_after: int) -> tuple:
     """What the events changed (new rows without their ids: PostgreSQL does not reuse them; and
     accounts by owner, kind and currency: a credit to a hot account lands on a random shard)."""
@@ -117,9 +97,9 @@ def _both_ways(bodies: list[bytes]) -> tuple[list[int], tuple]:
     tx_after = LedgerTransaction.objects.order_by("-pk").values_list("pk", flat=True).first()
     audit_after = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
     sid = transaction.savepoint()
-    one = (_deliver(bodies, batch=False), _state(tx_after, audit_after))
+    one = (deliver_signed(bodies, batch=False), _state(tx_after, audit_after))
     transaction.savepoint_rollback(sid)
-    many = (_deliver(bodies, batch=True), _state(tx_after, audit_after))
+    many = (deliver_signed(bodies, batch=True), _state(tx_after, audit_after))
     assert many == one
     return many
 
@@ -164,8 +144,8 @@ def test_an_event_recorded_meanwhile_sends_the_run_one_by_one(rates):
     event is received alone — that one a duplicate, the others processed once."""
     waiting = _setup(rates)
     bodies = [waiting[r] for r in sorted(waiting) if waiting[r].find(b"refund.failed") < 0]
-    assert _deliver(bodies[:1], batch=True) == [200]
-    assert _deliver(bodies, batch=True) == [200] * len(bodies)
+    assert deliver_signed(bodies[:1], batch=True) == [200]
+    assert deliver_signed(bodies, batch=True) == [200] * len(bodies)
     assert WebhookEvent.objects.filter(type__in=["refund.succeeded", "payout.paid", "payout.failed"]).count() == len(
         bodies)
     assert LedgerTransaction.objects.filter(kind__in=["refund_out", "payout_out", "payout_failed"]).count() == len(
