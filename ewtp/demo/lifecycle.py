@@ -29,6 +29,7 @@ from ewtp.demo.stages import STAGES, Chunk, Run
 from ewtp.demo.world import World
 from ewtp.payments import accounts
 from ewtp.payments.models import Payout
+from ewtp.payments.providers import sandbox
 
 CHUNK = 2_000
 
@@ -59,7 +60,7 @@ def _simulate(run: Run, n_orders: int, chunk_size: int, progress: Callable[[str,
         for name, stage in stages:
             t0, c0 = time.perf_counter(), time.process_time()
             # audit.batch: the chunk's entries are chained at the stage's end, one head lock
-            with transaction.atomic(), accounts.memoised(), audit.batch():
+            with transaction.atomic(), accounts.memoised(), audit.batch(), sandbox.simulated_clock(chunk.clock):
                 stage(run, chunk)
             run.stage_seconds[name] += time.perf_counter() - t0
             run.stage_cpu_seconds[name] += time.process_time() - c0

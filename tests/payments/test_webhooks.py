@@ -127,6 +127,40 @@ def test_sandbox_is_deterministic_with_a_seed_and_sometimes_late_or_repeated():
     assert [(e, SandboxOutbox.objects.filter(event_id=e).count()) for e in sorted(set(ids))] == plan
 
 
+
+def test_a_simulated_clock_schedules_the_webhooks_from_its_moment_whatever_the_real_time():
+    from datetime import UTC, datetime, timedelta
+
+    from ewtp.payments.providers.sandbox import simulated_clock
+
+    moment = datetime(2031, 3, 1, 9, 0, tzinfo=UTC)
+    with simulated_clock(moment):
+        for i in range(20):
+            services.start_payment("test", order_ref=f"C-{i}", amount=Money("5.00", "MYR"), seller_org_id=3,
+                                   seller_currency="MYR", card_number="4242424242424242")
+            time.sleep(0.01)  # the real clock moves; the schedule must not
+    due = list(SandboxOutbox.objects.values_list("event_id", "deliver_after"))
+    # on time (at the moment) or late by the provider's own seeded draw, never by the real clock
+    assert all(moment <= d <= moment + timedelta(seconds=180) for _, d in due)
+    assert any(d == moment for _, d in due)
+    order = [e for e, _ in SandboxOutbox.objects.order_by("deliver_after", "id").values_list("event_id", "deliver_after")]
+    # outside the block the real clock is back
+    services.start_payment("test", order_ref="C-real", amount=Money("5.00", "MYR"), seller_org_id=3,
+                           seller_currency="MYR", card_number="4242424242424242")
+    assert SandboxOutbox.objects.latest("id").deliver_after.year < 2031
+    # the same operations at the same moment are scheduled in the same order
+    SandboxOutbox.objects.all().delete()
+    provider = SandboxProvider.from_settings()
+    from ewtp.payments.models import SandboxRecord
+
+    with simulated_clock(moment):
+        for rec in SandboxRecord.objects.filter(reference__startswith="C-").exclude(reference="C-real").order_by("id"):
+            provider._emit("payment.authorised", rec)
+            time.sleep(0.01)
+    assert [e for e, _ in SandboxOutbox.objects.order_by("deliver_after", "id")
+            .values_list("event_id", "deliver_after")] == order
+
+
 def _start(prefix: str) -> list[str]:
     """Payments started and authorised (one declined): their sandbox webhooks wait in the outbox."""
     refs = [f"{prefix}-{i}" for i in range(6)]

@@ -6,7 +6,9 @@ It behaves like a real provider so the hub is tested against the hard parts:
   rejects stale timestamps (replay protection) and ignores event ids it has seen;
 - it declines known test card numbers (below);
 - it sometimes delays a webhook and sometimes sends one twice. Each such choice is drawn
-  from a random generator seeded with (hub setting seed, event id), so a run is reproducible.
+  from a random generator seeded with (hub setting seed, event id), so a run is reproducible;
+  a simulation sets the moment webhooks are scheduled from (`simulated_clock`), so their
+  order does not depend on how fast the machine ran it.
 
 Test cards: 4242424242424242 succeeds; 4000000000000002 is declined (card_declined);
 4000000000009995 is declined (insufficient_funds); 4000000000000069 is declined
@@ -20,7 +22,9 @@ import hashlib
 import hmac
 import json
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -51,6 +55,20 @@ DECLINED = {
     "4000000000000069": "expired_card",
 }
 REFUND_FAILS = "4000000000005126"
+# the moment webhooks are scheduled from: the real clock, or a simulation's own
+_scheduled_from: ContextVar[datetime | None] = ContextVar("sandbox_scheduled_from", default=None)
+
+
+@contextmanager
+def simulated_clock(now: datetime) -> Iterator[None]:
+    """Schedule the webhooks answering operations inside the block from `now` rather than the
+    real clock: on the real clock, two webhooks due a fraction of a second apart swap order
+    between two runs of one seed when one run is slower, and so do the rows they write."""
+    token = _scheduled_from.set(now)
+    try:
+        yield
+    finally:
+        _scheduled_from.reset(token)
 
 
 def test_cards() -> list[tuple[str, str]]:
@@ -256,7 +274,7 @@ class SandboxProvider(PaymentProvider):
             sort_keys=True,
         )
         rng = random.Random(f"{self.seed}:{event_id}")
-        now = timezone.now()
+        now = _scheduled_from.get() or timezone.now()
         late = rng.random() < DELAY_SHARE
         first = now + timedelta(seconds=rng.randint(5, 120) if late else 0)
         rows = [SandboxOutbox(event_id=event_id, body=body, deliver_after=first)]
