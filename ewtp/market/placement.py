@@ -25,7 +25,7 @@ from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.core.permissions import require_access, require_role
 from ewtp.market import checkout_memo
-from ewtp.market.cart import buyer_lines, fingerprint, set_quantities_lines
+from ewtp.market.cart import buyer_lines, fingerprint, set_quantities_held
 from ewtp.market.checkout import quote_lines
 from ewtp.market.encoded import insert_encoded
 from ewtp.market.models import (
@@ -135,15 +135,18 @@ def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> P
     (the simulator's checkout): the same checks, refusals and rows, without reading back the cart
     lines and the quote it has just written. In one transaction, so no one can see (or place) the
     quote before it is placed; a refusal keeps what the steps before it wrote, as one by one (an
-    error that is not a refusal undoes all three)."""
+    error that is not a refusal undoes all three). The lines of a cart that held none are written
+    only if they are not placed: placing them would delete them again in this transaction."""
     refusal: AppError | None = None
     try:
         with transaction.atomic():
+            held: list[CartLine] = []
             try:
-                lines = set_quantities_lines(actor, quantities)
-                placed = _place_quoted(actor, *quote_lines(actor, destination, lines), lines)
+                lines, held = set_quantities_held(actor, quantities)
+                placed = _place_quoted(actor, *quote_lines(actor, destination, lines), lines, held)
             except AppError as err:
                 refusal = err
+                insert(held)  # not placed: the cart keeps its lines, as one by one
     except BaseException:
         checkout_memo.forget()  # rolled back: remembered stock rows may be ahead of the database
         raise
@@ -152,19 +155,23 @@ def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> P
     return placed
 
 
-def _place_quoted(actor: Actor, quote: CheckoutQuote, snapshots: list[str], lines: list[CartLine]) -> Placed:
+def _place_quoted(actor: Actor, quote: CheckoutQuote, snapshots: list[str], lines: list[CartLine],
+                  held: list[CartLine]) -> Placed:
     """`place(actor, quote.pk)` of a quote this transaction has just written for these very lines:
     no placement can refer to it yet and the cart is as quoted, so neither is read again. No
     savepoint of its own: every refusal comes before the first write. `snapshots`: each
-    consignment's JSON text, as the quote's payload holds it."""
+    consignment's JSON text, as the quote's payload holds it; `held`: the lines not yet inserted
+    (then they are all the cart's lines, and they are placed without being written)."""
     total = quote.total.quantize(_TOTAL_PLACES)
     if len(total.as_tuple().digits) > 15:  # SQLite would give back another figure: read it, as one by one
+        insert(held)  # `place` reads the cart
+        held.clear()  # written: not again on a refusal
         return place(actor, quote.pk)
     require_role(actor, [Role.BUYER])
     quote.total = total  # as `place` reads it back
     require_access(actor, quote)
     _check_expiry(quote)
-    return _write(actor, quote, lines, snapshots)
+    return _write(actor, quote, lines, snapshots, emptied=bool(held))
 
 
 def _check_expiry(quote: CheckoutQuote) -> None:
@@ -173,9 +180,11 @@ def _check_expiry(quote: CheckoutQuote) -> None:
                        code="quote_expired")
 
 
-def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots: list[str] | None = None) -> Placed:
+def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots: list[str] | None = None, *,
+           emptied: bool = False) -> Placed:
     """Reserve the stock of the quoted lines and write the group, its orders, lines and reservations
-    (`snapshots`: the consignments' JSON texts, when the caller has them)."""
+    (`snapshots`: the consignments' JSON texts, when the caller has them; `emptied`: the cart holds
+    no line in the database, so there is nothing to delete)."""
     changed, picks = _reserve({ln.variant_id: ln.quantity for ln in lines})
     _save_reserved(changed)
 
@@ -206,8 +215,9 @@ def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots:
     line_by_variant = {(ol.order.seller_id, ol.variant_id): ol for ol in order_lines}
     insert([StockReservation(line=line_by_variant[(variant_seller[v], v)], stock=lv, quantity=q)
             for v, lv, q in picks])
-    with connection.cursor() as cur:  # a quote is never of an empty cart
-        cur.execute(_EMPTY_CART, [lines[0].cart_id])
+    if not emptied:
+        with connection.cursor() as cur:  # a quote is never of an empty cart
+            cur.execute(_EMPTY_CART, [lines[0].cart_id])
     audit.record(actor, "market.place_order", group,
                  after={"orders": [o.reference for o in orders], "total": str(quote.total),
                         "currency": quote.currency})
