@@ -234,3 +234,21 @@ def test_set_quantities_held_holds_back_only_the_lines_of_an_empty_cart(scenario
     assert held == []
     assert [(ln.variant_id, ln.quantity) for ln in cart.buyer_lines(a)] == [(ln.variant_id, ln.quantity)
                                                                           for ln in lines]
+
+
+def test_a_remembered_block_looks_the_network_up_once_a_day(scenarios, monkeypatch):
+    seen = []
+    real = checkout.network_on
+
+    def counted(day):
+        seen.append(day)
+        return real(day)
+
+    monkeypatch.setattr(checkout, "network_on", counted)
+    a, quantities, _ = scenarios[0]  # two sellers
+    placement.buy(a, quantities, AU)
+    assert len(seen) == 1  # one lookup for the quote's consignments
+    with checkout_memo.remembered():
+        for buyer, quantities, _ in scenarios[4:6]:
+            placement.buy(buyer, quantities, AU)
+    assert len(seen) == 2
