@@ -26,7 +26,7 @@ from ewtp.logistics.routing import (
     routes,
     total_in,
 )
-from ewtp.logistics.snapshot import network_on
+from ewtp.logistics.snapshot import Network, network_on
 from ewtp.logistics.transit import TransitEstimate, estimate_transit
 from ewtp.rules.fx import currencies, ecb_rate
 from ewtp.rules.refdata import country_table
@@ -95,14 +95,17 @@ def _check(parcels: list[ParcelSpec], origin: str, destination: str, currency: s
 
 def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, on: date | None = None,
                    currency: str | None = None, prefer: str = CHEAPEST,
-                   lane_ids: list[int] | None = None) -> ShippingQuote:
-    """`lane_ids` asks for exactly that route (as quoted at checkout) when it is still sold."""
+                   lane_ids: list[int] | None = None, network: Network | None = None) -> ShippingQuote:
+    """`lane_ids` asks for exactly that route (as quoted at checkout) when it is still sold.
+    `network`: `network_on(on)` as the caller has just looked it up (a checkout's sellers share it)."""
     day = on or timezone.localdate()
     cur = currency or (country_table().get(destination) or {}).get("currency") or "EUR"
     if cur not in currencies():
         cur = "EUR" if currency is None else cur
     _check(parcels, origin, destination, cur, prefer)
-    net = network_on(day)
+    if network is not None and network.on != day:
+        raise ValueError("quote_shipping: the network given is another day's")
+    net = network or network_on(day)
     # the route and its price are pure functions of the network object, the consignment and the
     # ECB table shipped with the code: remembered per network (the transit estimate is not: it
     # follows the deliveries measured)

@@ -129,9 +129,24 @@ def set_quantities_lines(actor: Actor, quantities: list[tuple[int, int]]) -> lis
     return buyer_lines(actor) if lines is None else lines
 
 
-def _set_many(actor: Actor, quantities: list[tuple[int, int]], *,
-              savepoint: bool = True) -> tuple[Cart | None, list[CartLine] | None]:
-    """`set_quantities`, with the cart's lines afterwards (None where it did not read them)."""
+def set_quantities_held(actor: Actor, quantities: list[tuple[int, int]]) -> tuple[list[CartLine], list[CartLine]]:
+    """`set_quantities_lines` for a caller that will place these lines in the same transaction
+    (`placement.buy`), which empties the cart again: when the cart held no lines, the new ones are
+    not inserted but answered as well, unsaved (in the order `set_quantities` inserts them), for
+    the caller to `insert` should it not place them after all. Otherwise (second answer empty)
+    the lines are written, as `set_quantities_lines` writes them."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("set_quantities_held runs inside the caller's transaction")
+    held: list[CartLine] = []
+    lines = _set_many(actor, quantities, savepoint=False, held=held)[1]
+    return (buyer_lines(actor) if lines is None else lines), held
+
+
+def _set_many(actor: Actor, quantities: list[tuple[int, int]], *, savepoint: bool = True,
+              held: list[CartLine] | None = None) -> tuple[Cart | None, list[CartLine] | None]:
+    """`set_quantities`, with the cart's lines afterwards (None where it did not read them).
+    `held`: filled with the new lines instead of inserting them, when the cart held none and every
+    pair was set (see `set_quantities_held`)."""
     if len({v for v, _ in quantities}) < len(quantities):  # one variant twice: as one by one, simply
         cart = None
         for variant_id, quantity in quantities:
@@ -179,7 +194,10 @@ def _set_many(actor: Actor, quantities: list[tuple[int, int]], *,
             CartLine.objects.filter(pk__in=gone).delete()
         for pk, quantity in changed:
             CartLine.objects.filter(pk=pk).update(quantity=quantity)
-        insert(new)
+        if held is not None and not current and refusal is None:
+            held.extend(new)  # an empty cart, all new lines: the caller inserts them if it must
+        else:
+            insert(new)
     if refusal is not None:
         raise refusal
     return cart, _sorted([*current.values(), *new])

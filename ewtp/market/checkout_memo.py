@@ -1,7 +1,8 @@
 """What a run of checkouts looks up again and again, remembered for one block (`remembered()`,
 around the simulator's checkout stage): the published variants with their products, the sellers'
-profiles with their tax registration schemes, and the locked stock rows of the variants bought,
-kept current by the block's own reservations.
+profiles with their tax registration schemes, the locked stock rows of the variants bought,
+kept current by the block's own reservations, and the day's hub network (its cache generation is
+otherwise looked up for every consignment).
 
 Only for a block inside one transaction in which nothing but the block's own checkouts writes
 those rows (a batch job's stage): then each lookup gives what the query it saves would have given.
@@ -16,9 +17,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import connection
 
+from ewtp.logistics.snapshot import Network
 from ewtp.market.models import SellerProfile, StockLevel, Variant
 
 
@@ -27,6 +30,7 @@ class _Memo:
     variants: dict[int, Variant] = field(default_factory=dict)  # published, with their products
     sellers: dict[int, tuple[SellerProfile, set[str]]] = field(default_factory=dict)  # by organisation id
     stock: dict[int, list[StockLevel]] = field(default_factory=dict)  # by variant, in id order
+    networks: dict[date, Network] = field(default_factory=dict)  # by day
 
 
 _memo: ContextVar[_Memo | None] = ContextVar("market_checkout_memo", default=None)
@@ -96,3 +100,14 @@ def stock(variant_ids: list[int], read: Callable[[list[int]], list[StockLevel]])
             by_variant[lv.variant_id].append(lv)
         memo.stock.update(by_variant)
     return sorted((lv for v in variant_ids for lv in memo.stock[v]), key=lambda lv: lv.pk)
+
+
+def network(day: date, read: Callable[[date], Network]) -> Network:
+    """The hub network of `day`; `read(day)` is the lookup (`logistics.snapshot.network_on`)."""
+    memo = _memo.get()
+    if memo is None:
+        return read(day)
+    net = memo.networks.get(day)
+    if net is None:
+        net = memo.networks[day] = read(day)
+    return net

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from ewtp.core import audit
@@ -24,8 +25,9 @@ from ewtp.core.actor import Actor, Role
 from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.core.permissions import require_access, require_role
+from ewtp.core.prepare import preparer
 from ewtp.market import checkout_memo
-from ewtp.market.cart import buyer_lines, fingerprint, set_quantities_lines
+from ewtp.market.cart import buyer_lines, fingerprint, set_quantities_held
 from ewtp.market.checkout import quote_lines
 from ewtp.market.encoded import insert_encoded
 from ewtp.market.models import (
@@ -98,6 +100,45 @@ def _save_reserved(levels: list[StockLevel]) -> None:
                     [v for lv in levels for v in (lv.pk, lv.reserved)] + [lv.pk for lv in levels])
 
 
+_VALUES: dict[tuple, tuple[str, list]] = {}  # (vendor, model, names, rows) -> (SQL, the other fields)
+
+
+def _insert_values(model: type[Model], names: tuple[str, ...], rows: list[tuple]) -> list[int]:
+    """`core.compiled.insert` of new rows given as the values of the fields `names` (by attname,
+    `order_id`), every other field at its constant default, without a model instance per row (an
+    order's lines and reservations, which no caller gets back). Each value through its field's
+    preparer, as `insert` does; answers the new ids in the rows' order."""
+    if not rows:
+        return []
+    key = (connection.vendor, model, names, len(rows))
+    plan = _VALUES.get(key)
+    if plan is None:
+        opts = model._meta
+        fields = [f for f in opts.concrete_fields if f is not opts.pk and not f.generated]
+        by_name = {f.attname: f for f in fields}
+        rest = [f for f in fields if f.attname not in names]
+        if (set(names) - by_name.keys() or any(not f.has_default() or callable(f.default)
+                                               or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                                               for f in rest)):
+            raise TypeError("_insert_values names every field without a constant default")
+        qn = connection.ops.quote_name
+        cols = [by_name[n] for n in names] + rest
+        row = "(" + ", ".join(["%s"] * len(cols)) + ")"
+        plan = _VALUES[key] = (
+            f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in cols)}) "  # noqa: S608
+            f"VALUES {', '.join([row] * len(rows))} RETURNING {qn(opts.pk.column)}", rest)
+    sql, rest = plan
+    preps = [preparer(model._meta.get_field(n), connection) for n in names]
+    defaults = [preparer(f, connection)(f.get_default()) for f in rest]
+    params = []
+    for values in rows:
+        params += [prep(v) for prep, v in zip(preps, values, strict=True)]
+        params += defaults
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [r[0] for r in cur.fetchall()]
+
+
 @dataclass(frozen=True)
 class Placed:
     group: OrderGroup
@@ -135,15 +176,18 @@ def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> P
     (the simulator's checkout): the same checks, refusals and rows, without reading back the cart
     lines and the quote it has just written. In one transaction, so no one can see (or place) the
     quote before it is placed; a refusal keeps what the steps before it wrote, as one by one (an
-    error that is not a refusal undoes all three)."""
+    error that is not a refusal undoes all three). The lines of a cart that held none are written
+    only if they are not placed: placing them would delete them again in this transaction."""
     refusal: AppError | None = None
     try:
         with transaction.atomic():
+            held: list[CartLine] = []
             try:
-                lines = set_quantities_lines(actor, quantities)
-                placed = _place_quoted(actor, *quote_lines(actor, destination, lines), lines)
+                lines, held = set_quantities_held(actor, quantities)
+                placed = _place_quoted(actor, *quote_lines(actor, destination, lines), lines, held)
             except AppError as err:
                 refusal = err
+                insert(held)  # not placed: the cart keeps its lines, as one by one
     except BaseException:
         checkout_memo.forget()  # rolled back: remembered stock rows may be ahead of the database
         raise
@@ -152,19 +196,23 @@ def buy(actor: Actor, quantities: list[tuple[int, int]], destination: dict) -> P
     return placed
 
 
-def _place_quoted(actor: Actor, quote: CheckoutQuote, snapshots: list[str], lines: list[CartLine]) -> Placed:
+def _place_quoted(actor: Actor, quote: CheckoutQuote, snapshots: list[str], lines: list[CartLine],
+                  held: list[CartLine]) -> Placed:
     """`place(actor, quote.pk)` of a quote this transaction has just written for these very lines:
     no placement can refer to it yet and the cart is as quoted, so neither is read again. No
     savepoint of its own: every refusal comes before the first write. `snapshots`: each
-    consignment's JSON text, as the quote's payload holds it."""
+    consignment's JSON text, as the quote's payload holds it; `held`: the lines not yet inserted
+    (then they are all the cart's lines, and they are placed without being written)."""
     total = quote.total.quantize(_TOTAL_PLACES)
     if len(total.as_tuple().digits) > 15:  # SQLite would give back another figure: read it, as one by one
+        insert(held)  # `place` reads the cart
+        held.clear()  # written: not again on a refusal
         return place(actor, quote.pk)
     require_role(actor, [Role.BUYER])
     quote.total = total  # as `place` reads it back
     require_access(actor, quote)
     _check_expiry(quote)
-    return _write(actor, quote, lines, snapshots)
+    return _write(actor, quote, lines, snapshots, emptied=bool(held))
 
 
 def _check_expiry(quote: CheckoutQuote) -> None:
@@ -173,9 +221,14 @@ def _check_expiry(quote: CheckoutQuote) -> None:
                        code="quote_expired")
 
 
-def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots: list[str] | None = None) -> Placed:
+_LINE_FIELDS = ("order_id", "variant_id", "quantity", "unit_price", "seller_currency", "hs_code", "origin", "title")
+
+
+def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots: list[str] | None = None, *,
+           emptied: bool = False) -> Placed:
     """Reserve the stock of the quoted lines and write the group, its orders, lines and reservations
-    (`snapshots`: the consignments' JSON texts, when the caller has them)."""
+    (`snapshots`: the consignments' JSON texts, when the caller has them; `emptied`: the cart holds
+    no line in the database, so there is nothing to delete)."""
     changed, picks = _reserve({ln.variant_id: ln.quantity for ln in lines})
     _save_reserved(changed)
 
@@ -197,17 +250,17 @@ def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots:
         insert(orders)
     order_by_seller = {o.seller_id: o for o in orders}
     variant_seller = {ln.variant_id: ln.variant.seller_id for ln in lines}
-    order_lines = insert([
-        OrderLine(order=order_by_seller[c["seller_id"]], variant_id=ln["variant_id"], quantity=ln["quantity"],
-                  unit_price=Decimal(ln["unit_price"]), seller_currency=c["seller_currency"],
-                  hs_code=ln["hs_code"], origin=ln["origin"], title=ln["title"])
-        for c in consignments for ln in c["lines"]
-    ])
-    line_by_variant = {(ol.order.seller_id, ol.variant_id): ol for ol in order_lines}
-    insert([StockReservation(line=line_by_variant[(variant_seller[v], v)], stock=lv, quantity=q)
-            for v, lv, q in picks])
-    with connection.cursor() as cur:  # a quote is never of an empty cart
-        cur.execute(_EMPTY_CART, [lines[0].cart_id])
+    # the lines and reservations as values: no one gets them back
+    quoted = [(c, ln) for c in consignments for ln in c["lines"]]
+    line_ids = _insert_values(OrderLine, _LINE_FIELDS, [
+        (order_by_seller[c["seller_id"]].pk, ln["variant_id"], ln["quantity"], Decimal(ln["unit_price"]),
+         c["seller_currency"], ln["hs_code"], ln["origin"], ln["title"]) for c, ln in quoted])
+    line_by_variant = {(c["seller_id"], ln["variant_id"]): pk for (c, ln), pk in zip(quoted, line_ids, strict=True)}
+    _insert_values(StockReservation, ("line_id", "stock_id", "quantity"),
+                   [(line_by_variant[(variant_seller[v], v)], lv.pk, q) for v, lv, q in picks])
+    if not emptied:
+        with connection.cursor() as cur:  # a quote is never of an empty cart
+            cur.execute(_EMPTY_CART, [lines[0].cart_id])
     audit.record(actor, "market.place_order", group,
                  after={"orders": [o.reference for o in orders], "total": str(quote.total),
                         "currency": quote.currency})

@@ -116,3 +116,14 @@ def test_every_demo_origin_reaches_every_rule_pack_destination(network):
     for o in origins:
         for d in destinations:
             assert quote_shipping([ParcelSpec(D("0.5"))], o, d, on=DAY).price.amount > 0, (o, d)
+
+
+def test_a_network_given_is_the_one_looked_up(network):
+    from ewtp.logistics.snapshot import network_on
+
+    parcel = [ParcelSpec(D("1.2"))]
+    net = network_on(DAY)
+    assert quote_shipping(parcel, "MY", "AU", on=DAY, currency="AUD", network=net).as_dict() == \
+        quote_shipping(parcel, "MY", "AU", on=DAY, currency="AUD").as_dict()
+    with pytest.raises(ValueError):
+        quote_shipping(parcel, "MY", "AU", on=date(2026, 3, 3), network=net)

@@ -126,7 +126,10 @@ def test_a_remembered_block_forgets_after_an_error_that_is_not_a_refusal(scenari
     [(v1, _), _] = quantities
     with checkout_memo.remembered():
         placement.buy(a, [(v1, 1)], AU)
-        monkeypatch.setattr(placement, "_EMPTY_CART", "DELETE FROM no_such_table WHERE id = %s")
+        def broken(*args, **kwargs):
+            raise DatabaseError("no such table")
+
+        monkeypatch.setattr(placement, "insert_encoded", broken)
         with pytest.raises(DatabaseError):  # after the stock row was written: all of buy rolled back
             placement.buy(a, [(v1, 1)], AU)
         monkeypatch.undo()
@@ -202,3 +205,50 @@ def test_refusals_raise_the_same_errors(scenarios):
         placement.buy(scenarios[3][0], quantities, AU)
     with pytest.raises(ValidationFailed):
         placement.buy(scenarios[2][0], scenarios[2][1], CN)
+
+
+def test_buy_of_an_empty_cart_neither_inserts_nor_deletes_its_lines(scenarios):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a, quantities, _ = scenarios[0]
+    with CaptureQueriesContext(connection) as ctx:
+        placement.buy(a, quantities, AU)
+    table = CartLine._meta.db_table
+    writes = [q["sql"] for q in ctx.captured_queries
+              if table in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == []
+    assert not CartLine.objects.filter(cart__buyer_id=a.user_id).exists()
+
+
+def test_set_quantities_held_holds_back_only_the_lines_of_an_empty_cart(scenarios):
+    a, [(v1, _), (v3, _)], _ = scenarios[0]
+    with transaction.atomic():
+        lines, held = cart.set_quantities_held(a, [(v3, 1), (v1, 2)])
+    assert [(ln.variant_id, ln.quantity) for ln in held] == [(v3, 1), (v1, 2)]  # as set_quantities inserts them
+    assert all(ln.pk is None for ln in held) and sorted(lines, key=id) == sorted(held, key=id)
+    assert not CartLine.objects.filter(cart__buyer_id=a.user_id).exists()
+    cart.set_quantities(a, [(v3, 1)])
+    with transaction.atomic():
+        lines, held = cart.set_quantities_held(a, [(v1, 2)])  # the cart holds v3: written, as ever
+    assert held == []
+    assert [(ln.variant_id, ln.quantity) for ln in cart.buyer_lines(a)] == [(ln.variant_id, ln.quantity)
+                                                                          for ln in lines]
+
+
+def test_a_remembered_block_looks_the_network_up_once_a_day(scenarios, monkeypatch):
+    seen = []
+    real = checkout.network_on
+
+    def counted(day):
+        seen.append(day)
+        return real(day)
+
+    monkeypatch.setattr(checkout, "network_on", counted)
+    a, quantities, _ = scenarios[0]  # two sellers
+    placement.buy(a, quantities, AU)
+    assert len(seen) == 1  # one lookup for the quote's consignments
+    with checkout_memo.remembered():
+        for buyer, quantities, _ in scenarios[4:6]:
+            placement.buy(buyer, quantities, AU)
+    assert len(seen) == 2
