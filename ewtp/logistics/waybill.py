@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -95,7 +96,15 @@ def push_waybill(actor: Actor, shipment: Shipment, parcels: list[Parcel]) -> boo
     return True
 
 
-def _document(shipment: Shipment, weight: Decimal, order: dict) -> dict:
+class _Waiting(NamedTuple):
+    """What a pending waybill needs of its shipment."""
+
+    pk: int
+    order_ref: str
+    tracking_no: str
+
+
+def _document(shipment: Shipment | _Waiting, weight: Decimal, order: dict) -> dict:
     """A new waybill as `intake.push_waybill` writes it for a shipment without one: consignee and
     currency from the order document (tests/logistics/test_shipments.py compares the two)."""
     return {
@@ -118,8 +127,10 @@ def push_pending(actor: Actor, limit: int = 10_000, order_refs: QuerySet | list[
     forward = Shipment.objects.filter(direction=Shipment.FORWARD)
     if order_refs is not None:
         forward = forward.filter(order_ref__in=order_refs)
-    waiting = list(forward.filter(intake.has_current(TradeDocument.ORDER, order_no="order_ref"))
-                   .exclude(intake.has_current(TradeDocument.WAYBILL, order_no="order_ref")).order_by("pk")[:limit])
+    # only what a waybill carries (a shipment's row holds its route's quote and two addresses)
+    waiting = [_Waiting(*row) for row in forward.filter(intake.has_current(TradeDocument.ORDER, order_no="order_ref"))
+               .exclude(intake.has_current(TradeDocument.WAYBILL, order_no="order_ref")).order_by("pk")
+               .values_list("pk", "order_ref", "tracking_no")[:limit]]
     if not waiting:
         return 0
     # the parcels' weights, summed per shipment (only the weight goes on a waybill: a prefetch of
@@ -130,9 +141,8 @@ def push_pending(actor: Actor, limit: int = 10_000, order_refs: QuerySet | list[
         for shipment_id, kg in Parcel.objects.filter(shipment_id__in=part).values_list("shipment_id",
                                                                                                "weight_kg"):
             weights[shipment_id] = weights.get(shipment_id, Decimal(0)) + kg
-    orders = {no: (fields, jurisdiction) for no, fields, jurisdiction in TradeDocument.objects.filter(
-        kind=TradeDocument.ORDER, current=True, order_no__in=[s.order_ref for s in waiting])
-        .values_list("order_no", "fields", "jurisdiction")}
+    # the order documents: mostly pushed just before, in the order's process's open book
+    orders = intake.current_many([s.order_ref for s in waiting], TradeDocument.ORDER)
     documents = [(_document(s, weights.get(s.pk, Decimal(0)), orders[s.order_ref][0]), orders[s.order_ref][1])
                  for s in waiting]
     results = intake.push_json_many(hub_logistics_actor(actor), "waybill", documents)
