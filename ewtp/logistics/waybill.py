@@ -59,8 +59,9 @@ def _known(conn) -> bool:
     """Is what `_ahead` holds still true? Only in the transaction that read it (its on-commit
     marker is where it was put: a commit, a rollback or a rollback of the savepoint it was read in
     drops it, and nothing before it can go without it), and only while no order document has been
-    written since (in any thread: a missing document can appear no other way; one that was there
-    is read again anyway)."""
+    written since by this process (one that was there is read again anyway; one another process
+    commits meanwhile may be missed, as by a lookup just before it: `push_pending` pushes that
+    waybill, as it does for any order whose document follows its shipment)."""
     calls, i = conn.run_on_commit, _ahead.index
     return (0 <= i < len(calls) and _ahead.marker is not None and calls[i][1] is _ahead.marker
             and _ahead.writes == intake.order_writes())
@@ -70,19 +71,21 @@ def _has_order(shipment: Shipment) -> bool:
     """Does customs have the shipment's order document? Read for it and the (up to IN_LIMIT - 1)
     shipments written after it together, inside a transaction."""
     conn = transaction.get_connection()
-    if not conn.in_atomic_block:
-        return intake.current_fields(shipment.order_ref, TradeDocument.ORDER) is not None
-    if shipment.order_ref in _ahead.has and _known(conn):
-        return _ahead.has[shipment.order_ref]
-    writes = intake.order_writes()
-    rows = (Shipment.objects.filter(pk__gte=shipment.pk, pk__lt=shipment.pk + IN_LIMIT)
-            .annotate(has=intake.has_current(TradeDocument.ORDER, order_no="order_ref")).values_list("order_ref", "has"))
-    _ahead.has = dict(rows)
-    _ahead.has.setdefault(shipment.order_ref, False)  # (a shipment not written: as a lookup of its order)
-    _ahead.marker = partial(_noop)  # a distinct object per read
-    transaction.on_commit(_ahead.marker)
-    _ahead.index, _ahead.writes = len(conn.run_on_commit) - 1, writes
-    return _ahead.has[shipment.order_ref]
+    if conn.in_atomic_block and shipment.pk is not None:
+        if shipment.order_ref in _ahead.has and _known(conn):
+            return _ahead.has[shipment.order_ref]
+        writes = intake.order_writes()
+        rows = (Shipment.objects.filter(pk__gte=shipment.pk, pk__lt=shipment.pk + IN_LIMIT)
+                .annotate(has=intake.has_current(TradeDocument.ORDER, order_no="order_ref"))
+                .values_list("order_ref", "has"))
+        _ahead.has = dict(rows)
+        _ahead.marker = partial(_noop)  # a distinct object per read
+        transaction.on_commit(_ahead.marker)
+        _ahead.index, _ahead.writes = len(conn.run_on_commit) - 1, writes
+        if shipment.order_ref in _ahead.has:
+            return _ahead.has[shipment.order_ref]
+    # outside a transaction, or a shipment not written: its order looked up on its own
+    return intake.current_fields(shipment.order_ref, TradeDocument.ORDER) is not None
 
 
 def push_waybill(actor: Actor, shipment: Shipment, parcels: list[Parcel]) -> bool:
