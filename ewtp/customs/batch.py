@@ -89,6 +89,11 @@ def in_together() -> bool:
     return getattr(_local, "together", False)
 
 
+def open_book() -> Book | None:
+    """The shared book of an open `one_book` block, if one is open."""
+    return getattr(_local, "book", None)
+
+
 def book() -> Book:
     """The shared book of an open `one_book` block, else a new one."""
     return getattr(_local, "book", None) or Book()

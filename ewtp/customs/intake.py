@@ -26,8 +26,9 @@ from django.utils import timezone
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, NotFound
+from ewtp.core.orm import chunks
 from ewtp.core.parse import MAX_JSON_DEPTH
-from ewtp.customs import batch
+from ewtp.customs import batch, store
 from ewtp.customs.models import Declaration, TradeDocument
 from ewtp.customs.services import Push, PushResult, push_documents, push_many
 from ewtp.customs.store import Book
@@ -180,9 +181,32 @@ def current_fields(order_no: str, kind: str) -> dict | None:
     return next((d.fields for d in _current(order_no, kind)), None)
 
 
+def current_many(order_nos: list[str], kind: str) -> dict[str, tuple[dict, str]]:
+    """{orderNo: (fields, jurisdiction)} of the current documents of one kind, as stored: those an
+    open `one_book` block's book holds (pushed in this transaction, mostly) are not read and
+    decoded again. (A parcel's jurisdiction is its documents': a push elsewhere is refused.)"""
+    book, out, rest = batch.open_book(), {}, []
+    for no in dict.fromkeys(order_nos):
+        v = book.docs.get((no, kind)) if book is not None and no in book.loaded else None
+        if v is not None and v.current is not None and "fields" in v.current and no in book.parcels:
+            out[no] = (v.current["fields"], book.parcels[no].jurisdiction)
+        else:
+            rest.append(no)
+    for part in chunks(rest):
+        out.update((no, (fields, jurisdiction)) for no, fields, jurisdiction in TradeDocument.objects.filter(
+            kind=kind, current=True, order_no__in=part).values_list("order_no", "fields", "jurisdiction"))
+    return out
+
+
 # as .values_list("fields").first(): the first by primary key; compiled once (every new shipment asks)
 _current = CompiledQuery(lambda no, kind: TradeDocument.objects.filter(order_no=no, kind=kind, current=True)
                          .order_by("pk").only("fields")[:1], texts=(0, 1))
+
+
+def order_writes() -> int:
+    """Grows whenever an order document is about to be written in this process: an answer that an
+    order has no document holds while it stays the same (`store.order_writes`)."""
+    return store.order_writes()
 
 
 def has_current(kind: str, order_no: str = "reference") -> Exists:

@@ -271,9 +271,21 @@ def check(book: Book, actor: Actor, kind: str, doc, org_id: int | None, jurisdic
     return True
 
 
+_order_writes = 0  # order documents about to be written, in this process (`order_writes`)
+
+
+def order_writes() -> int:
+    """A count that grows whenever an order document is about to be written (any version, any
+    thread): what read that no order has a document is stale once it moved (ewtp.logistics.waybill)."""
+    return _order_writes
+
+
 def new_row(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
             digest: str, fields: dict) -> TradeDocument:
     """The (unsaved) next version of a document that passed `check`."""
+    global _order_writes
+    if kind == TradeDocument.ORDER:
+        _order_writes += 1
     return TradeDocument(
         kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=book.versions(doc.order_no, kind).last + 1,
         current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,
@@ -326,7 +338,7 @@ def rematch(book: Book, order_no: str) -> Parcel:
            if order is not None and parcel.jurisdiction == "CN" else None)
     result = reconcile(order, docs.get("payment"), docs.get("waybill"), docs.get("inventory"),
                        buyer_year_to_date=ytd, jurisdiction=parcel.jurisdiction)
-    before = parcel.status
+    before, found = parcel.status, parcel.discrepancies
     has_three = all(k in docs for k in ("order", "payment", "waybill"))
     parcel.status = (Parcel.MATCHED if result.matched else
                      Parcel.DISCREPANCIES if has_three or any(d.rule != "missing_document"
@@ -336,8 +348,9 @@ def rematch(book: Book, order_no: str) -> Parcel:
     parcel.checked_at = timezone.now()
     # only what a match changes: the frozen quote on the row is large and stays as it is
     book.save_parcel(parcel, ["buyer_id_number", "seller", "status", "discrepancies", "checks", "checked_at"])
-    book.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
-                 after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
+    if parcel.status != before or parcel.discrepancies != found:  # a match that changes nothing is no event
+        book.record("system", "customs.parcel.reconciled", parcel, before={"status": before},
+                     after={"status": parcel.status, "discrepancies": len(parcel.discrepancies)})
     decl = book.declaration(order_no)
     if result.matched and decl is None and "inventory" in docs:
         # the declarant files the inventory list (CEB621): it carries the HS codes to declare

@@ -219,9 +219,9 @@ def push_paid_orders(orders: list[Order], actor: Actor = SYSTEM) -> dict[str, Ap
 def push_inventories(orders: list[Order], actor: Actor = SYSTEM) -> tuple[int, dict[str, AppError]]:
     """The inventory lists of orders whose logistics partner's waybill is there, batched ->
     (inventory lists filed, {reference: why})."""
-    waybills = dict(TradeDocument.objects.filter(order_no__in=[o.reference for o in orders],
-                                                 kind=TradeDocument.WAYBILL, current=True)
-                    .values_list("order_no", "fields"))
+    # mostly pushed just before, in the order's process's open book: not read and decoded again
+    waybills = {no: fields for no, (fields, _) in
+                intake.current_many([o.reference for o in orders], TradeDocument.WAYBILL).items()}
     ready = [o for o in orders if o.reference in waybills]
     results = intake.push_json_many(actor, "inventory",
                                     [(inventory_document(o, waybills[o.reference]), _dest(o)) for o in ready])
