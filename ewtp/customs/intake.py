@@ -28,7 +28,7 @@ from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.core.orm import chunks
 from ewtp.core.parse import MAX_JSON_DEPTH
-from ewtp.customs import batch, store
+from ewtp.customs import batch
 from ewtp.customs.models import Declaration, TradeDocument
 from ewtp.customs.services import Push, PushResult, push_documents, push_many
 from ewtp.customs.store import Book
@@ -201,12 +201,6 @@ def current_many(order_nos: list[str], kind: str) -> dict[str, tuple[dict, str]]
 # as .values_list("fields").first(): the first by primary key; compiled once (every new shipment asks)
 _current = CompiledQuery(lambda no, kind: TradeDocument.objects.filter(order_no=no, kind=kind, current=True)
                          .order_by("pk").only("fields")[:1], texts=(0, 1))
-
-
-def order_writes() -> int:
-    """Grows whenever an order document is about to be written in this process: an answer that an
-    order has no document holds while it stays the same (`store.order_writes`)."""
-    return store.order_writes()
 
 
 def has_current(kind: str, order_no: str = "reference") -> Exists:

@@ -271,21 +271,9 @@ def check(book: Book, actor: Actor, kind: str, doc, org_id: int | None, jurisdic
     return True
 
 
-_order_writes = 0  # order documents about to be written, in this process (`order_writes`)
-
-
-def order_writes() -> int:
-    """A count that grows whenever an order document is about to be written (any version, any
-    thread): what read that no order has a document is stale once it moved (ewtp.logistics.waybill)."""
-    return _order_writes
-
-
 def new_row(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
             digest: str, fields: dict) -> TradeDocument:
     """The (unsaved) next version of a document that passed `check`."""
-    global _order_writes
-    if kind == TradeDocument.ORDER:
-        _order_writes += 1
     return TradeDocument(
         kind=kind, order_no=doc.order_no, jurisdiction=jurisdiction, version=book.versions(doc.order_no, kind).last + 1,
         current=doc.app_type != APP_DELETE, app_type=doc.app_type, guid=doc.guid, fields=fields, body_format=fmt,

@@ -6,19 +6,15 @@ document follows the payment) is pushed by `push_pending`, which the order's pro
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
-from functools import partial
 from typing import NamedTuple
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from ewtp.core.actor import Actor
 from ewtp.core.errors import AppError
-from ewtp.core.orm import IN_LIMIT, chunks
+from ewtp.core.orm import chunks
 from ewtp.customs import intake
 from ewtp.customs.models import TradeDocument
 from ewtp.customs.xml.documents import APP_NEW
@@ -36,62 +32,8 @@ def _push(partner: Actor, shipment: Shipment, parcels: list[Parcel], order: dict
                         freight=Decimal(str(order.get("freight") or 0)))
 
 
-class _Ahead(threading.local):
-    """Which orders of the shipments from one on had an order document in customs, read in one
-    query: a batch of accepted orders writes its shipments, then pushes their waybills in order,
-    mostly before customs has any of their orders (a lookup per shipment, before)."""
-
-    def __init__(self) -> None:
-        self.has: dict[str, bool] = {}
-        self.marker: Callable[[], None] | None = None
-        self.index = -1  # of the marker in the connection's on-commit callbacks
-        self.writes = -1  # intake.order_writes() when read
-
-
-_ahead = _Ahead()
-
-
-def _noop() -> None:
-    pass
-
-
-def _known(conn) -> bool:
-    """Is what `_ahead` holds still true? Only in the transaction that read it (its on-commit
-    marker is where it was put: a commit, a rollback or a rollback of the savepoint it was read in
-    drops it, and nothing before it can go without it), and only while no order document has been
-    written since by this process (one that was there is read again anyway; one another process
-    commits meanwhile may be missed, as by a lookup just before it: `push_pending` pushes that
-    waybill, as it does for any order whose document follows its shipment)."""
-    calls, i = conn.run_on_commit, _ahead.index
-    return (0 <= i < len(calls) and _ahead.marker is not None and calls[i][1] is _ahead.marker
-            and _ahead.writes == intake.order_writes())
-
-
-def _has_order(shipment: Shipment) -> bool:
-    """Does customs have the shipment's order document? Read for it and the (up to IN_LIMIT - 1)
-    shipments written after it together, inside a transaction."""
-    conn = transaction.get_connection()
-    if conn.in_atomic_block and shipment.pk is not None:
-        if shipment.order_ref in _ahead.has and _known(conn):
-            return _ahead.has[shipment.order_ref]
-        writes = intake.order_writes()
-        rows = (Shipment.objects.filter(pk__gte=shipment.pk, pk__lt=shipment.pk + IN_LIMIT)
-                .annotate(has=intake.has_current(TradeDocument.ORDER, order_no="order_ref"))
-                .values_list("order_ref", "has"))
-        _ahead.has = dict(rows)
-        _ahead.marker = partial(_noop)  # a distinct object per read
-        transaction.on_commit(_ahead.marker)
-        _ahead.index, _ahead.writes = len(conn.run_on_commit) - 1, writes
-        if shipment.order_ref in _ahead.has:
-            return _ahead.has[shipment.order_ref]
-    # outside a transaction, or a shipment not written: its order looked up on its own
-    return intake.current_fields(shipment.order_ref, TradeDocument.ORDER) is not None
-
-
 def push_waybill(actor: Actor, shipment: Shipment, parcels: list[Parcel]) -> bool:
     """Push the shipment's waybill if customs has the order; False when there is nothing to match."""
-    if not _has_order(shipment):
-        return False
     order = intake.current_fields(shipment.order_ref, TradeDocument.ORDER)
     if order is None:
         return False
