@@ -17,6 +17,7 @@ from ewtp.logistics.routing import CHEAPEST
 from ewtp.logistics.shipments import (
     OrderData,
     Planned,
+    at_customs,
     create_shipment,
     finish_shipment,
     network_memo,
@@ -142,6 +143,8 @@ def _together(accepts: list[tuple[Actor, int]], loaded: dict[int, Order], profil
             loaded[pk].state = state
     planned = [(i, p) for i, p in plans.items() if isinstance(p, Planned)]
     written = dict(zip([i for i, _ in planned], write_shipments([p for _, p in planned]), strict=True))
+    # one query for the batch instead of one per shipment: no move pushes an order document
+    customs_has = at_customs([w.planned.order.order_ref for w in written.values()])
     shipments: dict[int, Shipment] = {}
 
     def ship(i: int, actor: Actor, order: Order) -> None:
@@ -151,7 +154,8 @@ def _together(accepts: list[tuple[Actor, int]], loaded: dict[int, Order], profil
         if isinstance(plan, AppError):
             raise plan
         if i in written:
-            shipments[order.pk] = finish_shipment(written[i])
+            shipments[order.pk] = finish_shipment(written[i],
+                                                  order_at_customs=written[i].planned.order.order_ref in customs_has)
             del written[i]  # only once finished: a refused waybill leaves it here, and the batch redone
         else:  # its shipment exists (create_shipment answers it), or a move not foreseen
             shipments[order.pk] = create_shipment(actor, _data(loaded, profiles, order.pk))
