@@ -33,7 +33,7 @@ from ewtp.market.placement import buy
 from ewtp.market.process import sync_customs, sync_payments
 from ewtp.market.process_returns import sync_returns
 from ewtp.market.process_shipments import sync_shipments
-from ewtp.payments import escrow
+from ewtp.payments import accounts, escrow
 from ewtp.payments import services as payments
 from ewtp.payments.autocapture import capture_authorised
 from ewtp.payments.models import Escrow, Payment
@@ -202,7 +202,11 @@ def customs_officers(run: Run, chunk: Chunk) -> None:
     officer on duty; then released orders are `cleared`."""
     waiting = (Declaration.objects.filter(parcel__order_no__in=_refs(chunk))
                .exclude(status__in=[declarations.RELEASED, declarations.REJECTED]).order_by("pk"))
-    for d in waiting.values("pk", "jurisdiction", "status"):
+    waiting = list(waiting.values("pk", "jurisdiction", "status", "parcel__order_no"))
+    # the ledger accounts their release (duty and tax) or rejection (refund) posts to, looked up
+    # together rather than one by one in each decision (the stage memoises them)
+    accounts.preload_escrows([d["parcel__order_no"] for d in waiting])
+    for d in waiting:
         officer = _officer(run, d["jurisdiction"])
         draw = run.rng.random()
         if draw < REJECT_RATE:

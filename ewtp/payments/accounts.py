@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 
@@ -12,7 +13,7 @@ from ewtp.core.compiled import CompiledQuery, create
 from ewtp.core.currencies import get_currency
 from ewtp.core.orm import chunks
 from ewtp.payments import shards
-from ewtp.payments.models import Account, Kind, Owner
+from ewtp.payments.models import Account, Escrow, Kind, Owner
 
 HUB = "hub"
 Key = tuple[str, str, str, str]  # (owner type, owner id, kind, currency)
@@ -116,6 +117,24 @@ def escrow_keys(e: object) -> list[Key]:
             (Owner.FX, HUB, Kind.FX_LIQUIDITY, cur), (Owner.FX, HUB, Kind.FX_LIQUIDITY, sc),
             (Owner.HUB, HUB, Kind.FX_MARGIN, sc), (Owner.PROVIDER, prov, Kind.PROVIDER_CLEARING, cur),
             (Owner.PROVIDER, prov, Kind.REFUNDS, cur)]
+
+
+class _Terms(NamedTuple):
+    """What `escrow_keys` reads of an escrow."""
+
+    seller_org_id: int
+    currency: str
+    seller_currency: str
+    provider: str
+    jurisdiction: str
+
+
+def preload_escrows(order_refs: list[str]) -> None:
+    """`preload` of the accounts the escrows of these orders may be posted to, for a batch that
+    then calls the escrow services order by order."""
+    for part in chunks(sorted(set(order_refs))):
+        rows = Escrow.objects.filter(order_ref__in=part).values_list(*_Terms._fields)
+        preload(k for r in rows for k in escrow_keys(_Terms(*r)))
 
 
 def clearing(provider: str, currency: str) -> Account:
