@@ -205,7 +205,7 @@ def customs_officers(run: Run, chunk: Chunk) -> None:
     waiting = list(waiting.values("pk", "jurisdiction", "status", "parcel__order_no"))
     # the ledger accounts their release (duty and tax) or rejection (refund) posts to, looked up
     # together rather than one by one in each decision (the stage memoises them)
-    accounts.preload_escrows([d["parcel__order_no"] for d in waiting])
+    accounts.preload_escrows([d["parcel__order_no"] for d in waiting], accounts.REMIT | accounts.REFUND)
     for d in waiting:
         officer = _officer(run, d["jurisdiction"])
         draw = run.rng.random()

@@ -105,18 +105,28 @@ def preload(keys: Iterable[Key]) -> None:
                 memo[key] = acc
 
 
-def escrow_keys(e: object) -> list[Key]:
-    """The keys of every account an escrow (or the payment that opens it: the same fields) may be
-    posted to — hold, remittance, release, refund — for `preload`. A few more than one step uses:
-    those are looked up for nothing, and opened only if the step asks for them, as before."""
+def escrow_keys(e: object, kinds: frozenset[str]) -> list[Key]:
+    """The keys of the accounts of these kinds an escrow (or the payment that opens it: the same
+    fields) may be posted to, for `preload`: HOLD, REMIT, RELEASE or REFUND's. A step may use
+    fewer (a release without conversion): those are looked up for nothing, and opened only if the
+    step asks for them, as before."""
     org, cur, sc, prov = str(e.seller_org_id), e.currency, e.seller_currency, e.provider
     j = e.jurisdiction or "-"
-    return [(Owner.SELLER, org, Kind.ESCROW, cur), (Owner.SELLER, org, Kind.SELLER_AVAILABLE, cur),
-            (Owner.SELLER, org, Kind.SELLER_AVAILABLE, sc), (Owner.AUTHORITY, j, Kind.DUTY_PAYABLE, cur),
-            (Owner.AUTHORITY, j, Kind.TAX_PAYABLE, cur), (Owner.HUB, HUB, Kind.HUB_FEES, cur),
-            (Owner.FX, HUB, Kind.FX_LIQUIDITY, cur), (Owner.FX, HUB, Kind.FX_LIQUIDITY, sc),
-            (Owner.HUB, HUB, Kind.FX_MARGIN, sc), (Owner.PROVIDER, prov, Kind.PROVIDER_CLEARING, cur),
-            (Owner.PROVIDER, prov, Kind.REFUNDS, cur)]
+    every = [(Owner.SELLER, org, Kind.ESCROW, cur), (Owner.SELLER, org, Kind.SELLER_AVAILABLE, cur),
+             (Owner.SELLER, org, Kind.SELLER_AVAILABLE, sc), (Owner.AUTHORITY, j, Kind.DUTY_PAYABLE, cur),
+             (Owner.AUTHORITY, j, Kind.TAX_PAYABLE, cur), (Owner.HUB, HUB, Kind.HUB_FEES, cur),
+             (Owner.FX, HUB, Kind.FX_LIQUIDITY, cur), (Owner.FX, HUB, Kind.FX_LIQUIDITY, sc),
+             (Owner.HUB, HUB, Kind.FX_MARGIN, sc), (Owner.PROVIDER, prov, Kind.PROVIDER_CLEARING, cur),
+             (Owner.PROVIDER, prov, Kind.REFUNDS, cur)]
+    return [k for k in every if k[2] in kinds]
+
+
+# the kinds of account each escrow step posts to (escrow.py, remittance.py, events.py)
+HOLD = frozenset({Kind.PROVIDER_CLEARING, Kind.ESCROW})
+REMIT = frozenset({Kind.ESCROW, Kind.DUTY_PAYABLE, Kind.TAX_PAYABLE})
+RELEASE = frozenset({Kind.ESCROW, Kind.DUTY_PAYABLE, Kind.TAX_PAYABLE, Kind.HUB_FEES, Kind.FX_LIQUIDITY,
+                     Kind.FX_MARGIN, Kind.SELLER_AVAILABLE})
+REFUND = frozenset({Kind.ESCROW, Kind.REFUNDS, Kind.PROVIDER_CLEARING})
 
 
 class _Terms(NamedTuple):
@@ -129,12 +139,12 @@ class _Terms(NamedTuple):
     jurisdiction: str
 
 
-def preload_escrows(order_refs: list[str]) -> None:
-    """`preload` of the accounts the escrows of these orders may be posted to, for a batch that
-    then calls the escrow services order by order."""
+def preload_escrows(order_refs: list[str], kinds: frozenset[str]) -> None:
+    """`preload` of the accounts of these kinds the escrows of these orders may be posted to, for
+    a batch that then calls the escrow services order by order."""
     for part in chunks(sorted(set(order_refs))):
         rows = Escrow.objects.filter(order_ref__in=part).values_list(*_Terms._fields)
-        preload(k for r in rows for k in escrow_keys(_Terms(*r)))
+        preload(k for r in rows for k in escrow_keys(_Terms(*r), kinds))
 
 
 def clearing(provider: str, currency: str) -> Account:

@@ -64,7 +64,7 @@ def _load(events: Sequence[ProviderEvent]) -> _Run:
                        if PAYMENT_EVENTS[e.type] == Payment.CAPTURED and _ref(e) in payments})
     # the accounts the captures' holds post to, looked up together (handle_run memoises them)
     accounts.preload(k for e in events if PAYMENT_EVENTS[e.type] == Payment.CAPTURED and _ref(e) in payments
-                     for k in accounts.escrow_keys(payments[_ref(e)]))
+                     for k in accounts.escrow_keys(payments[_ref(e)], accounts.HOLD))
     escrows: dict[str, Escrow] = {}
     for i in range(0, len(captured), CHUNK):
         escrows.update((e.order_ref, e) for e in
