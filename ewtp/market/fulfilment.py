@@ -118,7 +118,7 @@ def accept_orders(accepts: list[tuple[Actor, int]]) -> list[tuple[Order, Shipmen
             try:
                 with transaction.atomic():
                     return _together(accepts, loaded, items, profiles, set(shipped))
-            except (_Redo, IntegrityError):
+            except (_Redo, IntegrityError, AppError):  # AppError: a move without savepoint refused
                 return _one_by_one(accepts, loaded, items, profiles, shipped)
 
 
@@ -171,8 +171,11 @@ def _together(accepts: list[tuple[Actor, int]], loaded: dict[int, Order], items:
         else:  # its shipment exists (create_shipment answers it), or a move not foreseen
             shipments[order.pk] = create_shipment(actor, _data(loaded, items, profiles, order.pk))
 
+    # a move with its rows written needs no savepoint: should its waybill be refused, the refusal
+    # is raised out of transition_many and the whole batch goes one by one (accept_orders)
     results = orders.transition_many([
-        orders.Move(actor, pk, Order.ACCEPTED, then=lambda order, i=i, actor=actor: ship(i, actor, order))
+        orders.Move(actor, pk, Order.ACCEPTED, then=lambda order, i=i, actor=actor: ship(i, actor, order),
+                    savepoint=i not in written)
         for i, (actor, pk) in enumerate(accepts)])
     if written:  # a move with rows written was refused after all
         raise _Redo

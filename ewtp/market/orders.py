@@ -184,6 +184,9 @@ class Move:
     to: str
     reason: str = ""
     then: Callable[[Order], object] | None = None  # more work of the move, in its savepoint, after its audit entry
+    # False: `then` runs without a savepoint of its own (one per move was a tenth of a batch of
+    # acceptances), and a refusal there is raised out of the batch, whose caller rolls it back
+    savepoint: bool = True
 
 
 def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
@@ -221,13 +224,14 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
         usage: list[Usage] = []  # of the moves made, in their order
         for m in moves:
             order = loaded.get(m.order_id)
+            unsaved = False  # in a `then` without a savepoint: a refusal there cannot be undone here
             try:
                 _check(m.actor, order, m.to)
                 before = order.state
                 settle = m.to in RELEASES_STOCK or m.to in CONSUMES_STOCK
                 # a move whose only write is its stock has it made with the batch's others at the
                 # end (an error there fails the batch, as it fails `transition`): no savepoint
-                writes = m.then is not None or _refunds(before, m.to)
+                writes = (m.then is not None and m.savepoint) or _refunds(before, m.to)
                 changes: list[Usage] = []  # the move's CBEC usage, written with the batch's
                 with transaction.atomic() if writes else contextlib.nullcontext():
                     reservations = open_res.pop(order.pk, []) if settle else []
@@ -238,6 +242,7 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                         order.state, order.updated_at = m.to, timezone.now()
                         _audit(m.actor, order, before, m.to, m.reason)
                         if m.then is not None:
+                            unsaved = not m.savepoint
                             m.then(order)
                     except Exception:
                         order.state = before  # as the rolled-back row
@@ -245,6 +250,8 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                             open_res[order.pk] = reservations
                         raise
             except AppError as err:
+                if unsaved:
+                    raise
                 out.append(err)
                 continue
             if not writes:
