@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING
+from typing import TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -31,6 +32,7 @@ from ewtp.logistics.waybill import push_waybill
 
 POSTAL_TABLE = "upu_emsevt"
 LEG_SERVICE = {Lane.FIRST_MILE: "CF", Lane.LINE_HAUL: "CH", Lane.LAST_MILE: "CL"}  # per leg kind, in S10's C range
+T = TypeVar("T")
 LEG_DIGIT = {Lane.FIRST_MILE: 1, Lane.LINE_HAUL: 2, Lane.LAST_MILE: 3}
 
 
@@ -91,13 +93,17 @@ def _carriers(codes: set[str]) -> dict[str, Carrier]:
 
 
 def _network(kind: str, codes: set[str], load) -> dict:
+    return remembered(kind, frozenset(codes), load)
+
+
+def remembered(kind: str, key: Hashable, load: Callable[[], T]) -> T:
+    """`load()`, once per (kind, key) within `network_memo` (the network does not change there)."""
     rows = getattr(_memo, "rows", None)
     if rows is None:
         return load()
-    key = (kind, frozenset(codes))
-    if key not in rows:
-        rows[key] = load()
-    return rows[key]
+    if (kind, key) not in rows:
+        rows[kind, key] = load()
+    return rows[kind, key]
 
 
 def _leg_number(carrier: Carrier, kind: str, serial: int, hub_number: str) -> str:
