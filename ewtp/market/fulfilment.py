@@ -38,6 +38,7 @@ FROZEN = {"frozen_currency": KT("snapshot__seller_currency"), "frozen_prefer": K
 # what the batch reads of its orders and lines (the checks, `order_data`): the frozen quote, the
 # money fields and the variants' other columns are not read (each decimal costs a conversion)
 ORDER_READS = ("group", "group__destination", "seller", "buyer", "reference", "state")
+LOCKED_READS = tuple(dict.fromkeys(ORDER_READS + orders.BATCH_READS))  # and what transition_many reads
 # a line as a packing Item, in Item's field order (the batch reads them as tuples: it never
 # writes a line, and an OrderLine and its Variant each cost a model instance)
 ITEM_READS = ("variant__sku", "title", "quantity", "variant__weight_kg", "unit_price", "seller_currency", "hs_code",
@@ -107,8 +108,11 @@ def accept_orders(accepts: list[tuple[Actor, int]]) -> list[tuple[Order, Shipmen
     move then be refused after all (its waybill refused by customs, an order changed meanwhile),
     all of that is rolled back and the batch runs one by one."""
     with transaction.atomic():
-        loaded = (Order.objects.select_related("group").only(*ORDER_READS).annotate(**FROZEN)
-                  .in_bulk([pk for _, pk in accepts]))
+        # locked as transition_many locks them (id order, 500 a query): the moves take these
+        loaded: dict[int, Order] = {}
+        lean = Order.objects.select_for_update().select_related("group").only(*LOCKED_READS).annotate(**FROZEN)
+        for part in chunks(sorted({pk for _, pk in accepts})):
+            loaded.update(lean.in_bulk(part))
         items = _items(list(loaded))
         profiles = {p.organisation_id: p for p in SellerProfile.objects.filter(
             organisation_id__in={o.seller_id for o in loaded.values()})}
@@ -176,7 +180,7 @@ def _together(accepts: list[tuple[Actor, int]], loaded: dict[int, Order], items:
     results = orders.transition_many([
         orders.Move(actor, pk, Order.ACCEPTED, then=lambda order, i=i, actor=actor: ship(i, actor, order),
                     savepoint=i not in written)
-        for i, (actor, pk) in enumerate(accepts)])
+        for i, (actor, pk) in enumerate(accepts)], locked_orders=loaded)
     if written:  # a move with rows written was refused after all
         raise _Redo
     return [r if isinstance(r, AppError) else (r, shipments[r.pk]) for r in results]

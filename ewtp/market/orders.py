@@ -189,7 +189,7 @@ class Move:
     savepoint: bool = True
 
 
-def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
+def transition_many(moves: Sequence[Move], *, locked_orders: dict[int, Order] | None = None) -> list[Order | AppError]:
     """A batch of `transition`, as one by one in one transaction: the same checks, stock, refunds,
     CBEC usage and audit entries in the same order; a refused move gives its error in its place
     and changes nothing. The orders are locked in one query and their open reservations read in
@@ -198,7 +198,9 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
     else. A move that writes more (a refund, its `then`) runs in its own savepoint, as `transition`
     does. China's orders' frozen quotes are read whole (CBEC usage); the others' not. The CBEC usage
     changes of the moves made are written at the end too, in the moves' order (`_write_usage`):
-    nothing in a move reads the usage."""
+    nothing in a move reads the usage. `locked_orders`: the orders by id, read and locked in this
+    transaction by a caller that needed them first, with at least BATCH_READS (not for moves that
+    read the frozen quote): they are used, and moved, instead of read again."""
     out: list[Order | AppError] = []
     with transaction.atomic():
         ids = sorted({m.order_id for m in moves})
@@ -210,8 +212,11 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
         reads = any(m.to in READS_SNAPSHOT for m in moves)
         if reads:
             locked = locked.annotate(engine_destination=KT("snapshot__engine__destination"))
-        for part in chunks(ids):  # SQLite's bound-parameter limit
-            loaded.update(locked.in_bulk(part))
+        if locked_orders is not None and not reads:
+            loaded = locked_orders
+        else:
+            for part in chunks(ids):  # SQLite's bound-parameter limit
+                loaded.update(locked.in_bulk(part))
         if reads:
             china = sorted(pk for pk, o in loaded.items() if o.engine_destination == "CN")
             for part in chunks(china):

@@ -125,3 +125,19 @@ def test_the_batch_pushes_waybills_only_for_the_orders_customs_has(buyer, stocke
     results = accept_orders([(_seller_of(o), o.pk) for o in orders])
     assert all(r[0].state == Order.ACCEPTED for r in results)
     assert asked == [[o.reference for o in orders]] and pushed == [orders[1].reference]
+
+
+def test_the_batch_reads_its_orders_once(buyer, stocked, operator):  # noqa: F811
+    """accept_orders reads and locks the orders, and its moves take them (transition_many's
+    `locked_orders`) instead of reading them again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    vs = stocked("MY", "MYR", n=2, stock=10)
+    batch = [_paid(buyer, operator, v) for v in vs]
+    with CaptureQueriesContext(connection) as ctx:
+        results = accept_orders([(_seller_of(o), o.pk) for o in batch])
+    assert [r[0].state for r in results] == [Order.ACCEPTED] * 2
+    assert sum(q["sql"].startswith("SELECT") and 'FROM "market_order"' in q["sql"] for q in ctx.captured_queries) == 1
+    assert list(Order.objects.filter(pk__in=[o.pk for o in batch]).values_list("state", flat=True)) == [
+        Order.ACCEPTED] * 2
