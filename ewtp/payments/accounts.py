@@ -31,13 +31,14 @@ def memoised() -> Iterator[None]:
     the database."""
     outer = _memo.get()
     if outer is not None:  # within an outer block (a stage, a batch inside it): its memo
-        known = set(outer)
+        before = dict(outer)
         try:
             yield
         except BaseException:
-            # the block's transaction is rolled back: an account it opened is gone with it
-            for key in outer.keys() - known:
-                del outer[key]
+            # the block's transaction is rolled back: an account it opened is gone with it (one
+            # preloaded as missing is missing again)
+            outer.clear()
+            outer.update(before)
             raise
         return
     token = _memo.set({})

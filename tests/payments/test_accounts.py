@@ -74,3 +74,14 @@ def test_a_failed_nested_block_forgets_the_accounts_it_opened():
         again = accounts.seller_escrow(2, "EUR")  # looked up (and opened) again, not the rolled-back row
         assert Account.objects.filter(pk=again.pk).exists()
         assert accounts.seller_escrow(1, "EUR") is kept
+
+
+@pytest.mark.django_db
+def test_a_failed_nested_block_forgets_an_account_it_opened_that_was_preloaded_as_missing():
+    with accounts.memoised():
+        accounts.preload([(Owner.SELLER, "3", Kind.ESCROW, "EUR")])
+        with pytest.raises(RuntimeError), transaction.atomic(), accounts.memoised():
+            accounts.seller_escrow(3, "EUR")
+            raise RuntimeError
+        again = accounts.seller_escrow(3, "EUR")
+        assert Account.objects.filter(pk=again.pk, owner_id="3").exists()
