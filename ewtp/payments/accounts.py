@@ -140,12 +140,21 @@ class _Terms(NamedTuple):
     jurisdiction: str
 
 
+def preload_for(escrows: Iterable[object], kinds: frozenset[str]) -> None:
+    """`preload` of the accounts of these kinds these escrows (or payments) may be posted to: the
+    keys made once per distinct seller, currencies, provider and jurisdiction (a batch's thousands
+    of escrows share a few hundred)."""
+    terms = {_Terms(e.seller_org_id, e.currency, e.seller_currency, e.provider, e.jurisdiction) for e in escrows}
+    preload(k for t in terms for k in escrow_keys(t, kinds))
+
+
 def preload_escrows(order_refs: list[str], kinds: frozenset[str]) -> None:
-    """`preload` of the accounts of these kinds the escrows of these orders may be posted to, for
-    a batch that then calls the escrow services order by order."""
+    """`preload_for` the escrows of these orders, for a batch that then calls the escrow services
+    order by order."""
+    terms: set[_Terms] = set()
     for part in chunks(sorted(set(order_refs))):
-        rows = Escrow.objects.filter(order_ref__in=part).values_list(*_Terms._fields)
-        preload(k for r in rows for k in escrow_keys(_Terms(*r), kinds))
+        terms.update(_Terms(*r) for r in Escrow.objects.filter(order_ref__in=part).values_list(*_Terms._fields))
+    preload_for(terms, kinds)
 
 
 def clearing(provider: str, currency: str) -> Account:
