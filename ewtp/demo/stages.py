@@ -34,7 +34,7 @@ from ewtp.market.placement import buy
 from ewtp.market.process import sync_customs, sync_payments
 from ewtp.market.process_returns import sync_returns
 from ewtp.market.process_shipments import sync_shipments
-from ewtp.payments import accounts, escrow
+from ewtp.payments import escrow
 from ewtp.payments import services as payments
 from ewtp.payments.autocapture import capture_authorised
 from ewtp.payments.models import Escrow, Payment
@@ -203,11 +203,7 @@ def customs_officers(run: Run, chunk: Chunk) -> None:
     officer on duty; then released orders are `cleared`."""
     waiting = (Declaration.objects.filter(parcel__order_no__in=_refs(chunk))
                .exclude(status__in=[declarations.RELEASED, declarations.REJECTED]).order_by("pk"))
-    waiting = list(waiting.values("pk", "jurisdiction", "status", "parcel__order_no"))
-    # the ledger accounts their release (duty and tax) or rejection (refund) posts to, looked up
-    # together rather than one by one in each decision (the stage memoises them)
-    accounts.preload_escrows([d["parcel__order_no"] for d in waiting], accounts.REMIT | accounts.REFUND)
-    for d in waiting:
+    for d in waiting.values("pk", "jurisdiction", "status"):
         officer = _officer(run, d["jurisdiction"])
         draw = run.rng.random()
         if draw < REJECT_RATE:
@@ -266,7 +262,6 @@ def returns(run: Run, chunk: Chunk) -> None:
     post([e for _, r, asked in approved for e in simulate_events(
         r.return_shipment, asked + timedelta(days=1), run.rng, failure_rate=0, legs=legs[r.return_shipment_id])])
     returns_service.follow_return_shipments(SYSTEM)
-    accounts.preload_escrows([r.order_ref for _, r, _ in approved], accounts.REFUND)  # the refunds' accounts
     for s, r, _ in approved:
         returns_service.confirm_receipt(run.seller_actor[s.seller_id], r.pk, "as new")
         run.counts["returned"] += 1

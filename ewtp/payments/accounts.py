@@ -13,7 +13,7 @@ from ewtp.core.compiled import CompiledQuery, create
 from ewtp.core.currencies import get_currency
 from ewtp.core.orm import chunks
 from ewtp.payments import shards
-from ewtp.payments.models import Account, Escrow, Kind, Owner
+from ewtp.payments.models import Account, Kind, Owner
 
 HUB = "hub"
 Key = tuple[str, str, str, str]  # (owner type, owner id, kind, currency)
@@ -108,7 +108,7 @@ def preload(keys: Iterable[Key]) -> None:
 
 def escrow_keys(e: object, kinds: frozenset[str]) -> list[Key]:
     """The keys of the accounts of these kinds an escrow (or the payment that opens it: the same
-    fields) may be posted to, for `preload`: HOLD, REMIT, RELEASE or REFUND's. A step may use
+    fields) may be posted to, for `preload`: HOLD, REMIT or RELEASE's. A step may use
     fewer (a release without conversion): those are looked up for nothing, and opened only if the
     step asks for them, as before."""
     org, cur, sc, prov = str(e.seller_org_id), e.currency, e.seller_currency, e.provider
@@ -117,17 +117,15 @@ def escrow_keys(e: object, kinds: frozenset[str]) -> list[Key]:
              (Owner.SELLER, org, Kind.SELLER_AVAILABLE, sc), (Owner.AUTHORITY, j, Kind.DUTY_PAYABLE, cur),
              (Owner.AUTHORITY, j, Kind.TAX_PAYABLE, cur), (Owner.HUB, HUB, Kind.HUB_FEES, cur),
              (Owner.FX, HUB, Kind.FX_LIQUIDITY, cur), (Owner.FX, HUB, Kind.FX_LIQUIDITY, sc),
-             (Owner.HUB, HUB, Kind.FX_MARGIN, sc), (Owner.PROVIDER, prov, Kind.PROVIDER_CLEARING, cur),
-             (Owner.PROVIDER, prov, Kind.REFUNDS, cur)]
+             (Owner.HUB, HUB, Kind.FX_MARGIN, sc), (Owner.PROVIDER, prov, Kind.PROVIDER_CLEARING, cur)]
     return [k for k in every if k[2] in kinds]
 
 
-# the kinds of account each escrow step posts to (escrow.py, remittance.py, events.py)
+# the kinds of account each batched escrow step posts to (event_batch.py, remittance.py, escrow.py)
 HOLD = frozenset({Kind.PROVIDER_CLEARING, Kind.ESCROW})
 REMIT = frozenset({Kind.ESCROW, Kind.DUTY_PAYABLE, Kind.TAX_PAYABLE})
 RELEASE = frozenset({Kind.ESCROW, Kind.DUTY_PAYABLE, Kind.TAX_PAYABLE, Kind.HUB_FEES, Kind.FX_LIQUIDITY,
                      Kind.FX_MARGIN, Kind.SELLER_AVAILABLE})
-REFUND = frozenset({Kind.ESCROW, Kind.REFUNDS, Kind.PROVIDER_CLEARING})
 
 
 class _Terms(NamedTuple):
@@ -146,15 +144,6 @@ def preload_for(escrows: Iterable[object], kinds: frozenset[str]) -> None:
     of escrows share a few hundred)."""
     terms = {_Terms(e.seller_org_id, e.currency, e.seller_currency, e.provider, e.jurisdiction) for e in escrows}
     preload(k for t in terms for k in escrow_keys(t, kinds))
-
-
-def preload_escrows(order_refs: list[str], kinds: frozenset[str]) -> None:
-    """`preload_for` the escrows of these orders, for a batch that then calls the escrow services
-    order by order."""
-    terms: set[_Terms] = set()
-    for part in chunks(sorted(set(order_refs))):
-        terms.update(_Terms(*r) for r in Escrow.objects.filter(order_ref__in=part).values_list(*_Terms._fields))
-    preload_for(terms, kinds)
 
 
 def clearing(provider: str, currency: str) -> Account:
