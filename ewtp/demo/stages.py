@@ -24,6 +24,7 @@ from ewtp.demo.world import World
 from ewtp.logistics import claims
 from ewtp.logistics import returns as returns_service
 from ewtp.logistics.models import Claim, ParcelItem, Shipment
+from ewtp.logistics.shipments import network_memo
 from ewtp.logistics.simulator import legs_of, post, simulate_events
 from ewtp.market import cart, checkout_memo, orders
 from ewtp.market.fulfilment import accept_orders
@@ -248,13 +249,14 @@ def returns(run: Run, chunk: Chunk) -> None:
     delivered = (Shipment.objects.filter(order_ref__in=delivered_orders, direction=Shipment.FORWARD, status="delivered")
                  .only("delivered_at", "buyer_id", "seller_id", "tracking_no"))  # what a return reads of it
     approved = []
-    for s in delivered.order_by("pk"):
-        if run.rng.random() >= RETURN_RATE:
-            continue
-        asked = s.delivered_at + timedelta(days=2)
-        r = returns_service.request_return(by_buyer[s.buyer_id], s.tracking_no, "wrong size (simulated)", now=asked)
-        approved.append((s, returns_service.decide(run.seller_actor[s.seller_id], r.pk, True,
-                                                   now=asked + timedelta(hours=20)), asked))
+    with network_memo():  # the reverse lanes looked up once per lane (the network does not change)
+        for s in delivered.order_by("pk"):
+            if run.rng.random() >= RETURN_RATE:
+                continue
+            asked = s.delivered_at + timedelta(days=2)
+            r = returns_service.request_return(by_buyer[s.buyer_id], s.tracking_no, "wrong size (simulated)", now=asked)
+            approved.append((s, returns_service.decide(run.seller_actor[s.seller_id], r.pk, True,
+                                                       now=asked + timedelta(hours=20)), asked))
     # the reverse parcels travel (their carriers post in batches, as for the forward ones)
     legs = legs_of([r.return_shipment_id for _, r, _ in approved])
     post([e for _, r, asked in approved for e in simulate_events(

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING
+from typing import TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -20,7 +21,8 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import insert
 from ewtp.core.errors import Forbidden, ValidationFailed
-from ewtp.core.orm import unique
+from ewtp.core.orm import chunks, unique
+from ewtp.customs.models import TradeDocument
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, ParcelItem, Shipment
 from ewtp.logistics.packing import MAX_PARCEL_KG, Item, PackedParcel, pack
 from ewtp.logistics.quote import ShippingQuote, quote_shipping
@@ -30,6 +32,7 @@ from ewtp.logistics.waybill import push_waybill
 
 POSTAL_TABLE = "upu_emsevt"
 LEG_SERVICE = {Lane.FIRST_MILE: "CF", Lane.LINE_HAUL: "CH", Lane.LAST_MILE: "CL"}  # per leg kind, in S10's C range
+T = TypeVar("T")
 LEG_DIGIT = {Lane.FIRST_MILE: 1, Lane.LINE_HAUL: 2, Lane.LAST_MILE: 3}
 
 
@@ -90,13 +93,17 @@ def _carriers(codes: set[str]) -> dict[str, Carrier]:
 
 
 def _network(kind: str, codes: set[str], load) -> dict:
+    return remembered(kind, frozenset(codes), load)
+
+
+def remembered(kind: str, key: Hashable, load: Callable[[], T]) -> T:
+    """`load()`, once per (kind, key) within `network_memo` (the network does not change there)."""
     rows = getattr(_memo, "rows", None)
     if rows is None:
         return load()
-    key = (kind, frozenset(codes))
-    if key not in rows:
-        rows[key] = load()
-    return rows[key]
+    if (kind, key) not in rows:
+        rows[kind, key] = load()
+    return rows[kind, key]
 
 
 def _leg_number(carrier: Carrier, kind: str, serial: int, hub_number: str) -> str:
@@ -213,11 +220,24 @@ def write_shipments(planned: list[Planned]) -> list[Written]:
     return [Written(p, s, ps) for p, s, ps in zip(planned, shipments, parcels, strict=True)]
 
 
-def finish_shipment(written: Written) -> Shipment:
-    """A written shipment's waybill to customs and its audit entry, as `create_shipment` ends."""
+def at_customs(order_refs: list[str]) -> set[str]:
+    """Those of the orders whose order document customs holds: the only ones whose new shipment
+    `push_waybill` pushes a waybill for (the others' go later, through `waybill.push_pending`)."""
+    found: set[str] = set()
+    for part in chunks(sorted(set(order_refs))):
+        found.update(TradeDocument.objects.filter(kind=TradeDocument.ORDER, current=True, order_no__in=part)
+                     .values_list("order_no", flat=True))
+    return found
+
+
+def finish_shipment(written: Written, *, order_at_customs: bool = True) -> Shipment:
+    """A written shipment's waybill to customs and its audit entry, as `create_shipment` ends.
+    `order_at_customs=False`: the caller read in this transaction (`at_customs`) that customs has
+    no order document for it, so `push_waybill` would find nothing to match and push nothing."""
     actor, order, quote, shipment = (written.planned.actor, written.planned.order, written.planned.quote,
                                      written.shipment)
-    push_waybill(actor, shipment, written.parcels)
+    if order_at_customs:
+        push_waybill(actor, shipment, written.parcels)
     audit.record(actor, "logistics.create_shipment", shipment,
                  after={"order_ref": order.order_ref, "tracking_no": shipment.tracking_no,
                         "parcels": len(written.parcels), "route": shipment.quote["route"],

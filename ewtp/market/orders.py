@@ -8,14 +8,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.fields.json import KT
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
-from ewtp.core.compiled import CompiledQuery
+from ewtp.core.compiled import CompiledQuery, insert
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.orm import chunks, unique
 from ewtp.core.permissions import require_access
@@ -98,12 +99,20 @@ def _cbec_read(order: Order):
     return None if "snapshot" not in order.__dict__ else _cbec_value(order)
 
 
-def _adjust_cbec(order: Order, sign: int, cbec: Callable[[Order], Decimal | None] = _cbec_value) -> None:
-    """Annual usage grows when an order is paid and shrinks when it is refunded or cancelled after payment."""
+Usage = tuple[int, int, Decimal]  # a change of CBEC usage: (buyer id, year, signed CNY)
+
+
+def _adjust_cbec(order: Order, sign: int, cbec: Callable[[Order], Decimal | None] = _cbec_value,
+                 usage: list[Usage] | None = None) -> None:
+    """Annual usage grows when an order is paid and shrinks when it is refunded or cancelled after
+    payment. `usage`: a batch's list, to which the change is added (`_write_usage` writes it)."""
     value = cbec(order)
     if value is None:
         return
     year = order.created_at.year
+    if usage is not None:
+        usage.append((order.buyer_id, year, sign * value))
+        return
     CbecUsage.objects.get_or_create(buyer_id=order.buyer_id, year=year)
     CbecUsage.objects.filter(buyer_id=order.buyer_id, year=year).update(used_cny=F("used_cny") + sign * value)
 
@@ -136,15 +145,15 @@ def _refunds(before: str, to: str) -> bool:
 
 
 def _side_effects(actor: Actor, order: Order, to: str,
-                  cbec: Callable[[Order], Decimal | None] = _cbec_value) -> None:
+                  cbec: Callable[[Order], Decimal | None] = _cbec_value, usage: list[Usage] | None = None) -> None:
     """Refund and CBEC usage of a transition (stock is settled by the caller)."""
     before = order.state
     if _refunds(before, to):
         _refund_payment(actor, order)
     if to == Order.PAID:
-        _adjust_cbec(order, +1, cbec)
+        _adjust_cbec(order, +1, cbec, usage)
     elif (to == Order.CANCELLED and before in (Order.PAID, Order.ACCEPTED)) or to == Order.REFUNDED:
-        _adjust_cbec(order, -1, cbec)
+        _adjust_cbec(order, -1, cbec, usage)
 
 
 def _audit(actor: Actor, order: Order, before: str, to: str, reason: str) -> None:
@@ -175,16 +184,23 @@ class Move:
     to: str
     reason: str = ""
     then: Callable[[Order], object] | None = None  # more work of the move, in its savepoint, after its audit entry
+    # False: `then` runs without a savepoint of its own (one per move was a tenth of a batch of
+    # acceptances), and a refusal there is raised out of the batch, whose caller rolls it back
+    savepoint: bool = True
 
 
-def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
+def transition_many(moves: Sequence[Move], *, locked_orders: dict[int, Order] | None = None) -> list[Order | AppError]:
     """A batch of `transition`, as one by one in one transaction: the same checks, stock, refunds,
     CBEC usage and audit entries in the same order; a refused move gives its error in its place
     and changes nothing. The orders are locked in one query and their open reservations read in
     one; the new states are written at the end in one statement (the rows are locked already,
     and nothing in a move reads them back), and so is the stock of the moves that write nothing
-    else. A move that writes more (a refund, CBEC usage, its `then`) runs in its own savepoint, as
-    `transition` does. China's orders' frozen quotes are read whole (CBEC usage); the others' not."""
+    else. A move that writes more (a refund, its `then`) runs in its own savepoint, as `transition`
+    does. China's orders' frozen quotes are read whole (CBEC usage); the others' not. The CBEC usage
+    changes of the moves made are written at the end too, in the moves' order (`_write_usage`):
+    nothing in a move reads the usage. `locked_orders`: the orders by id, read and locked in this
+    transaction by a caller that needed them first, with at least BATCH_READS (not for moves that
+    read the frozen quote): they are used, and moved, instead of read again."""
     out: list[Order | AppError] = []
     with transaction.atomic():
         ids = sorted({m.order_id for m in moves})
@@ -196,8 +212,11 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
         reads = any(m.to in READS_SNAPSHOT for m in moves)
         if reads:
             locked = locked.annotate(engine_destination=KT("snapshot__engine__destination"))
-        for part in chunks(ids):  # SQLite's bound-parameter limit
-            loaded.update(locked.in_bulk(part))
+        if locked_orders is not None and not reads:
+            loaded = locked_orders
+        else:
+            for part in chunks(ids):  # SQLite's bound-parameter limit
+                loaded.update(locked.in_bulk(part))
         if reads:
             china = sorted(pk for pk, o in loaded.items() if o.engine_destination == "CN")
             for part in chunks(china):
@@ -207,25 +226,28 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
         released: list[int] = []
         stock: dict[bool, list[tuple[int, int, int]]] = {True: [], False: []}  # consumed / released, at the end
         states: dict[int, Order] = {}
+        usage: list[Usage] = []  # of the moves made, in their order
         for m in moves:
             order = loaded.get(m.order_id)
+            unsaved = False  # in a `then` without a savepoint: a refusal there cannot be undone here
             try:
                 _check(m.actor, order, m.to)
                 before = order.state
                 settle = m.to in RELEASES_STOCK or m.to in CONSUMES_STOCK
                 # a move whose only write is its stock has it made with the batch's others at the
                 # end (an error there fails the batch, as it fails `transition`): no savepoint
-                writes = m.then is not None or _refunds(before, m.to) or (
-                    m.to in READS_SNAPSHOT and _cbec_read(order) is not None)
+                writes = (m.then is not None and m.savepoint) or _refunds(before, m.to)
+                changes: list[Usage] = []  # the move's CBEC usage, written with the batch's
                 with transaction.atomic() if writes else contextlib.nullcontext():
                     reservations = open_res.pop(order.pk, []) if settle else []
                     try:
                         if writes:
                             _apply_stock(reservations, consume=m.to in CONSUMES_STOCK)
-                        _side_effects(m.actor, order, m.to, _cbec_read)
+                        _side_effects(m.actor, order, m.to, _cbec_read, changes)
                         order.state, order.updated_at = m.to, timezone.now()
                         _audit(m.actor, order, before, m.to, m.reason)
                         if m.then is not None:
+                            unsaved = not m.savepoint
                             m.then(order)
                     except Exception:
                         order.state = before  # as the rolled-back row
@@ -233,15 +255,19 @@ def transition_many(moves: Sequence[Move]) -> list[Order | AppError]:
                             open_res[order.pk] = reservations
                         raise
             except AppError as err:
+                if unsaved:
+                    raise
                 out.append(err)
                 continue
             if not writes:
                 stock[m.to in CONSUMES_STOCK] += reservations
             released += [pk for pk, _, _ in reservations]
+            usage += changes
             states[order.pk] = order
             out.append(order)
         _apply_stock(stock[True], consume=True)
         _apply_stock(stock[False], consume=False)
+        _write_usage(usage)
         _write(released, states.values())
     return out
 
@@ -272,6 +298,52 @@ def _apply_stock(reservations: list[tuple[int, int, int]], *, consume: bool) -> 
     sql = CONSUME_SQL if consume else RELEASE_SQL
     with connection.cursor() as cur:
         cur.executemany(sql, [(q, q, stock) if consume else (q, stock) for _, stock, q in reservations])
+
+
+_USAGE_SQL: dict[str, tuple[str, tuple[int, int, int]]] = {}
+
+
+def _usage_sql() -> tuple[str, tuple[int, int, int]]:
+    """The UPDATE `_adjust_cbec` makes (as the ORM writes it for this database: on SQLite with its
+    CASTs to NUMERIC), compiled once, and where the change, buyer and year sit in its parameters."""
+    found = _USAGE_SQL.get(connection.vendor)
+    if found is None:
+        change, buyer, year = Decimal("-0.0173"), 987_654_321, 1_234  # stand-ins no real row holds
+        query = CbecUsage.objects.filter(buyer_id=buyer, year=year).query.chain(UpdateQuery)
+        query.add_update_values({"used_cny": F("used_cny") + change})
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        params = list(params)
+        found = _USAGE_SQL[connection.vendor] = (sql, (params.index(change), params.index(buyer), params.index(year)))
+    return found
+
+
+def _write_usage(usage: list[Usage]) -> None:
+    """A batch's CBEC usage changes as `_adjust_cbec` makes them one after another: the missing
+    (buyer, year) rows created in the order first needed (the same ids), then the same UPDATE per
+    change, in order (on SQLite the same arithmetic in the same order), in one executemany."""
+    if not usage:
+        return
+    pairs = list(dict.fromkeys((b, y) for b, y, _ in usage))
+    known: set[tuple[int, int]] = set()
+    for part in chunks(pairs):
+        known.update(CbecUsage.objects.filter(buyer_id__in={b for b, _ in part}, year__in={y for _, y in part})
+                     .values_list("buyer_id", "year"))
+    missing = [p for p in pairs if p not in known]
+    try:
+        with transaction.atomic():
+            for part in chunks(missing):
+                insert([CbecUsage(buyer_id=b, year=y) for b, y in part])
+    except IntegrityError:  # another transaction made one meanwhile: as get_or_create, one by one
+        for b, y in missing:
+            CbecUsage.objects.get_or_create(buyer_id=b, year=y)
+    sql, (at_change, at_buyer, at_year) = _usage_sql()
+    rows = []
+    for b, y, change in usage:
+        row: list = [None] * 3
+        row[at_change], row[at_buyer], row[at_year] = change, b, y
+        rows.append(row)
+    with connection.cursor() as cur:
+        cur.executemany(sql, rows)
 
 
 def _write(released: list[int], moved) -> None:

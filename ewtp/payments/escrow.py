@@ -361,6 +361,7 @@ def release_due(
         if not due:
             return []
         with accounts.memoised():
+            accounts.preload_for(due, accounts.RELEASE)
             releases = [_release_entry(e, now.date(), rates) for e in due]
         tx_ids = ledger.post_batch([r.entry for r in releases])
         FxConversion.objects.bulk_create(

@@ -62,6 +62,9 @@ def _load(events: Sequence[ProviderEvent]) -> _Run:
             payments.setdefault(p.provider_ref, p)
     captured = sorted({payments[_ref(e)].order_ref for e in events
                        if PAYMENT_EVENTS[e.type] == Payment.CAPTURED and _ref(e) in payments})
+    # the accounts the captures' holds post to, looked up together (handle_run memoises them)
+    accounts.preload_for([payments[_ref(e)] for e in events
+                          if PAYMENT_EVENTS[e.type] == Payment.CAPTURED and _ref(e) in payments], accounts.HOLD)
     escrows: dict[str, Escrow] = {}
     for i in range(0, len(captured), CHUNK):
         escrows.update((e.order_ref, e) for e in

@@ -175,6 +175,7 @@ def _read(refs: list[str]) -> tuple[dict[str, Escrow], Callable[[str], int | Non
         for ref, kind, pk in (LedgerTransaction.objects.filter(reference__in=chunk, kind__in=(REMIT, RELEASE))
                               .values_list("reference", "kind", "pk")):
             found[ref].append((kind, pk))
+    accounts.preload_for(escrows.values(), accounts.REMIT)  # within a memoised caller
 
     def booked(ref: str) -> int | None:
         rows = found.get(ref)

@@ -165,3 +165,30 @@ def test_failed_refund_from_seller_balance_goes_back_to_the_seller(make_user, ra
     assert Escrow.objects.get(order_ref=s.order_ref).refunded_minor == 0
     assert accounts.refunds_out("sandbox", "EUR").balance_minor == 0
     assert verify().ok
+
+
+def test_reverse_shipments_within_the_network_memo_are_as_without(make_user):
+    """Within `network_memo` (the simulator's returns) each reverse lane is looked up once: two
+    returns get the same legs, parcels and items as one made without it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ewtp.logistics.reverse import create_reverse_shipment
+    from ewtp.logistics.shipments import network_memo
+
+    seller, _, buyer = parties(make_user)
+    net = Network()
+    originals = [deliver(shipment(net, seller=seller, buyer=buyer)) for _ in range(3)]
+
+    def made(back):
+        return ([(leg.seq, leg.kind, leg.lane_id, leg.carrier_id, leg.planned_days) for leg in back.legs.order_by("seq")],
+                [(p.seq, p.weight_kg, [(i.seq, i.sku, i.quantity, i.value) for i in p.items.order_by("pk")])
+                 for p in back.parcels.order_by("seq")])
+
+    plain = made(create_reverse_shipment(originals[0]))
+    with network_memo():
+        first = create_reverse_shipment(originals[1])
+        with CaptureQueriesContext(connection) as ctx:
+            second = create_reverse_shipment(originals[2])
+    assert made(first) == made(second) == plain and plain[0]
+    assert not any('FROM "logistics_lane"' in q["sql"] for q in ctx.captured_queries)  # the lanes remembered

@@ -130,3 +130,21 @@ def test_pending_waybills_are_pushed_in_a_batch_as_one_by_one(seller, buyer, dja
         return {k: v for k, v in f.items() if k not in ("guid", "appTime")}
 
     assert stored(shipments[0]) == stored(shipments[1]) == stored(shipments[2])
+
+
+def test_at_customs_names_the_orders_whose_order_document_customs_holds(seller, buyer):
+    from ewtp.core.actor import SYSTEM
+    from ewtp.customs import intake
+    from ewtp.customs.jsondocs import to_json
+    from ewtp.logistics.shipments import at_customs
+    from tests.customs.factories import parcel
+
+    docs = [parcel(n)[0] for n in (1, 2, 3)]
+    for d in docs[:2]:
+        intake.push_json(SYSTEM, "order", to_json(d))
+    refs = [d.order_no for d in docs]
+    assert at_customs(refs) == set(refs[:2])
+    assert at_customs([]) == set()
+    # push_waybill finds nothing to match for the third: what `finish_shipment` skips
+    s = create_shipment(seller, _order(seller, buyer, [_item()], ref=refs[2]))
+    assert not waybill.push_waybill(seller, s, list(s.parcels.all()))

@@ -6,6 +6,7 @@ from ewtp.core.errors import Conflict, ValidationFailed
 from ewtp.core.models import AuditEntry
 from ewtp.logistics import shipments as shipments_module
 from ewtp.logistics.models import Leg, Parcel, ParcelItem, Shipment
+from ewtp.market import fulfilment as fulfilment_module
 from ewtp.market.fulfilment import accept_order, accept_orders
 from ewtp.market.models import Order
 from tests.market.test_checkout import buyer, stocked  # noqa: F401 - fixtures
@@ -66,6 +67,8 @@ def test_a_waybill_refused_after_the_rows_were_written_is_refused_alone(buyer, s
         return pushed(actor, shipment, parcels)
 
     monkeypatch.setattr(shipments_module, "push_waybill", push)
+    # as if customs had the orders' documents: the batch pushes only those orders' waybills
+    monkeypatch.setattr(fulfilment_module, "at_customs", lambda refs: set(refs))
     before = Shipment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     n_audit = AuditEntry.objects.count()
     results = accept_orders([(_seller_of(o), o.pk) for o in orders])
@@ -97,3 +100,44 @@ def test_the_batch_reads_no_column_it_left_unread(buyer, stocked, operator, monk
     results = accept_orders([(_seller_of(o), o.pk) for o in orders])
     assert all(r[0].state == Order.ACCEPTED for r in results)
     assert late == []
+
+
+def test_the_batch_pushes_waybills_only_for_the_orders_customs_has(buyer, stocked, operator,  # noqa: F811
+                                                                   monkeypatch):
+    """`push_waybill` pushes nothing for an order customs has no order document of: the batch
+    reads which orders customs has once, and asks `push_waybill` only for those."""
+    vs = stocked("MY", "MYR", n=3, stock=10)
+    orders = [_paid(buyer, operator, v) for v in vs]
+    asked: list[list[str]] = []
+    pushed: list[str] = []
+    real = shipments_module.push_waybill
+
+    def at_customs(refs):
+        asked.append(list(refs))
+        return {orders[1].reference}
+
+    def push(actor, shipment, parcels):
+        pushed.append(shipment.order_ref)
+        return real(actor, shipment, parcels)
+
+    monkeypatch.setattr(fulfilment_module, "at_customs", at_customs)
+    monkeypatch.setattr(shipments_module, "push_waybill", push)
+    results = accept_orders([(_seller_of(o), o.pk) for o in orders])
+    assert all(r[0].state == Order.ACCEPTED for r in results)
+    assert asked == [[o.reference for o in orders]] and pushed == [orders[1].reference]
+
+
+def test_the_batch_reads_its_orders_once(buyer, stocked, operator):  # noqa: F811
+    """accept_orders reads and locks the orders, and its moves take them (transition_many's
+    `locked_orders`) instead of reading them again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    vs = stocked("MY", "MYR", n=2, stock=10)
+    batch = [_paid(buyer, operator, v) for v in vs]
+    with CaptureQueriesContext(connection) as ctx:
+        results = accept_orders([(_seller_of(o), o.pk) for o in batch])
+    assert [r[0].state for r in results] == [Order.ACCEPTED] * 2
+    assert sum(q["sql"].startswith("SELECT") and 'FROM "market_order"' in q["sql"] for q in ctx.captured_queries) == 1
+    assert list(Order.objects.filter(pk__in=[o.pk for o in batch]).values_list("state", flat=True)) == [
+        Order.ACCEPTED] * 2

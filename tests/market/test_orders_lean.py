@@ -73,3 +73,26 @@ def test_a_payment_takes_the_same_figures_from_the_lean_order(buyer, stocked):  
         assert "goods" not in lean[pk].__dict__ and "total" not in lean[pk].group.__dict__  # nor unused figures
     assert pay_orders([(buyer, lean[pk], "4242424242424242") for pk in ids]) == [full[pk].reference for pk in ids]
     assert Payment.objects.filter(order_ref__in=[o.reference for o in placed]).count() == 2
+
+
+def test_a_refused_move_writes_no_cbec_usage_and_the_others_are_written_together(buyer, stocked):  # noqa: F811
+    """The batch writes the CBEC usage of the moves made, at its end: a move refused in its
+    savepoint (here by its further work) adds nothing; the usage row is made once, as one by one."""
+    from ewtp.core.errors import Conflict
+
+    [v] = stocked("MY", "MYR", price="200.00", hs="090240", stock=10)
+    one, refused, batch = _paid_order(buyer, v, CN), _paid_order(buyer, v, CN), _paid_order(buyer, v, CN)
+    orders.transition(SYSTEM, one.pk, Order.PAID, reason="payment captured")
+    used_one = _used(buyer)
+    CbecUsage.objects.all().delete()  # the batch makes the row again
+
+    def refuse(order):
+        raise Conflict("refused after its audit entry (test)")
+
+    since = _since()
+    results = orders.transition_many([Move(SYSTEM, refused.pk, Order.PAID, "payment captured", then=refuse),
+                                      Move(SYSTEM, batch.pk, Order.PAID, "payment captured")])
+    assert isinstance(results[0], Conflict) and results[1].state == Order.PAID
+    assert Order.objects.get(pk=refused.pk).state == Order.PLACED
+    assert _used(buyer) == used_one and CbecUsage.objects.count() == 1
+    assert [e[1] for e in _entries(since)] == ["market.order_paid"]

@@ -99,3 +99,34 @@ def test_a_stock_write_that_fails_fails_the_batch_as_it_fails_the_move(buyer, st
         assert list(Order.objects.filter(pk__in=[a.pk, b.pk]).values_list("state", flat=True)) == [Order.ACCEPTED] * 2
         level = StockLevel.objects.get(variant_id=v)
         assert (level.on_hand, level.reserved) == (5, 1)
+
+
+def test_a_move_without_savepoint_raises_a_refusal_of_its_further_work(buyer, stocked, operator):  # noqa: F811
+    """`savepoint=False`: the move's `then` runs without a savepoint of its own, so a refusal there
+    is raised out of the batch (its caller rolls the batch back); a refusal of the move's own
+    checks is still given in its place; a `then` that succeeds does as with a savepoint."""
+    import pytest
+    from django.db import transaction
+
+    from ewtp.core.errors import ValidationFailed
+
+    [v] = stocked(stock=5)
+    a, b = _placed(buyer, v, 1), _placed(buyer, v, 1)
+    seen = []
+
+    def refuse(order):
+        raise ValidationFailed.field("x", "refused after the move")
+
+    since = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    with pytest.raises(ValidationFailed), transaction.atomic():
+        orders.transition_many([Move(operator, b.pk, Order.PAID, then=seen.append, savepoint=False),
+                                Move(operator, a.pk, Order.PAID, then=refuse, savepoint=False)])
+    assert set(Order.objects.filter(pk__in=[a.pk, b.pk]).values_list("state", flat=True)) == {Order.PLACED}
+    assert not AuditEntry.objects.filter(seq__gt=since).exists()
+
+    results = orders.transition_many([Move(operator, a.pk, Order.SHIPPED, then=refuse, savepoint=False),
+                                      Move(operator, b.pk, Order.PAID, then=lambda o: seen.append(o.state),
+                                           savepoint=False)])
+    assert isinstance(results[0], Conflict) and results[1].state == Order.PAID  # a: still placed
+    assert seen[-1] == Order.PAID
+    assert list(AuditEntry.objects.filter(seq__gt=since).values_list("object_id", flat=True)) == [str(b.pk)]
