@@ -61,7 +61,8 @@ class Chunk:
 
 def _later(chunk: Chunk, **delta: float) -> datetime:
     """A simulated moment `delta` after the chunk's clock, never behind the real clock (the
-    sandbox provider schedules its webhooks on the real one)."""
+    services stamp their rows on the real one; the sandbox provider schedules its webhooks from
+    the chunk's clock, `sandbox.simulated_clock`)."""
     return max(chunk.clock, timezone.now()) + timedelta(**delta)
 
 
