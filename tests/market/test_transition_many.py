@@ -1,7 +1,7 @@
 """`orders.transition_many` is `orders.transition` one by one: the same states, stock, reservations
 and audit entries, a refused move in its place changing nothing."""
 
-from ewtp.core.errors import Conflict, NotFound
+from ewtp.core.errors import Conflict, NotFound, ValidationFailed
 from ewtp.core.models import AuditEntry
 from ewtp.market import cart, orders
 from ewtp.market.checkout import quote_checkout
@@ -61,18 +61,17 @@ def test_a_batch_of_transitions_is_transitions_one_by_one(buyer, stocked, operat
     assert expected[2] == (19, 0)  # one unit shipped, the rest released
 
 
-def test_a_moves_further_work_runs_in_its_savepoint(buyer, stocked, operator):  # noqa: F811
-    from ewtp.core.errors import ValidationFailed
 
+def _refuse(order: Order) -> None:
+    raise ValidationFailed.field("x", "refused after the move")
+
+
+def test_a_moves_further_work_runs_in_its_savepoint(buyer, stocked, operator):  # noqa: F811
     [v] = stocked(stock=5)
     a, b = _placed(buyer, v, 1), _placed(buyer, v, 1)
     seen = []
-
-    def refuse(order):
-        raise ValidationFailed.field("x", "refused after the move")
-
     since = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
-    results = orders.transition_many([Move(operator, a.pk, Order.CANCELLED, then=refuse),
+    results = orders.transition_many([Move(operator, a.pk, Order.CANCELLED, then=_refuse),
                                       Move(operator, b.pk, Order.CANCELLED, then=lambda o: seen.append(o.state))])
     assert isinstance(results[0], ValidationFailed) and results[1].state == Order.CANCELLED
     assert seen == [Order.CANCELLED]  # as after `transition`
@@ -108,23 +107,17 @@ def test_a_move_without_savepoint_raises_a_refusal_of_its_further_work(buyer, st
     import pytest
     from django.db import transaction
 
-    from ewtp.core.errors import ValidationFailed
-
     [v] = stocked(stock=5)
     a, b = _placed(buyer, v, 1), _placed(buyer, v, 1)
     seen = []
-
-    def refuse(order):
-        raise ValidationFailed.field("x", "refused after the move")
-
     since = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
     with pytest.raises(ValidationFailed), transaction.atomic():
         orders.transition_many([Move(operator, b.pk, Order.PAID, then=seen.append, savepoint=False),
-                                Move(operator, a.pk, Order.PAID, then=refuse, savepoint=False)])
+                                Move(operator, a.pk, Order.PAID, then=_refuse, savepoint=False)])
     assert set(Order.objects.filter(pk__in=[a.pk, b.pk]).values_list("state", flat=True)) == {Order.PLACED}
     assert not AuditEntry.objects.filter(seq__gt=since).exists()
 
-    results = orders.transition_many([Move(operator, a.pk, Order.SHIPPED, then=refuse, savepoint=False),
+    results = orders.transition_many([Move(operator, a.pk, Order.SHIPPED, then=_refuse, savepoint=False),
                                       Move(operator, b.pk, Order.PAID, then=lambda o: seen.append(o.state),
                                            savepoint=False)])
     assert isinstance(results[0], Conflict) and results[1].state == Order.PAID  # a: still placed
