@@ -183,6 +183,24 @@ class CompiledQuery(Generic[M]):
 _INSERTS: dict[tuple, str] = {}  # (vendor, model, rows) -> SQL
 
 
+def _writable(opts) -> list:
+    return [f for f in opts.concrete_fields if f is not opts.pk and not f.generated]
+
+
+def _insert_sql(connection, opts, fields: list, rows: int) -> str:
+    """One INSERT of `rows` rows of these fields, answering the new primary keys."""
+    qn = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+            f"VALUES {', '.join([row] * rows)} RETURNING {qn(opts.pk.column)}")
+
+
+def _returning(connection, sql: str, params: list) -> list:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [r[0] for r in cur.fetchall()]
+
+
 def insert(objs: Sequence[M], using: str = "default", prepared: dict[str, Sequence[Any]] | None = None) -> Sequence[M]:
     """`Model.objects.bulk_create(objs)` for new rows of one model with an automatic primary key,
     without the ORM's per-call query building: the statement is made once per number of rows;
@@ -197,15 +215,11 @@ def insert(objs: Sequence[M], using: str = "default", prepared: dict[str, Sequen
     opts = model._meta
     if not opts.pk.db_returning or any(type(o) is not model or o.pk is not None for o in objs):
         raise TypeError("insert() takes new rows of one model with an automatic primary key")
-    fields = [f for f in opts.concrete_fields if f is not opts.pk and not f.generated]
+    fields = _writable(opts)
     key = (connection.vendor, model, len(objs))
     sql = _INSERTS.get(key)
     if sql is None:
-        qn = connection.ops.quote_name
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
-               f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(opts.pk.column)}")
-        _INSERTS[key] = sql
+        sql = _INSERTS[key] = _insert_sql(connection, opts, fields, len(objs))
     params = []
     prepared = prepared or {}
     preps = [(f, preparer(f, connection)) for f in fields]
@@ -219,14 +233,45 @@ def insert(objs: Sequence[M], using: str = "default", prepared: dict[str, Sequen
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"insert() takes plain values, not expressions ({f.name})")
             params.append(prep(value))
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        ids = [r[0] for r in cur.fetchall()]
+    ids = _returning(connection, sql, params)
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, using
     return objs
 
+
+
+_VALUES: dict[tuple, tuple[str, list]] = {}  # (vendor, model, names, rows) -> (SQL, the other fields)
+
+
+def insert_values(model: type[Model], names: tuple[str, ...], rows: list[tuple], using: str = "default") -> list[int]:
+    """`insert` of new rows given as the values of the fields `names` (by attname, `order_id`),
+    every other field at its constant default, without a model instance per row (rows no caller
+    gets back, e.g. an order's lines). Each value through its field's preparer, as `insert` does;
+    answers the new ids in the rows' order."""
+    if not rows:
+        return []
+    connection = connections[using]
+    key = (connection.vendor, model, names, len(rows))
+    plan = _VALUES.get(key)
+    if plan is None:
+        opts = model._meta
+        fields = _writable(opts)
+        by_name = {f.attname: f for f in fields}
+        rest = [f for f in fields if f.attname not in names]
+        if (set(names) - by_name.keys() or any(not f.has_default() or callable(f.default)
+                                               or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                                               for f in rest)):
+            raise TypeError("insert_values names every field without a constant default")
+        plan = _VALUES[key] = (_insert_sql(connection, opts, [by_name[n] for n in names] + rest, len(rows)), rest)
+    sql, rest = plan
+    preps = [preparer(model._meta.get_field(n), connection) for n in names]
+    defaults = [preparer(f, connection)(f.get_default()) for f in rest]
+    params = []
+    for values in rows:
+        params += [prep(v) for prep, v in zip(preps, values, strict=True)]
+        params += defaults
+    return _returning(connection, sql, params)
 
 def create(model: type[M], **values: Any) -> M:
     """`model.objects.create(**values)` through `insert` (one new row; no signals — the hub has

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -184,18 +184,28 @@ def current_fields(order_no: str, kind: str) -> dict | None:
 def current_many(order_nos: list[str], kind: str) -> dict[str, tuple[dict, str]]:
     """{orderNo: (fields, jurisdiction)} of the current documents of one kind, as stored: those an
     open `one_book` block's book holds (pushed in this transaction, mostly) are not read and
-    decoded again. (A parcel's jurisdiction is its documents': a push elsewhere is refused.)"""
+    decoded again."""
     book, out, rest = batch.open_book(), {}, []
     for no in dict.fromkeys(order_nos):
-        v = book.docs.get((no, kind)) if book is not None and no in book.loaded else None
-        if v is not None and v.current is not None and "fields" in v.current and no in book.parcels:
-            out[no] = (v.current["fields"], book.parcels[no].jurisdiction)
+        held = book.stored_current(no, kind) if book is not None else None
+        if held is not None:
+            out[no] = held
         else:
             rest.append(no)
-    for part in chunks(rest):
-        out.update((no, (fields, jurisdiction)) for no, fields, jurisdiction in TradeDocument.objects.filter(
-            kind=kind, current=True, order_no__in=part).values_list("order_no", "fields", "jurisdiction"))
+    out.update((no, (fields, jurisdiction)) for no, fields, jurisdiction in _stored(rest, kind, "fields", "jurisdiction"))
     return out
+
+
+def holding(order_nos: list[str], kind: str) -> set[str]:
+    """Those of the orders with a current document of this kind."""
+    return {no for no, in _stored(sorted(set(order_nos)), kind)}
+
+
+def _stored(order_nos: list[str], kind: str, *columns: str) -> Iterator[tuple]:
+    # (orderNo, *columns) of the current documents, one query per 500 orders
+    for part in chunks(order_nos):
+        yield from TradeDocument.objects.filter(kind=kind, current=True, order_no__in=part).values_list("order_no",
+                                                                                                        *columns)
 
 
 # as .values_list("fields").first(): the first by primary key; compiled once (every new shipment asks)

@@ -178,6 +178,14 @@ class Book:
                 out[kind] = v.typed
         return out
 
+    def stored_current(self, order_no: str, kind: str) -> tuple[dict, str] | None:
+        """(fields as stored, jurisdiction) of the current document of one kind, if this book holds
+        it (a parcel's jurisdiction is its documents': a push elsewhere is refused); None if not."""
+        v = self.docs.get((order_no, kind)) if order_no in self.loaded else None
+        if v is None or v.current is None or "fields" not in v.current or order_no not in self.parcels:
+            return None
+        return v.current["fields"], self.parcels[order_no].jurisdiction
+
     def year_to_date(self, buyer: str, year: int, exclude_parcel: int) -> Decimal:
         """`declarations.buyer_year_to_date`: the exact sum of the buyer's counting declarations
         (those read, and those the book made since), without its query per parcel."""

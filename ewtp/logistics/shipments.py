@@ -21,7 +21,8 @@ from ewtp.core import audit
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import insert
 from ewtp.core.errors import Forbidden, ValidationFailed
-from ewtp.core.orm import chunks, unique
+from ewtp.core.orm import unique
+from ewtp.customs import intake
 from ewtp.customs.models import TradeDocument
 from ewtp.logistics.models import Carrier, Hub, Lane, Leg, Parcel, ParcelItem, Shipment
 from ewtp.logistics.packing import MAX_PARCEL_KG, Item, PackedParcel, pack
@@ -223,11 +224,7 @@ def write_shipments(planned: list[Planned]) -> list[Written]:
 def at_customs(order_refs: list[str]) -> set[str]:
     """Those of the orders whose order document customs holds: the only ones whose new shipment
     `push_waybill` pushes a waybill for (the others' go later, through `waybill.push_pending`)."""
-    found: set[str] = set()
-    for part in chunks(sorted(set(order_refs))):
-        found.update(TradeDocument.objects.filter(kind=TradeDocument.ORDER, current=True, order_no__in=part)
-                     .values_list("order_no", flat=True))
-    return found
+    return intake.holding(order_refs, TradeDocument.ORDER)
 
 
 def finish_shipment(written: Written, *, order_at_customs: bool = True) -> Shipment:

@@ -17,15 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor, Role
-from ewtp.core.compiled import CompiledQuery, insert
+from ewtp.core.compiled import CompiledQuery, insert, insert_values
 from ewtp.core.errors import AppError, Conflict, NotFound
 from ewtp.core.permissions import require_access, require_role
-from ewtp.core.prepare import preparer
 from ewtp.market import checkout_memo
 from ewtp.market.cart import buyer_lines, fingerprint, set_quantities_held
 from ewtp.market.checkout import quote_lines
@@ -98,45 +96,6 @@ def _save_reserved(levels: list[StockLevel]) -> None:
     with connection.cursor() as cur:
         cur.execute(f"UPDATE {table} SET {col} = CASE {pk} {whens} END WHERE {pk} IN ({ids})",  # noqa: S608
                     [v for lv in levels for v in (lv.pk, lv.reserved)] + [lv.pk for lv in levels])
-
-
-_VALUES: dict[tuple, tuple[str, list]] = {}  # (vendor, model, names, rows) -> (SQL, the other fields)
-
-
-def _insert_values(model: type[Model], names: tuple[str, ...], rows: list[tuple]) -> list[int]:
-    """`core.compiled.insert` of new rows given as the values of the fields `names` (by attname,
-    `order_id`), every other field at its constant default, without a model instance per row (an
-    order's lines and reservations, which no caller gets back). Each value through its field's
-    preparer, as `insert` does; answers the new ids in the rows' order."""
-    if not rows:
-        return []
-    key = (connection.vendor, model, names, len(rows))
-    plan = _VALUES.get(key)
-    if plan is None:
-        opts = model._meta
-        fields = [f for f in opts.concrete_fields if f is not opts.pk and not f.generated]
-        by_name = {f.attname: f for f in fields}
-        rest = [f for f in fields if f.attname not in names]
-        if (set(names) - by_name.keys() or any(not f.has_default() or callable(f.default)
-                                               or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                                               for f in rest)):
-            raise TypeError("_insert_values names every field without a constant default")
-        qn = connection.ops.quote_name
-        cols = [by_name[n] for n in names] + rest
-        row = "(" + ", ".join(["%s"] * len(cols)) + ")"
-        plan = _VALUES[key] = (
-            f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in cols)}) "  # noqa: S608
-            f"VALUES {', '.join([row] * len(rows))} RETURNING {qn(opts.pk.column)}", rest)
-    sql, rest = plan
-    preps = [preparer(model._meta.get_field(n), connection) for n in names]
-    defaults = [preparer(f, connection)(f.get_default()) for f in rest]
-    params = []
-    for values in rows:
-        params += [prep(v) for prep, v in zip(preps, values, strict=True)]
-        params += defaults
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return [r[0] for r in cur.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -252,11 +211,11 @@ def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots:
     variant_seller = {ln.variant_id: ln.variant.seller_id for ln in lines}
     # the lines and reservations as values: no one gets them back
     quoted = [(c, ln) for c in consignments for ln in c["lines"]]
-    line_ids = _insert_values(OrderLine, _LINE_FIELDS, [
+    line_ids = insert_values(OrderLine, _LINE_FIELDS, [
         (order_by_seller[c["seller_id"]].pk, ln["variant_id"], ln["quantity"], Decimal(ln["unit_price"]),
          c["seller_currency"], ln["hs_code"], ln["origin"], ln["title"]) for c, ln in quoted])
     line_by_variant = {(c["seller_id"], ln["variant_id"]): pk for (c, ln), pk in zip(quoted, line_ids, strict=True)}
-    _insert_values(StockReservation, ("line_id", "stock_id", "quantity"),
+    insert_values(StockReservation, ("line_id", "stock_id", "quantity"),
                    [(line_by_variant[(variant_seller[v], v)], lv.pk, q) for v, lv, q in picks])
     if not emptied:
         with connection.cursor() as cur:  # a quote is never of an empty cart
