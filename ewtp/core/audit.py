@@ -21,6 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ewtp.core import jsontext
 from ewtp.core.actor import Actor
 from ewtp.core.models import AuditEntry, AuditHead
 
@@ -60,7 +61,7 @@ def _canonical(value: Any) -> Any:
         return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
 
 
-_compact = partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_compact = jsontext.compact_sorted  # json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_hash(seq: int, at: str, actor: str, action: str, object_type: str, object_id: str,
