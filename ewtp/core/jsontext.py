@@ -18,6 +18,8 @@ from functools import cache, partial
 from json import encoder as _encoder
 from typing import Any
 
+from django.db.backends.base.operations import BaseDatabaseOperations
+
 Encode = Callable[[Any], str]
 
 
@@ -42,3 +44,11 @@ def encoder(*, sort_keys: bool = False, separators: tuple[str, str] = (", ", ": 
 
 dumps = encoder()  # json.dumps(value)
 compact_sorted = encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # the audit log's form
+
+
+def stores_dumps(connection) -> bool:
+    """Whether this connection writes a JSON column's value as `json.dumps(value, cls=encoder)`
+    (SQLite: Django's base adapter, or the hub's backend, which gives the same text)."""
+    ops = connection.ops
+    return connection.vendor == "sqlite" and (getattr(ops, "json_is_dumps", False)
+                                              or type(ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value)

@@ -18,9 +18,6 @@ from functools import partial
 from typing import Any
 
 from django.db import models
-from django.db.backends.base.operations import BaseDatabaseOperations
-
-from ewtp.core import jsontext
 
 _TEXT = (models.CharField, models.TextField)
 _INTEGERS = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
@@ -52,11 +49,8 @@ def _short(field: models.Field, connection) -> Prep | None:
         adapt_dec, digits, places = ops.adapt_decimalfield_value, field.max_digits, field.decimal_places
         return lambda v: adapt_dec(v, digits, places) if type(v) is Decimal and v.is_finite() else slow(v)
     if kind is models.JSONField:
-        encoder = field.encoder
-        # the base adapter is json.dumps(v, cls=encoder) (SQLite): the same text from an encoder made once
-        encode = (jsontext.encoder(cls=encoder) if type(ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value
-                  else partial(ops.adapt_json_value, encoder=encoder))
-        return lambda v: encode(v) if type(v) is dict or type(v) is list else slow(v)
+        adapt_json, encoder = ops.adapt_json_value, field.encoder
+        return lambda v: adapt_json(v, encoder) if type(v) is dict or type(v) is list else slow(v)
     return None
 
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import JSONField, Model
 
+from ewtp.core import jsontext
 from ewtp.core.compiled import insert
 
 M = TypeVar("M", bound=Model)
@@ -24,7 +24,7 @@ M = TypeVar("M", bound=Model)
 
 def dumps(value: Any) -> str:
     """The text a JSON field without an encoder stores for `value`."""
-    return json.dumps(value)
+    return jsontext.dumps(value)
 
 
 def joined(key: str, texts: Sequence[str]) -> str:
@@ -33,8 +33,7 @@ def joined(key: str, texts: Sequence[str]) -> str:
 
 
 def _stores_dumps(connection, field) -> bool:
-    return (isinstance(field, JSONField) and field.encoder is None and connection.vendor == "sqlite"
-            and type(connection.ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value)
+    return isinstance(field, JSONField) and field.encoder is None and jsontext.stores_dumps(connection)
 
 
 def insert_encoded(objs: Sequence[M], texts: dict[str, Sequence[str]], using: str = "default") -> Sequence[M]:

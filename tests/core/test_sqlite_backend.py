@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.backends.sqlite3 import base as django_sqlite
 from hypothesis import given
@@ -26,3 +27,27 @@ def test_a_datetime_column_is_read_as_django_reads_it(value):
 
 def test_none_stays_none():
     assert connection.ops.adapt_datetimefield_value(None) is None
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.decimals(allow_nan=False),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                     max_leaves=12)
+
+
+@pytest.mark.parametrize("encoder", [None, DjangoJSONEncoder])
+@given(value=_json)
+def test_a_json_value_is_written_as_django_writes_it(encoder, value):
+    django = django_sqlite.DatabaseOperations(connection)
+    try:
+        expected = django.adapt_json_value(value, encoder)
+    except TypeError:  # a Decimal without an encoder: refused both ways
+        with pytest.raises(TypeError):
+            connection.ops.adapt_json_value(value, encoder)
+        return
+    assert connection.ops.adapt_json_value(value, encoder) == expected
+
+
+def test_the_backend_says_it_stores_json_dumps_text():
+    from ewtp.core import jsontext
+
+    assert jsontext.stores_dumps(connection)
