@@ -145,6 +145,7 @@ def _append(rows: list[tuple]) -> str:
     """Chain rows (at, actor, action, type, id, before, after) onto the head: one head lock, one
     insert of them all, one head update."""
     ops, as_text = connection.ops, connection.vendor == "sqlite"  # SQLite keeps JSON as text
+    adapt_at = getattr(ops, "adapt_datetime_iso", None) or (lambda at, _: ops.adapt_datetimefield_value(at))
     with connection.cursor() as cur:
         seq, h = _lock_head(cur)
         values = []
@@ -153,11 +154,12 @@ def _append(rows: list[tuple]) -> str:
             # the canonical values are encoded once, for the hash and for the row: the same text
             # (plain values, sorted keys), so what is read back hashes the same
             before_json, after_json = _compact(before_c), _compact(after_c)
-            h = _hash_of(seq, at.isoformat(), who, action, object_type, object_id, before_json, after_json, prev)
+            iso = at.isoformat()
+            h = _hash_of(seq, iso, who, action, object_type, object_id, before_json, after_json, prev)
             if not as_text:  # PostgreSQL's jsonb takes its driver's JSON parameter
                 before_json, after_json = (ops.adapt_json_value(before_c, DjangoJSONEncoder),
                                            ops.adapt_json_value(after_c, DjangoJSONEncoder))
-            values.append([seq, ops.adapt_datetimefield_value(at), who, action, object_type, object_id,
+            values.append([seq, adapt_at(at, iso), who, action, object_type, object_id,
                            before_json, after_json, prev, h])
         if len(values) == 1:
             cur.execute(INSERT_SQL, values[0])

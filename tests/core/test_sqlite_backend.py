@@ -51,3 +51,9 @@ def test_the_backend_says_it_stores_json_dumps_text():
     from ewtp.core import jsontext
 
     assert jsontext.stores_dumps(connection)
+
+
+@given(st.datetimes(timezones=_zones) | st.datetimes())
+def test_a_datetime_with_its_iso_text_is_written_as_django_writes_it(value):
+    expected = django_sqlite.DatabaseOperations(connection).adapt_datetimefield_value(value)
+    assert connection.ops.adapt_datetime_iso(value, value.isoformat()) == expected

@@ -50,6 +50,14 @@ class DatabaseOperations(operations.DatabaseOperations):
             return str(value.replace(tzinfo=None))
         return super().adapt_datetimefield_value(value)
 
+    def adapt_datetime_iso(self, value, iso: str):
+        """`adapt_datetimefield_value(value)` when `iso` is `value.isoformat()` (the audit log has
+        it already): an aware UTC value's naive text is that text with a space for its T, less
+        its "+00:00"."""
+        if type(value) is dt.datetime and value.tzinfo is dt.UTC and self.connection.timezone is dt.UTC:
+            return f"{iso[:10]} {iso[11:-6]}"
+        return self.adapt_datetimefield_value(value)
+
     def convert_datetimefield_value(self, value, expression, connection):
         # a column value the driver already parsed (naive): Django's answer when the zone is UTC
         if type(value) is dt.datetime and value.tzinfo is None and self.connection.timezone is dt.UTC:
