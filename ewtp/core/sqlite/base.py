@@ -47,7 +47,7 @@ class DatabaseOperations(operations.DatabaseOperations):
         # Django's answer for an aware UTC value when the connection's zone is UTC: the naive
         # text of the same moment
         if type(value) is dt.datetime and value.tzinfo is dt.UTC and self.connection.timezone is dt.UTC:
-            return str(value.replace(tzinfo=None))
+            return value.isoformat(" ")[:-6]  # str() of its naive form, less the "+00:00"
         return super().adapt_datetimefield_value(value)
 
     def adapt_datetime_iso(self, value, iso: str):
