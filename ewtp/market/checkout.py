@@ -14,10 +14,12 @@ from collections import defaultdict
 from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
@@ -202,16 +204,24 @@ def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, once: bool = Fals
         by_seller[ln.variant.seller_id].append(ln)
     profiles, schemes = checkout_memo.sellers(list(by_seller), _profiles, _schemes)
     used = _cbec_used(actor.user_id, today.year) if dest["country"] == "CN" else Decimal(0)
-    consignments = []
+    consignments, texts = [], []
     net = checkout_memo.network(today, network_on)  # the day's network, for every consignment
+    china, subdivision, language = dest["country"] == "CN", dest.get("subdivision") or "", get_language()
     for seller_id, seller_lines in by_seller.items():
         profile = profiles[seller_id]
-        c = _consignment(profile, schemes[profile.pk], seller_lines, dest, currency, actor.user_id, today, used, net)
-        if dest["country"] == "CN":
+        # what the consignment is computed from besides the block's fixed rows (seller, variants,
+        # network): the buyer's id is only the engine's label of the request, not in its answer
+        key = (seller_id, tuple((ln.variant_id, ln.quantity) for ln in seller_lines), dest["country"], subdivision,
+               today, used if china else None, language)
+        c, text = checkout_memo.consignment(key, partial(
+            _consignment, profile, schemes[profile.pk], seller_lines, dest, currency, actor.user_id, today, used,
+            net), encoded.dumps if once else None)
+        if china:
             used += Decimal(c["engine"]["values"]["threshold"])  # later consignments see earlier ones
         consignments.append(c)
+        if text is not None:  # made when `once`
+            texts.append(text)
     total = sum((Money(c["total"], currency) for c in consignments), Money.zero(currency))
-    texts = [encoded.dumps(c) for c in consignments] if once else []
     with nullcontext() if once else transaction.atomic():
         q = CheckoutQuote(buyer_id=actor.user_id, cart_fingerprint=fingerprint(lines), currency=currency,
                           destination=dest, payload={"consignments": consignments}, total=total.amount,

@@ -1,8 +1,9 @@
 """What a run of checkouts looks up again and again, remembered for one block (`remembered()`,
 around the simulator's checkout stage): the published variants with their products, the sellers'
 profiles with their tax registration schemes, the locked stock rows of the variants bought,
-kept current by the block's own reservations, and the day's hub network (its cache generation is
-otherwise looked up for every consignment).
+kept current by the block's own reservations, the day's hub network (its cache generation is
+otherwise looked up for every consignment), and the sellers' priced consignments with their JSON
+text (many buyers order the same items to the same country).
 
 Only for a block inside one transaction in which nothing but the block's own checkouts writes
 those rows (a batch job's stage): then each lookup gives what the query it saves would have given.
@@ -31,6 +32,7 @@ class _Memo:
     sellers: dict[int, tuple[SellerProfile, set[str]]] = field(default_factory=dict)  # by organisation id
     stock: dict[int, list[StockLevel]] = field(default_factory=dict)  # by variant, in id order
     networks: dict[date, Network] = field(default_factory=dict)  # by day
+    consignments: dict[tuple, list] = field(default_factory=dict)  # [consignment, its JSON text or None]
 
 
 _memo: ContextVar[_Memo | None] = ContextVar("market_checkout_memo", default=None)
@@ -111,3 +113,20 @@ def network(day: date, read: Callable[[date], Network]) -> Network:
     if net is None:
         net = memo.networks[day] = read(day)
     return net
+
+
+def consignment(key: tuple, build: Callable[[], dict], encode: Callable[[dict], str] | None,
+                ) -> tuple[dict, str | None]:
+    """A seller's priced consignment, `build()`, and with `encode` its JSON text. In a block each is
+    made once per `key`, which must name every input of the consignment that is not fixed for the
+    block (the sellers, variants and the day's network are); the answer is shared, never changed."""
+    memo = _memo.get()
+    if memo is None:
+        c = build()
+        return c, (encode(c) if encode is not None else None)
+    hit = memo.consignments.get(key)
+    if hit is None:
+        hit = memo.consignments[key] = [build(), None]  # a refusal raises: nothing is remembered
+    if encode is not None and hit[1] is None:
+        hit[1] = encode(hit[0])
+    return hit[0], hit[1]
