@@ -95,9 +95,11 @@ def _check(parcels: list[ParcelSpec], origin: str, destination: str, currency: s
 
 def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, on: date | None = None,
                    currency: str | None = None, prefer: str = CHEAPEST,
-                   lane_ids: list[int] | None = None, network: Network | None = None) -> ShippingQuote:
+                   lane_ids: list[int] | None = None, network: Network | None = None,
+                   medians: dict[tuple[str, str], tuple[Decimal, int]] | None = None) -> ShippingQuote:
     """`lane_ids` asks for exactly that route (as quoted at checkout) when it is still sold.
-    `network`: `network_on(on)` as the caller has just looked it up (a checkout's sellers share it)."""
+    `network`, `medians`: `network_on(on)` and `transit.corridor_medians(on)` as the caller has
+    just looked them up (a checkout's sellers share them)."""
     day = on or timezone.localdate()
     cur = currency or (country_table().get(destination) or {}).get("currency") or "EUR"
     if cur not in currencies():
@@ -127,6 +129,6 @@ def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, 
             # gives the same legs, priced the same, from the same routes considered
             memo.setdefault(key[:-1] + (tuple(route.lane_ids),), hit)
     route, total, considered = hit
-    estimate = estimate_transit(origin, destination, published=route.transit_days, on=day)
+    estimate = estimate_transit(origin, destination, published=route.transit_days, on=day, medians=medians)
     assert estimate is not None  # published days given: always an estimate
     return ShippingQuote(origin, destination, day, prefer, total, route, estimate, considered)

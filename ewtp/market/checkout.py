@@ -29,6 +29,7 @@ from ewtp.core.money import Money
 from ewtp.logistics.packing import Item, pack
 from ewtp.logistics.quote import quote_shipping
 from ewtp.logistics.snapshot import Network, network_on
+from ewtp.logistics.transit import corridor_medians
 from ewtp.market import checkout_memo, encoded
 from ewtp.market.cart import buyer_lines, fingerprint
 from ewtp.market.identity import is_prc_id_number
@@ -98,13 +99,14 @@ def _check_cbec_limits(profile: SellerProfile, lines: list, goods: Money, shippi
             code="cbec_limit", fields={"cart": ["over the CBEC single-transaction or annual limit"]})
 
 
-def _shipping(profile: SellerProfile, lines: list, titles: list[str], country: str, today, net: Network):
+def _shipping(profile: SellerProfile, lines: list, titles: list[str], country: str, today, net: Network,
+              medians: dict):
     items = [Item(ln.variant.sku, title, ln.quantity, ln.variant.weight_kg,
                   ln.variant.price_amount, profile.base_currency, ln.variant.product.hs_code, ln.variant.product.origin)
              for ln, title in zip(lines, titles, strict=True)]
     try:
         return quote_shipping([p.spec() for p in pack(items)], profile.country, country, on=today,
-                              currency=profile.base_currency, network=net)
+                              currency=profile.base_currency, network=net, medians=medians)
     except AppError as err:
         raise ValidationFailed(f"{profile.legal_name}: {err.message}", code=err.code,
                                fields={"cart": [err.message]}) from None
@@ -126,11 +128,11 @@ def _schemes(profile_ids: list[int]) -> list[tuple[int, str]]:
 
 
 def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: dict, currency: str, buyer_id: int,
-                 today, cbec_used: Decimal, net: Network) -> dict:
+                 today, cbec_used: Decimal, net: Network, medians: dict) -> dict:
     seller_ccy = profile.base_currency
     goods = sum((ln.variant.price * ln.quantity for ln in lines), Money.zero(seller_ccy))
     titles = [ln.variant.product.title("en")[:200] for ln in lines]  # the English titles, looked up once
-    shipping_quote = _shipping(profile, lines, titles, dest["country"], today, net)
+    shipping_quote = _shipping(profile, lines, titles, dest["country"], today, net, medians)
     shipping = shipping_quote.price
     if dest["country"] == "CN":
         _check_cbec_limits(profile, lines, goods, shipping, cbec_used, today)
@@ -206,6 +208,7 @@ def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, once: bool = Fals
     used = _cbec_used(actor.user_id, today.year) if dest["country"] == "CN" else Decimal(0)
     consignments, texts = [], []
     net = checkout_memo.network(today, network_on)  # the day's network, for every consignment
+    medians = checkout_memo.medians(today, corridor_medians)  # and its measured transit days
     china, subdivision, language = dest["country"] == "CN", dest.get("subdivision") or "", get_language()
     for seller_id, seller_lines in by_seller.items():
         profile = profiles[seller_id]
@@ -215,7 +218,7 @@ def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, once: bool = Fals
                today, used if china else None, language)
         c, text = checkout_memo.consignment(key, partial(
             _consignment, profile, schemes[profile.pk], seller_lines, dest, currency, actor.user_id, today, used,
-            net), encoded.dumps if once else None)
+            net, medians), encoded.dumps if once else None)
         if china:
             used += Decimal(c["engine"]["values"]["threshold"])  # later consignments see earlier ones
         consignments.append(c)

@@ -2,7 +2,7 @@
 around the simulator's checkout stage): the published variants with their products, the sellers'
 profiles with their tax registration schemes, the locked stock rows of the variants bought,
 kept current by the block's own reservations, the day's hub network (its cache generation is
-otherwise looked up for every consignment), and the sellers' priced consignments with their JSON
+otherwise looked up for every consignment) and its corridors' measured transit days, and the sellers' priced consignments with their JSON
 text (many buyers order the same items to the same country).
 
 Only for a block inside one transaction in which nothing but the block's own checkouts writes
@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db import connection
 
@@ -32,6 +33,7 @@ class _Memo:
     sellers: dict[int, tuple[SellerProfile, set[str]]] = field(default_factory=dict)  # by organisation id
     stock: dict[int, list[StockLevel]] = field(default_factory=dict)  # by variant, in id order
     networks: dict[date, Network] = field(default_factory=dict)  # by day
+    medians: dict[date, dict] = field(default_factory=dict)  # the corridors' measured transit days, by day
     consignments: dict[tuple, list] = field(default_factory=dict)  # [consignment, its JSON text or None]
 
 
@@ -113,6 +115,19 @@ def network(day: date, read: Callable[[date], Network]) -> Network:
     if net is None:
         net = memo.networks[day] = read(day)
     return net
+
+
+def medians(day: date, read: Callable[[date], dict[tuple[str, str], tuple[Decimal, int]]],
+            ) -> dict[tuple[str, str], tuple[Decimal, int]]:
+    """The corridors' measured transit days on `day`; `read(day)` is the lookup
+    (`logistics.transit.corridor_medians`: the block delivers no shipment, so they stay as read)."""
+    memo = _memo.get()
+    if memo is None:
+        return read(day)
+    found = memo.medians.get(day)
+    if found is None:
+        found = memo.medians[day] = read(day)
+    return found
 
 
 def consignment(key: tuple, build: Callable[[], dict], encode: Callable[[dict], str] | None,
