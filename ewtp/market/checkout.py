@@ -175,7 +175,7 @@ def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: d
         "duty": t["duty"], "tax": t["tax"], "fees": t["fees"], "at_checkout": t["at_checkout"],
         "at_border": t["at_border"], "total": str((goods_b + shipping_b + at_checkout).amount),
         "hub_fee": str(fee_for(goods_b + shipping_b).amount), "engine": engine,
-        "shipping_quote": shipping_quote.as_dict(),
+        "shipping_quote": shipping_quote.as_dict(net),
     }
 
 
