@@ -3,7 +3,8 @@ around the simulator's checkout stage): the published variants with their produc
 profiles with their tax registration schemes, the locked stock rows of the variants bought,
 kept current by the block's own reservations, the day's hub network (its cache generation is
 otherwise looked up for every consignment) and its corridors' measured transit days, and the sellers' priced consignments with their JSON
-text (many buyers order the same items to the same country).
+text (many buyers order the same items to the same country); and the carts a placement of the
+block has emptied, until they are edited again (a buyer who comes back has nothing to read).
 
 Only for a block inside one transaction in which nothing but the block's own checkouts writes
 those rows (a batch job's stage): then each lookup gives what the query it saves would have given.
@@ -35,6 +36,7 @@ class _Memo:
     networks: dict[date, Network] = field(default_factory=dict)  # by day
     medians: dict[date, dict] = field(default_factory=dict)  # the corridors' measured transit days, by day
     consignments: dict[tuple, list] = field(default_factory=dict)  # [consignment, its JSON text or None]
+    empty_carts: set[int] = field(default_factory=set)  # emptied by a placement, no line written since
 
 
 _memo: ContextVar[_Memo | None] = ContextVar("market_checkout_memo", default=None)
@@ -145,3 +147,20 @@ def consignment(key: tuple, build: Callable[[], dict], encode: Callable[[dict], 
     if encode is not None and hit[1] is None:
         hit[1] = encode(hit[0])
     return hit[0], hit[1]
+
+
+def cart_emptied(cart_id: int) -> None:
+    """A placement has just emptied this cart (its lines deleted, or never written)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.empty_carts.add(cart_id)
+
+
+def take_empty(cart_id: int) -> bool:
+    """Whether the cart is known to hold no line; asked by an edit that may write lines, so the
+    knowledge is used up (a placement that empties the cart again says so again)."""
+    memo = _memo.get()
+    if memo is None or cart_id not in memo.empty_carts:
+        return False
+    memo.empty_carts.discard(cart_id)
+    return True
