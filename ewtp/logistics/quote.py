@@ -51,23 +51,39 @@ class ShippingQuote:
     def transit_days(self) -> Decimal:
         return self.route.transit_days
 
-    def as_dict(self) -> dict:
+    def as_dict(self, net: Network | None = None) -> dict:
+        """`net`: the network the route was found in, whose memo keeps the legs' part (a pure
+        function of the route's legs, the currency and the day; shared, never changed)."""
         cur = self.price.currency
-        legs = []
-        for seq, leg in enumerate(self.route.legs, 1):
-            lane, rate = leg.lane, ecb_rate(leg.price.currency, cur, self.on)
-            legs.append({
-                "seq": seq, "kind": lane.kind, "mode": lane.mode, "carrier": lane.carrier, "lane_id": lane.id,
-                "from": lane.from_hub or lane.from_country, "to": lane.to_hub or lane.to_country,
-                "chargeable_kg": str(leg.chargeable_kg.quantize(Decimal("0.1"))), "price": str(leg.price.amount), "currency": leg.price.currency,
-                "converted": str(converted(leg.price, cur, self.on).amount), "fx": rate.as_dict(),
-                "transit_days": str(lane.transit_days), "rate_table": lane.table.id,
-                "effective_from": lane.table.effective_from.isoformat()})
+        if net is None:
+            legs = _legs(self.route, cur, self.on)
+        else:
+            memo = network_memo(net)
+            key = ("legs", id(self.route), cur, self.on)
+            hit = memo.get(key)
+            if hit is None or hit[0] is not self.route:  # the route itself is kept: its id is not reused
+                hit = memo[key] = (self.route, _legs(self.route, cur, self.on))
+            legs = hit[1]
         return {"origin": self.origin, "destination": self.destination, "date": self.on.isoformat(),
                 "prefer": self.prefer, "price": str(self.price.amount), "currency": cur,
                 "transit_days": str(self.transit_days), "estimate": self.estimate.as_dict(),
                 "route": [leg.lane.to_hub for leg in self.route.legs if leg.lane.to_hub], "legs": legs,
                 "lane_ids": self.route.lane_ids, "routes_considered": self.routes_considered}
+
+
+def _legs(route: Route, cur: str, on: date) -> list[dict]:
+    """Each leg in its carrier's currency and converted into `cur` at the ECB reference of `on`."""
+    legs = []
+    for seq, leg in enumerate(route.legs, 1):
+        lane, rate = leg.lane, ecb_rate(leg.price.currency, cur, on)
+        legs.append({
+            "seq": seq, "kind": lane.kind, "mode": lane.mode, "carrier": lane.carrier, "lane_id": lane.id,
+            "from": lane.from_hub or lane.from_country, "to": lane.to_hub or lane.to_country,
+            "chargeable_kg": str(leg.chargeable_kg.quantize(Decimal("0.1"))), "price": str(leg.price.amount), "currency": leg.price.currency,
+            "converted": str(converted(leg.price, cur, on).amount), "fx": rate.as_dict(),
+            "transit_days": str(lane.transit_days), "rate_table": lane.table.id,
+            "effective_from": lane.table.effective_from.isoformat()})
+    return legs
 
 
 def _check(parcels: list[ParcelSpec], origin: str, destination: str, currency: str, prefer: str) -> None:
@@ -95,9 +111,11 @@ def _check(parcels: list[ParcelSpec], origin: str, destination: str, currency: s
 
 def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, on: date | None = None,
                    currency: str | None = None, prefer: str = CHEAPEST,
-                   lane_ids: list[int] | None = None, network: Network | None = None) -> ShippingQuote:
+                   lane_ids: list[int] | None = None, network: Network | None = None,
+                   medians: dict[tuple[str, str], tuple[Decimal, int]] | None = None) -> ShippingQuote:
     """`lane_ids` asks for exactly that route (as quoted at checkout) when it is still sold.
-    `network`: `network_on(on)` as the caller has just looked it up (a checkout's sellers share it)."""
+    `network`, `medians`: `network_on(on)` and `transit.corridor_medians(on)` as the caller has
+    just looked them up (a checkout's sellers share them)."""
     day = on or timezone.localdate()
     cur = currency or (country_table().get(destination) or {}).get("currency") or "EUR"
     if cur not in currencies():
@@ -127,6 +145,6 @@ def quote_shipping(parcels: list[ParcelSpec], origin: str, destination: str, *, 
             # gives the same legs, priced the same, from the same routes considered
             memo.setdefault(key[:-1] + (tuple(route.lane_ids),), hit)
     route, total, considered = hit
-    estimate = estimate_transit(origin, destination, published=route.transit_days, on=day)
+    estimate = estimate_transit(origin, destination, published=route.transit_days, on=day, medians=medians)
     assert estimate is not None  # published days given: always an estimate
     return ShippingQuote(origin, destination, day, prefer, total, route, estimate, considered)

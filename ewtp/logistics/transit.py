@@ -50,11 +50,15 @@ def corridor_medians(on: date) -> dict[tuple[str, str], tuple[Decimal, int]]:
 
 
 def estimate_transit(origin_country: str, destination_country: str, *, published: Decimal | None = None,
-                     on: date | None = None) -> TransitEstimate | None:
+                     on: date | None = None, medians: dict[tuple[str, str], tuple[Decimal, int]] | None = None,
+                     ) -> TransitEstimate | None:
     """Measured median when the corridor has MIN_SAMPLES deliveries; else `published` (the route's
-    lane days) or, if not given, the published days of the cheapest route; None without a route."""
+    lane days) or, if not given, the published days of the cheapest route; None without a route.
+    `medians`: `corridor_medians(on)` as the caller has just looked it up."""
     day = on or timezone.localdate()
-    median, n = corridor_medians(day).get((origin_country, destination_country), (Decimal(0), 0))
+    if medians is None:
+        medians = corridor_medians(day)
+    median, n = medians.get((origin_country, destination_country), (Decimal(0), 0))
     if n >= MIN_SAMPLES:
         return TransitEstimate(median, "measured", n)
     if published is None:

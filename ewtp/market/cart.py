@@ -82,6 +82,7 @@ def _set(actor: Actor, variant_id: int, quantity: int) -> tuple[Cart, list[CartL
             raise _not_published()
         variant = found[0]
         cart = _touch_cart(actor.user_id)
+        checkout_memo.take_empty(cart.pk)  # this edit may write a line: no longer known empty
         lines = _sorted(_lines_by_cart(cart.pk))
         current = next((ln for ln in lines if ln.variant_id == variant.pk), None)
         if quantity == 0:
@@ -169,7 +170,8 @@ def _set_many(actor: Actor, quantities: list[tuple[int, int]], *, savepoint: boo
                 raise refusal
             return None, None
         cart = _touch_cart(actor.user_id)
-        current = {ln.variant_id: ln for ln in _lines_by_cart(cart.pk)}
+        # a cart a placement of the checkout block emptied holds nothing to read
+        current = {} if checkout_memo.take_empty(cart.pk) else {ln.variant_id: ln for ln in _lines_by_cart(cart.pk)}
         count, gone, changed, new = len(current), [], [], []
         for n, (variant_id, quantity) in enumerate(quantities):
             line = current.get(variant_id)

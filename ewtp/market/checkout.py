@@ -14,10 +14,12 @@ from collections import defaultdict
 from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
@@ -27,6 +29,7 @@ from ewtp.core.money import Money
 from ewtp.logistics.packing import Item, pack
 from ewtp.logistics.quote import quote_shipping
 from ewtp.logistics.snapshot import Network, network_on
+from ewtp.logistics.transit import corridor_medians
 from ewtp.market import checkout_memo, encoded
 from ewtp.market.cart import buyer_lines, fingerprint
 from ewtp.market.identity import is_prc_id_number
@@ -96,13 +99,14 @@ def _check_cbec_limits(profile: SellerProfile, lines: list, goods: Money, shippi
             code="cbec_limit", fields={"cart": ["over the CBEC single-transaction or annual limit"]})
 
 
-def _shipping(profile: SellerProfile, lines: list, titles: list[str], country: str, today, net: Network):
+def _shipping(profile: SellerProfile, lines: list, titles: list[str], country: str, today, net: Network,
+              medians: dict):
     items = [Item(ln.variant.sku, title, ln.quantity, ln.variant.weight_kg,
                   ln.variant.price_amount, profile.base_currency, ln.variant.product.hs_code, ln.variant.product.origin)
              for ln, title in zip(lines, titles, strict=True)]
     try:
         return quote_shipping([p.spec() for p in pack(items)], profile.country, country, on=today,
-                              currency=profile.base_currency, network=net)
+                              currency=profile.base_currency, network=net, medians=medians)
     except AppError as err:
         raise ValidationFailed(f"{profile.legal_name}: {err.message}", code=err.code,
                                fields={"cart": [err.message]}) from None
@@ -124,11 +128,11 @@ def _schemes(profile_ids: list[int]) -> list[tuple[int, str]]:
 
 
 def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: dict, currency: str, buyer_id: int,
-                 today, cbec_used: Decimal, net: Network) -> dict:
+                 today, cbec_used: Decimal, net: Network, medians: dict) -> dict:
     seller_ccy = profile.base_currency
     goods = sum((ln.variant.price * ln.quantity for ln in lines), Money.zero(seller_ccy))
     titles = [ln.variant.product.title("en")[:200] for ln in lines]  # the English titles, looked up once
-    shipping_quote = _shipping(profile, lines, titles, dest["country"], today, net)
+    shipping_quote = _shipping(profile, lines, titles, dest["country"], today, net, medians)
     shipping = shipping_quote.price
     if dest["country"] == "CN":
         _check_cbec_limits(profile, lines, goods, shipping, cbec_used, today)
@@ -171,7 +175,7 @@ def _consignment(profile: SellerProfile, schemes: set[str], lines: list, dest: d
         "duty": t["duty"], "tax": t["tax"], "fees": t["fees"], "at_checkout": t["at_checkout"],
         "at_border": t["at_border"], "total": str((goods_b + shipping_b + at_checkout).amount),
         "hub_fee": str(fee_for(goods_b + shipping_b).amount), "engine": engine,
-        "shipping_quote": shipping_quote.as_dict(),
+        "shipping_quote": shipping_quote.as_dict(net),
     }
 
 
@@ -202,16 +206,25 @@ def _quote(actor: Actor, dest: dict, lines: list[CartLine], *, once: bool = Fals
         by_seller[ln.variant.seller_id].append(ln)
     profiles, schemes = checkout_memo.sellers(list(by_seller), _profiles, _schemes)
     used = _cbec_used(actor.user_id, today.year) if dest["country"] == "CN" else Decimal(0)
-    consignments = []
+    consignments, texts = [], []
     net = checkout_memo.network(today, network_on)  # the day's network, for every consignment
+    medians = checkout_memo.medians(today, corridor_medians)  # and its measured transit days
+    china, subdivision, language = dest["country"] == "CN", dest.get("subdivision") or "", get_language()
     for seller_id, seller_lines in by_seller.items():
         profile = profiles[seller_id]
-        c = _consignment(profile, schemes[profile.pk], seller_lines, dest, currency, actor.user_id, today, used, net)
-        if dest["country"] == "CN":
+        # what the consignment is computed from besides the block's fixed rows (seller, variants,
+        # network): the buyer's id is only the engine's label of the request, not in its answer
+        key = (seller_id, tuple((ln.variant_id, ln.quantity) for ln in seller_lines), dest["country"], subdivision,
+               today, used if china else None, language)
+        c, text = checkout_memo.consignment(key, partial(
+            _consignment, profile, schemes[profile.pk], seller_lines, dest, currency, actor.user_id, today, used,
+            net, medians), encoded.dumps if once else None)
+        if china:
             used += Decimal(c["engine"]["values"]["threshold"])  # later consignments see earlier ones
         consignments.append(c)
+        if text is not None:  # made when `once`
+            texts.append(text)
     total = sum((Money(c["total"], currency) for c in consignments), Money.zero(currency))
-    texts = [encoded.dumps(c) for c in consignments] if once else []
     with nullcontext() if once else transaction.atomic():
         q = CheckoutQuote(buyer_id=actor.user_id, cart_fingerprint=fingerprint(lines), currency=currency,
                           destination=dest, payload={"consignments": consignments}, total=total.amount,

@@ -1,8 +1,10 @@
 """What a run of checkouts looks up again and again, remembered for one block (`remembered()`,
 around the simulator's checkout stage): the published variants with their products, the sellers'
 profiles with their tax registration schemes, the locked stock rows of the variants bought,
-kept current by the block's own reservations, and the day's hub network (its cache generation is
-otherwise looked up for every consignment).
+kept current by the block's own reservations, the day's hub network (its cache generation is
+otherwise looked up for every consignment) and its corridors' measured transit days, and the sellers' priced consignments with their JSON
+text (many buyers order the same items to the same country); and the carts a placement of the
+block has emptied, until they are edited again (a buyer who comes back has nothing to read).
 
 Only for a block inside one transaction in which nothing but the block's own checkouts writes
 those rows (a batch job's stage): then each lookup gives what the query it saves would have given.
@@ -18,6 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db import connection
 
@@ -31,6 +34,9 @@ class _Memo:
     sellers: dict[int, tuple[SellerProfile, set[str]]] = field(default_factory=dict)  # by organisation id
     stock: dict[int, list[StockLevel]] = field(default_factory=dict)  # by variant, in id order
     networks: dict[date, Network] = field(default_factory=dict)  # by day
+    medians: dict[date, dict] = field(default_factory=dict)  # the corridors' measured transit days, by day
+    consignments: dict[tuple, list] = field(default_factory=dict)  # [consignment, its JSON text or None]
+    empty_carts: set[int] = field(default_factory=set)  # emptied by a placement, no line written since
 
 
 _memo: ContextVar[_Memo | None] = ContextVar("market_checkout_memo", default=None)
@@ -111,3 +117,50 @@ def network(day: date, read: Callable[[date], Network]) -> Network:
     if net is None:
         net = memo.networks[day] = read(day)
     return net
+
+
+def medians(day: date, read: Callable[[date], dict[tuple[str, str], tuple[Decimal, int]]],
+            ) -> dict[tuple[str, str], tuple[Decimal, int]]:
+    """The corridors' measured transit days on `day`; `read(day)` is the lookup
+    (`logistics.transit.corridor_medians`: the block delivers no shipment, so they stay as read)."""
+    memo = _memo.get()
+    if memo is None:
+        return read(day)
+    found = memo.medians.get(day)
+    if found is None:
+        found = memo.medians[day] = read(day)
+    return found
+
+
+def consignment(key: tuple, build: Callable[[], dict], encode: Callable[[dict], str] | None,
+                ) -> tuple[dict, str | None]:
+    """A seller's priced consignment, `build()`, and with `encode` its JSON text. In a block each is
+    made once per `key`, which must name every input of the consignment that is not fixed for the
+    block (the sellers, variants and the day's network are); the answer is shared, never changed."""
+    memo = _memo.get()
+    if memo is None:
+        c = build()
+        return c, (encode(c) if encode is not None else None)
+    hit = memo.consignments.get(key)
+    if hit is None:
+        hit = memo.consignments[key] = [build(), None]  # a refusal raises: nothing is remembered
+    if encode is not None and hit[1] is None:
+        hit[1] = encode(hit[0])
+    return hit[0], hit[1]
+
+
+def cart_emptied(cart_id: int) -> None:
+    """A placement has just emptied this cart (its lines deleted, or never written)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.empty_carts.add(cart_id)
+
+
+def take_empty(cart_id: int) -> bool:
+    """Whether the cart is known to hold no line; asked by an edit that may write lines, so the
+    knowledge is used up (a placement that empties the cart again says so again)."""
+    memo = _memo.get()
+    if memo is None or cart_id not in memo.empty_carts:
+        return False
+    memo.empty_carts.discard(cart_id)
+    return True

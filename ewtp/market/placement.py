@@ -220,6 +220,7 @@ def _write(actor: Actor, quote: CheckoutQuote, lines: list[CartLine], snapshots:
     if not emptied:
         with connection.cursor() as cur:  # a quote is never of an empty cart
             cur.execute(_EMPTY_CART, [lines[0].cart_id])
+    checkout_memo.cart_emptied(lines[0].cart_id)
     audit.record(actor, "market.place_order", group,
                  after={"orders": [o.reference for o in orders], "total": str(quote.total),
                         "currency": quote.currency})

@@ -10,9 +10,20 @@ from django.conf import settings
 
 from ewtp.core.money import Money
 
+_held: list = [None, None, None]  # the settings last read (as given) and what they make
+
+
+def _settings() -> tuple[Decimal, dict[str, str]]:
+    """Made again only when the settings change (every checkout's consignment asks), never changed."""
+    percent, fixed = str(settings.EWTP_PAYMENTS_FEE_PERCENT), settings.EWTP_PAYMENTS_FEE_FIXED
+    if _held[2] is None or _held[0] != percent or _held[1] != fixed:
+        _held[:] = [percent, dict(fixed), (Decimal(percent), dict(fixed))]
+    return _held[2]
+
 
 def fee_settings() -> tuple[Decimal, dict[str, str]]:
-    return Decimal(str(settings.EWTP_PAYMENTS_FEE_PERCENT)), dict(settings.EWTP_PAYMENTS_FEE_FIXED)
+    percent, fixed = _settings()
+    return percent, dict(fixed)
 
 
 def fee_for(seller_amount: Money) -> Money:
@@ -20,7 +31,7 @@ def fee_for(seller_amount: Money) -> Money:
     unit, and never more than the amount itself."""
     if seller_amount.is_negative():
         raise ValueError("a fee is computed on a non-negative amount")
-    percent, fixed_table = fee_settings()
+    percent, fixed_table = _settings()
     fixed = Money(
         fixed_table.get(seller_amount.currency, fixed_table.get("default", "0")), seller_amount.currency
     )

@@ -47,3 +47,16 @@ def test_the_same_weight_in_other_digits_and_a_changed_network_are_priced_afresh
     assert routing.network_memo(snapshot.network_on(DAY)) is not memo
     assert quote_shipping(one, "MY", "AU", on=DAY, currency="AUD").as_dict() == _cold(one, "MY", "AU", on=DAY,
                                                                                       currency="AUD")
+
+
+def test_the_legs_kept_for_a_network_and_the_medians_given_are_the_quote_computed_alone(network):
+    from ewtp.logistics.transit import corridor_medians
+
+    parcels = [ParcelSpec(D("2.5"), D(30), D(20), D(10))]
+    net = snapshot.network_on(DAY)
+    for currency in ("AUD", "EUR", "MYR"):
+        alone = _cold(parcels, "MY", "AU", on=DAY, currency=currency)
+        for _ in range(2):  # computed, then kept
+            given = quote_shipping(parcels, "MY", "AU", on=DAY, currency=currency, network=net,
+                                   medians=corridor_medians(DAY))
+            assert given.as_dict(net) == alone
