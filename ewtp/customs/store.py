@@ -45,15 +45,17 @@ _TYPED: dict[tuple[str, str], Any] = {}
 _TYPED_MAX = 10_000  # a chunk of 2,000 orders has 8,000 documents; then start again (bounds memory)
 
 
-def typed(kind: str, digest: str, fields: dict, doc: Any = None) -> Any:
+def typed(kind: str, digest: str, fields: dict, doc: Any = None, *, own: bool = False) -> Any:
     """`from_json(kind, fields)` for stored fields whose digest is `digest`, parsed once. `doc`: the
-    document `fields` were made from (`to_json(doc)`), whose stored form needs no parsing."""
+    document `fields` were made from (`to_json(doc)`), whose stored form needs no parsing; `own`:
+    `doc` is that stored form itself (a JSON push's: `from_json` keeps amounts as written)."""
     key = (kind, digest)
     out = _TYPED.get(key)
     if out is None:
         if len(_TYPED) >= _TYPED_MAX:
             _TYPED.clear()
-        out = _TYPED[key] = from_json(kind, fields) if doc is None else stored_form(kind, doc)
+        out = _TYPED[key] = (from_json(kind, fields) if doc is None else doc if own
+                             else stored_form(kind, doc))
     return out
 
 
@@ -311,7 +313,9 @@ def stored(book: Book, actor: Actor, kind: str, doc, row: TradeDocument) -> tupl
     v.last = row.version
     v.current = ({"pk": row.pk, "kind": kind, "version": row.version, "digest": row.digest,
                   "organisation_id": row.organisation_id, "fields": row.fields} if row.current else None)
-    v.typed = typed(kind, row.digest, row.fields, doc) if row.current else None
+    # a JSON push's document is `from_json`'s (services.decode_data, push_many): its own stored form
+    v.typed = (typed(kind, row.digest, row.fields, doc, own=row.body_format == TradeDocument.JSON)
+               if row.current else None)
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
     book.record(actor, f"customs.document.{outcome}", row,
                  before={"version": current["version"]} if current else None,
