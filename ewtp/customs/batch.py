@@ -24,7 +24,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import insert
+from ewtp.core.compiled import insert, insert_values
 from ewtp.core.errors import AppError
 from ewtp.core.orm import chunks
 from ewtp.customs import store
@@ -168,14 +168,17 @@ def _insert_parcels(book: Book, todo: list) -> None:
     book.parcels.update((p.order_no, p) for p in new)
 
 
-def _insert_versions(book: Book, actor: Actor, kind: str, todo: list, org_id: int | None) -> dict[int, TradeDocument]:
+def _insert_versions(book: Book, actor: Actor, kind: str, todo: list, org_id: int | None) -> dict[int, store.Version]:
     """Retire the current versions and insert the new ones, in push order -> {item index: row}."""
     retire = [book.versions(doc.order_no, kind).current["pk"] for _, (_, (doc, _, _, _)) in todo
               if book.versions(doc.order_no, kind).current is not None]
     for part in chunks(retire):
         TradeDocument.objects.filter(pk__in=part).update(current=False)
-    new = [(i, store.new_row(book, actor, kind, doc, fmt, "", org_id, push.jurisdiction, digest, fields))
+    new = [(i, store.new_version(book, actor, kind, doc, fmt, "", org_id, push.jurisdiction, digest, fields))
            for i, (push, (doc, fmt, fields, digest)) in todo]
     for n in range(0, len(new), INSERT_ROWS):
-        insert([row for _, row in new[n:n + INSERT_ROWS]])
+        part = [row for _, row in new[n:n + INSERT_ROWS]]
+        for row, pk in zip(part, insert_values(TradeDocument, store.Version.NAMES, [r.values() for r in part]),
+                           strict=True):
+            row.pk = pk
     return dict(new)
