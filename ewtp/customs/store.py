@@ -131,11 +131,13 @@ class Book:
             del self.docs[key]
 
     def versions(self, order_no: str, kind: str) -> _Versions:
-        self.load([order_no])
+        if order_no not in self.loaded:  # (asked several times per document: mostly read already)
+            self.load([order_no])
         return self.docs.setdefault((order_no, kind), _Versions())
 
     def parcel(self, order_no: str, jurisdiction: str) -> Parcel:
-        self.load([order_no])
+        if order_no not in self.loaded:
+            self.load([order_no])
         if order_no not in self.parcels:  # get_or_create: a concurrent first push may have made it
             self.parcels[order_no], _ = get_or_create(_parcel_by_no, (order_no,), Parcel, order_no=order_no,
                                                       jurisdiction=jurisdiction)
@@ -143,7 +145,8 @@ class Book:
 
     def known_parcel(self, order_no: str) -> Parcel | None:
         """The parcel if it exists (none is made)."""
-        self.load([order_no])
+        if order_no not in self.loaded:
+            self.load([order_no])
         return self.parcels.get(order_no)
 
     def save_parcel(self, parcel: Parcel, fields: list[str]) -> None:
@@ -166,12 +169,14 @@ class Book:
             self.deferred = {}
 
     def declaration(self, order_no: str) -> Declaration | None:
-        self.load([order_no])
+        if order_no not in self.loaded:
+            self.load([order_no])
         return self.decls.get(order_no)
 
     def current_documents(self, order_no: str) -> dict:
         """{kind: typed document} of the parcel's current documents (kinds in a stable order)."""
-        self.load([order_no])
+        if order_no not in self.loaded:
+            self.load([order_no])
         out = {}
         for kind, _ in TradeDocument.KINDS:
             v = self.docs.get((order_no, kind))
@@ -253,7 +258,12 @@ class Book:
         if parcel.seller_id is None:
             return
         if parcel.seller_id not in self.orgs:
-            self.orgs[parcel.seller_id] = Organisation.objects.get(pk=parcel.seller_id)
+            # the sellers of every parcel the book holds, in one query (a batch declares many)
+            todo = sorted({p.seller_id for p in self.parcels.values() if p.seller_id is not None} - self.orgs.keys())
+            for part in chunks(todo):
+                self.orgs.update(Organisation.objects.in_bulk(part))
+            if parcel.seller_id not in self.orgs:
+                self.orgs[parcel.seller_id] = Organisation.objects.get(pk=parcel.seller_id)  # raises as before
         parcel.seller = self.orgs[parcel.seller_id]
 
 
