@@ -140,3 +140,25 @@ def test_a_remittance_refused_in_the_middle_sends_the_batch_one_by_one(buyer, st
 def test_no_actions_no_statements(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert officer_actions([]) == []
+
+
+def test_released_in_a_batch_books_duty_and_tax(buyer, stocked, make_user):  # noqa: F811
+    """On every database: the batch's rows, remittances and a balanced ledger."""
+    from ewtp.payments.verify import verify
+
+    ids, officer = _world(buyer, stocked, make_user)
+    results = officer_actions([Action(officer, ids[0], "hold", "invoice"), Action(officer, ids[0], "release"),
+                               Action(officer, ids[1], "reject", "undervalued"), Action(officer, ids[2], "release"),
+                               Action(officer, ids[2], "release")])
+    assert [type(r).__name__ for r in results] == ["Declaration"] * 4 + [Conflict.__name__]
+    decls = {d.pk: d for d in Declaration.objects.filter(pk__in=ids)}
+    assert [decls[pk].status for pk in ids] == [declarations.RELEASED, declarations.REJECTED, declarations.RELEASED,
+                                                declarations.REVIEW]
+    assert decls[ids[1]].reason == "undervalued" and decls[ids[3]].released_at is None
+    for pk in (ids[0], ids[2]):
+        tx = LedgerTransaction.objects.get(pk=decls[pk].remittance_tx)
+        assert tx.kind == "escrow_remit" and decls[pk].released_at is not None
+    assert list(DeclarationEvent.objects.filter(declaration_id=ids[0], actor=officer.audit_name).order_by("pk")
+                .values_list("action", flat=True)) == ["hold", "release"]
+    assert AuditEntry.objects.filter(action="payments.escrow_remit").count() == 2
+    assert verify().ok, verify().problems
