@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from django.utils import timezone
 
@@ -301,47 +300,6 @@ def new_row(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id
         xml=raw, digest=digest, pushed_by=actor.audit_name, organisation_id=org_id)
 
 
-@dataclass(slots=True)
-class Version:
-    """A new version as a batch writes it, without a model instance per row (`batch`: its values go
-    to `insert_values`): what `stored` reads of a written version, and, for its audit entry, the
-    model's `_meta` and the row's `pk` (all `audit.record` reads of an object)."""
-
-    NAMES: ClassVar[tuple[str, ...]] = (
-        "kind", "order_no", "jurisdiction", "version", "current", "app_type", "guid", "fields", "body_format",
-        "xml", "digest", "pushed_by", "organisation_id", "received_at")
-    _meta: ClassVar = TradeDocument._meta
-
-    kind: str
-    order_no: str
-    jurisdiction: str
-    version: int
-    current: bool
-    app_type: str
-    guid: str
-    fields: dict
-    body_format: str
-    xml: str
-    digest: str
-    pushed_by: str
-    organisation_id: int | None
-    received_at: datetime
-    pk: int | None = None
-
-    def values(self) -> tuple:
-        return (self.kind, self.order_no, self.jurisdiction, self.version, self.current, self.app_type, self.guid,
-                self.fields, self.body_format, self.xml, self.digest, self.pushed_by, self.organisation_id,
-                self.received_at)
-
-
-def new_version(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None,
-                jurisdiction: str, digest: str, fields: dict) -> Version:
-    """`new_row` as a `Version` (received now, as the field's auto_now_add sets it at insert)."""
-    return Version(kind, doc.order_no, jurisdiction, book.versions(doc.order_no, kind).last + 1,
-                   doc.app_type != APP_DELETE, doc.app_type, doc.guid, fields, fmt, raw, digest, actor.audit_name,
-                   org_id, timezone.now())
-
-
 def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: int | None, jurisdiction: str,
           digest: str, fields: dict | None = None) -> tuple[int, str, Parcel]:
     """Store one document (inside the caller's transaction) -> (version, outcome, parcel).
@@ -357,9 +315,10 @@ def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: 
     return stored(book, actor, kind, doc, row)
 
 
-def stored(book: Book, actor: Actor, kind: str, doc, row: TradeDocument | Version) -> tuple[int, str, Parcel]:
-    """A new version was written (`row`; its predecessor retired): the book follows, the audit entry,
-    the parcel re-matched -> (version, outcome, parcel)."""
+def stored(book: Book, actor: Actor, kind: str, doc, row: Any) -> tuple[int, str, Parcel]:
+    """A new version was written (`row`: its TradeDocument, or a batch's `batch.Version`; its
+    predecessor retired): the book follows, the audit entry, the parcel re-matched -> (version,
+    outcome, parcel)."""
     v = book.versions(doc.order_no, kind)
     current = v.current
     v.last = row.version
