@@ -48,21 +48,31 @@ def to_json(doc: Any) -> dict:
 
 
 @cache
-def _shape(cls: type) -> tuple[dict[str, tuple[str, type]], frozenset[str], frozenset[str]]:
-    """(known {xml name: (attribute, scalar)}, allowed keys, required attributes) of a class:
-    fixed per class, and working them out per field of every document was most of a parse."""
+def _shape(cls: type) -> tuple[dict[str, tuple[str, type]], frozenset[str], frozenset[str], dict[str, Any]]:
+    """(known {xml name: (attribute, scalar)}, allowed keys, required attributes, {xml name: the
+    value `to_json` writes for the field's default}) of a class: fixed per class, and working them
+    out per field of every document was most of a parse."""
     fields = dataclasses.fields(cls)
     known = {xml: (attr, scalar) for attr, xml, scalar in spec(cls)}
     allowed = frozenset(known) | ({"lines"} if any(f.name == "lines" for f in fields) else frozenset())
     required = frozenset(f.name for f in fields
                          if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
-    return known, allowed, required
+    defaults = {f.name: f.default for f in fields}
+    written = {xml: _written(scalar, defaults.get(attr)) for xml, (attr, scalar) in known.items()
+               if attr not in required}
+    return known, allowed, required, written
 
 
-def _convert(cls: type, data: Any, where: str) -> Any:
+def _written(scalar: type, default: Any) -> Any:
+    return fmt_decimal(default) if scalar is Decimal and default is not None else default
+
+
+def _convert(cls: type, data: Any, where: str, out: dict | None = None) -> Any:
+    """The typed document of `data`; `out`: filled with `to_json` of it, field by field (the
+    amounts as written, which is also how they are kept: `stored_form`'s form)."""
     if not isinstance(data, dict):
         raise ValidationFailed.field(where or "body", "must be an object")
-    known, allowed, required = _shape(cls)
+    known, allowed, required, written = _shape(cls)
     extra = sorted(set(data) - allowed)
     errors: dict[str, list[str]] = {f"{where}{k}": ["unknown field"] for k in extra}
     values: dict[str, Any] = {}
@@ -71,12 +81,19 @@ def _convert(cls: type, data: Any, where: str) -> Any:
         if raw is None:
             if attr in required:
                 errors[f"{where}{xml_name}"] = ["required"]
+            elif out is not None:
+                out[xml_name] = written[xml_name]  # the default, as `to_json` writes it
             continue
         try:
             if scalar is Decimal:
                 if isinstance(raw, bool) or not isinstance(raw, str | int):
                     raise ValueError("an amount is a decimal string such as \"12.50\" (no floats)")
-                values[attr] = _amount(Decimal(str(raw)))
+                # checked as sent, kept as written (12.50 -> 12.5: what the stored fields give back)
+                text = fmt_decimal(_amount(Decimal(str(raw))))
+                values[attr] = Decimal(text)
+                if out is not None:
+                    out[xml_name] = text
+                continue
             elif scalar is int:
                 if isinstance(raw, bool) or not isinstance(raw, int | str):
                     raise ValueError("must be an integer")
@@ -90,6 +107,8 @@ def _convert(cls: type, data: Any, where: str) -> Any:
                 if not text.isprintable() and _NOT_XML.search(text):
                     raise ValueError("contains control characters that XML cannot carry")
                 values[attr] = text
+            if out is not None:
+                out[xml_name] = values[attr]
         except (ValueError, InvalidOperation) as exc:
             errors[f"{where}{xml_name}"] = [str(exc) if str(exc) else "invalid value"]
     if errors:
@@ -98,17 +117,42 @@ def _convert(cls: type, data: Any, where: str) -> Any:
 
 
 def from_json(kind: str, data: Any) -> Any:
-    """A JSON document (official camelCase names; order/inventory lines under "lines") -> typed."""
+    """A JSON document (official camelCase names; order/inventory lines under "lines") -> typed,
+    its amounts as its stored fields give them back (`stored_form`: 12.50 is 12.5)."""
+    return _from_json(kind, data, None)
+
+
+def from_json_stored(kind: str, data: Any) -> tuple[Any, dict]:
+    """(`from_json(kind, data)`, `to_json` of it) in one pass: the typed document is its own stored
+    form, and its fields are made as it is checked."""
+    fields: dict[str, Any] = {}
+    return _from_json(kind, data, fields), fields
+
+
+def _from_json(kind: str, data: Any, out: dict | None) -> Any:
     if kind not in CLASSES:
         raise ValidationFailed.field("kind", f"one of {', '.join(CLASSES)}")
     head_cls, line_cls = CLASSES[kind]
-    doc = _convert(head_cls, data, "")
+    fields: dict[str, Any] | None = None if out is None else {}
+    doc = _convert(head_cls, data, "", fields)
+    if out is not None:  # in spec order, as `to_json` (a field's place does not follow the data's)
+        out.update((xml, fields[xml]) for _, xml, _ in spec(head_cls))
     if line_cls is not None:
         lines = data.get("lines")
         if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
             raise ValidationFailed.field("lines", f"a list of 1 to {MAX_LINES} lines")
-        doc.lines = [_convert(line_cls, li, f"lines[{n}].") for n, li in enumerate(lines)]
+        doc.lines = [_convert(line_cls, li, f"lines[{n}].") for n, li in enumerate(lines)] if out is None else \
+            [_line(line_cls, li, n) for n, li in enumerate(lines)]
+        if out is not None:
+            out["lines"] = [f for _, f in doc.lines]
+            doc.lines = [li for li, _ in doc.lines]
     return doc
+
+
+def _line(cls: type, data: Any, n: int) -> tuple[Any, dict]:
+    fields: dict[str, Any] = {}
+    line = _convert(cls, data, f"lines[{n}].", fields)
+    return line, {xml: fields[xml] for _, xml, _ in spec(cls)}
 
 
 class _Unusual(Exception):

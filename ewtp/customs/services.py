@@ -19,7 +19,7 @@ from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, Validation
 from ewtp.core.parse import load_json
 from ewtp.core.permissions import require_access, require_role
 from ewtp.customs import batch, declarations, risk, schema_check, store
-from ewtp.customs.jsondocs import from_json, to_json
+from ewtp.customs.jsondocs import from_json, from_json_stored, to_json
 from ewtp.customs.models import Declaration, Parcel, RiskRule, TradeDocument
 from ewtp.customs.store import Book
 from ewtp.customs.xml.documents import MESSAGE_OF
@@ -169,13 +169,16 @@ def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResul
     statements); what that path cannot reproduce exactly rolls it back for the one-by-one path."""
     _check_pusher(actor, kind)
     org_id = next(iter(sorted(actor.org_ids)), None)
-    decoded: list[tuple[object, str, dict, str] | AppError] = []
+    decoded: list[tuple[object, str, dict | None, str] | AppError] = []
     for p in pushes:
         try:
             _check_jurisdiction(p.jurisdiction)
-            [doc], fmt, _ = (decode_body(kind, p.body, "application/json", p.jurisdiction) if p.data is None
-                             else decode_data(kind, p.data, p.jurisdiction, schema=False, plain=p.plain))
-            decoded.append((doc, fmt, {}, ""))
+            if p.data is None:
+                [doc], fmt, _ = decode_body(kind, p.body, "application/json", p.jurisdiction)
+                decoded.append((doc, fmt, None, ""))
+            else:  # as decode_data(schema=False), its stored fields made as it is read (China's schema: below)
+                doc, fields = from_json_stored(kind, p.data if p.plain else _floats_refused(p.data))
+                decoded.append((doc, TradeDocument.JSON, fields, ""))
         except AppError as err:
             decoded.append(err)
     # China's in-process documents meet the schema together, in messages of up to 100 (the last check)
@@ -186,7 +189,7 @@ def push_many(actor: Actor, kind: str, pushes: Sequence[Push]) -> list[PushResul
             decoded[i] = refused
     for i, d in enumerate(decoded):
         if not isinstance(d, AppError):
-            fields = to_json(d[0])
+            fields = to_json(d[0]) if d[2] is None else d[2]
             decoded[i] = (d[0], d[1], fields, _digest(fields))
     order_nos = [d[0].order_no for d in decoded if not isinstance(d, AppError)]
     try:

@@ -45,15 +45,17 @@ _TYPED: dict[tuple[str, str], Any] = {}
 _TYPED_MAX = 10_000  # a chunk of 2,000 orders has 8,000 documents; then start again (bounds memory)
 
 
-def typed(kind: str, digest: str, fields: dict, doc: Any = None) -> Any:
+def typed(kind: str, digest: str, fields: dict, doc: Any = None, *, own: bool = False) -> Any:
     """`from_json(kind, fields)` for stored fields whose digest is `digest`, parsed once. `doc`: the
-    document `fields` were made from (`to_json(doc)`), whose stored form needs no parsing."""
+    document `fields` were made from (`to_json(doc)`), whose stored form needs no parsing; `own`:
+    `doc` is that stored form itself (a JSON push's: `from_json` keeps amounts as written)."""
     key = (kind, digest)
     out = _TYPED.get(key)
     if out is None:
         if len(_TYPED) >= _TYPED_MAX:
             _TYPED.clear()
-        out = _TYPED[key] = from_json(kind, fields) if doc is None else stored_form(kind, doc)
+        out = _TYPED[key] = (from_json(kind, fields) if doc is None else doc if own
+                             else stored_form(kind, doc))
     return out
 
 
@@ -128,11 +130,13 @@ class Book:
             del self.docs[key]
 
     def versions(self, order_no: str, kind: str) -> _Versions:
-        self.load([order_no])
+        if order_no not in self.loaded:  # (asked several times per document: mostly read already)
+            self.load([order_no])
         return self.docs.setdefault((order_no, kind), _Versions())
 
     def parcel(self, order_no: str, jurisdiction: str) -> Parcel:
-        self.load([order_no])
+        if order_no not in self.loaded:
+            self.load([order_no])
         if order_no not in self.parcels:  # get_or_create: a concurrent first push may have made it
             self.parcels[order_no], _ = get_or_create(_parcel_by_no, (order_no,), Parcel, order_no=order_no,
                                                       jurisdiction=jurisdiction)
@@ -140,7 +144,8 @@ class Book:
 
     def known_parcel(self, order_no: str) -> Parcel | None:
         """The parcel if it exists (none is made)."""
-        self.load([order_no])
+        if order_no not in self.loaded:
+            self.load([order_no])
         return self.parcels.get(order_no)
 
     def save_parcel(self, parcel: Parcel, fields: list[str]) -> None:
@@ -163,12 +168,14 @@ class Book:
             self.deferred = {}
 
     def declaration(self, order_no: str) -> Declaration | None:
-        self.load([order_no])
+        if order_no not in self.loaded:
+            self.load([order_no])
         return self.decls.get(order_no)
 
     def current_documents(self, order_no: str) -> dict:
         """{kind: typed document} of the parcel's current documents (kinds in a stable order)."""
-        self.load([order_no])
+        if order_no not in self.loaded:
+            self.load([order_no])
         out = {}
         for kind, _ in TradeDocument.KINDS:
             v = self.docs.get((order_no, kind))
@@ -250,7 +257,12 @@ class Book:
         if parcel.seller_id is None:
             return
         if parcel.seller_id not in self.orgs:
-            self.orgs[parcel.seller_id] = Organisation.objects.get(pk=parcel.seller_id)
+            # the sellers of every parcel the book holds, in one query (a batch declares many)
+            todo = sorted({p.seller_id for p in self.parcels.values() if p.seller_id is not None} - self.orgs.keys())
+            for part in chunks(todo):
+                self.orgs.update(Organisation.objects.in_bulk(part))
+            if parcel.seller_id not in self.orgs:
+                self.orgs[parcel.seller_id] = Organisation.objects.get(pk=parcel.seller_id)  # raises as before
         parcel.seller = self.orgs[parcel.seller_id]
 
 
@@ -303,15 +315,18 @@ def store(book: Book, actor: Actor, kind: str, doc, fmt: str, raw: str, org_id: 
     return stored(book, actor, kind, doc, row)
 
 
-def stored(book: Book, actor: Actor, kind: str, doc, row: TradeDocument) -> tuple[int, str, Parcel]:
-    """A new version was written (`row`; its predecessor retired): the book follows, the audit entry,
-    the parcel re-matched -> (version, outcome, parcel)."""
+def stored(book: Book, actor: Actor, kind: str, doc, row: Any) -> tuple[int, str, Parcel]:
+    """A new version was written (`row`: its TradeDocument, or a batch's `batch.Version`; its
+    predecessor retired): the book follows, the audit entry, the parcel re-matched -> (version,
+    outcome, parcel)."""
     v = book.versions(doc.order_no, kind)
     current = v.current
     v.last = row.version
     v.current = ({"pk": row.pk, "kind": kind, "version": row.version, "digest": row.digest,
                   "organisation_id": row.organisation_id, "fields": row.fields} if row.current else None)
-    v.typed = typed(kind, row.digest, row.fields, doc) if row.current else None
+    # a JSON push's document is `from_json`'s (services.decode_data, push_many): its own stored form
+    v.typed = (typed(kind, row.digest, row.fields, doc, own=row.body_format == TradeDocument.JSON)
+               if row.current else None)
     outcome = {APP_NEW: "stored", APP_CHANGE: "replaced", APP_DELETE: "deleted"}[doc.app_type]
     book.record(actor, f"customs.document.{outcome}", row,
                  before={"version": current["version"]} if current else None,
