@@ -19,6 +19,7 @@ from ewtp.core.actor import SYSTEM, Actor, Role
 from ewtp.core.errors import AppError
 from ewtp.customs import declarations
 from ewtp.customs.models import Declaration
+from ewtp.customs.officer_batch import Action, officer_actions
 from ewtp.demo.buyers import DECLINED_CARD, GOOD_CARD, _address
 from ewtp.demo.world import World
 from ewtp.logistics import claims
@@ -204,21 +205,25 @@ def customs_officers(run: Run, chunk: Chunk) -> None:
     officer on duty; then released orders are `cleared`."""
     waiting = (Declaration.objects.filter(parcel__order_no__in=_refs(chunk))
                .exclude(status__in=[declarations.RELEASED, declarations.REJECTED]).order_by("pk"))
+    actions = []  # the officers' decisions, made in turn, then acted on together (as one by one)
     for d in waiting.values("pk", "jurisdiction", "status"):
         officer = _officer(run, d["jurisdiction"])
         draw = run.rng.random()
         if draw < REJECT_RATE:
-            declarations.officer_action(officer, d["pk"], "reject", "goods do not match the declared description")
+            actions.append(Action(officer, d["pk"], "reject", "goods do not match the declared description"))
             run.counts["customs_rejected"] += 1
             continue
         if draw < REJECT_RATE + HOLD_RATE:
-            declarations.officer_action(officer, d["pk"], "hold", "held: invoice to be checked by the officer on duty")
+            actions.append(Action(officer, d["pk"], "hold", "held: invoice to be checked by the officer on duty"))
             run.counts["customs_held"] += 1
             continue
         inspected = d["status"] == declarations.INSPECTION
         if inspected:
-            declarations.officer_action(officer, d["pk"], "conclude", "inspected: as declared")
-        declarations.officer_action(officer, d["pk"], "release", now=_later(chunk, hours=_review_hours(d["pk"], inspected)))
+            actions.append(Action(officer, d["pk"], "conclude", "inspected: as declared"))
+        actions.append(Action(officer, d["pk"], "release", now=_later(chunk, hours=_review_hours(d["pk"], inspected))))
+    refused = [r for r in officer_actions(actions) if isinstance(r, AppError)]
+    if refused:  # one by one, the first refusal ended the stage
+        raise refused[0]
     sync_customs(SYSTEM, limit=len(chunk.order_ids) + 1)  # released -> cleared, rejected -> refund
     deliver_sandbox(_later(chunk, hours=1))
 
