@@ -12,7 +12,6 @@ domains that call it (market, logistics); they call these functions.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from ewtp.core import jsontext
 from ewtp.core.actor import Actor
 from ewtp.core.compiled import CompiledQuery
 from ewtp.core.errors import AppError, Conflict, NotFound
@@ -34,6 +34,8 @@ from ewtp.customs.services import Push, PushResult, push_documents, push_many
 from ewtp.customs.store import Book
 from ewtp.customs.xml.documents import APP_CHANGE, APP_NEW
 from ewtp.customs.xml.produce import new_guid
+
+_text = jsontext.encoder(ensure_ascii=False)  # json.dumps(value, ensure_ascii=False)
 
 
 def _plain(value: Any) -> Any:
@@ -48,7 +50,7 @@ def _plain(value: Any) -> Any:
 
 
 def _body(document: dict) -> bytes:
-    return json.dumps(_plain(document), ensure_ascii=False).encode()
+    return _text(_plain(document)).encode()
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")  # UTF-8 cannot encode them: the bytes route fails on them
@@ -87,7 +89,7 @@ def _push(document: dict, jurisdiction: str, before: Callable[[Book, str], None]
     plain = _plain(document)
     if _native(plain):
         return Push(b"", jurisdiction, before, data=plain, plain=True)  # _native admits no float
-    return Push(json.dumps(plain, ensure_ascii=False).encode(), jurisdiction, before)
+    return Push(_text(plain).encode(), jurisdiction, before)
 
 
 def push_json(actor: Actor, kind: str, document: dict, *, jurisdiction: str = "CN") -> PushResult:

@@ -5,7 +5,6 @@ function is one transaction with its audit entries."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 
-from ewtp.core import audit
+from ewtp.core import audit, jsontext
 from ewtp.core.actor import Actor, Role
 from ewtp.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ewtp.core.parse import load_json
@@ -99,9 +98,12 @@ def _floats_refused(data):
     return data
 
 
+_sorted_text = jsontext.encoder(sort_keys=True, ensure_ascii=False)  # json.dumps(sort_keys=True, ensure_ascii=False)
+
+
 def _digest(content: dict) -> str:
     """Of the document as `to_json` gives it (the fields stored): computed once for both."""
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(_sorted_text(content).encode()).hexdigest()
 
 
 def _check_pusher(actor: Actor, kind: str) -> None:
