@@ -172,6 +172,10 @@ def ingest(actor: Actor, carrier_code: str, events: Sequence[EventData]) -> Batc
         delivered: dict[int, tuple[datetime, dict]] = {}
         leg_start: dict[int, datetime] = {}
         ops, now = connection.ops, ops_now()
+        # a batch's events share a few offsets and each number's events its details (without
+        # proof): each offset's text and each such details document made once
+        offsets: dict[object, str] = {}
+        plain: dict[tuple[str, str], object] = {}
         for e in events:
             if e.event_id in seen:
                 result.duplicate_ids.append(e.event_id)
@@ -180,12 +184,20 @@ def ingest(actor: Actor, carrier_code: str, events: Sequence[EventData]) -> Batc
             row = codes.get(e.code.strip().upper())
             sid, lid = where[e.tracking_number]
             status, reason = (row.status, row.reason) if row else ("", "")
-            details: dict = {"tz": tz_offset(e.occurred_at), "tracking_number": e.tracking_number}
+            off = e.occurred_at.utcoffset()
+            tz = offsets.get(off)
+            if tz is None:
+                tz = offsets[off] = tz_offset(e.occurred_at)
+            details: dict = {"tz": tz, "tracking_number": e.tracking_number}
             if e.proof:
                 details["proof"] = {k: v for k, v in e.proof.items() if v}
+                doc = ops.adapt_json_value(details, None)  # plain strings: the C encoder
+            else:
+                doc = plain.get((tz, e.tracking_number))
+                if doc is None:
+                    doc = plain[tz, e.tracking_number] = ops.adapt_json_value(details, None)
             rows.append((sid, lid, carrier.pk, e.event_id, e.code[:32], e.text, status, reason, row is None,
-                         _db_time(ops, e.occurred_at), now, e.location, e.country,
-                         ops.adapt_json_value(details, None)))  # plain strings: the C encoder
+                         _db_time(ops, e.occurred_at), now, e.location, e.country, doc))
             result.created += 1
             if row is None:
                 result.unknown_code_ids.append(e.event_id)
