@@ -32,7 +32,7 @@ from ewtp.core.money import Money
 from ewtp.core.orm import chunks
 from ewtp.payments import accounts, fx, ledger
 from ewtp.payments.ledger import Entry
-from ewtp.payments.models import Escrow, FxConversion, Refund
+from ewtp.payments.models import Escrow, Refund
 
 
 def _state(e: Escrow) -> str:
@@ -364,9 +364,10 @@ def release_due(
             accounts.preload_for(due, accounts.RELEASE)
             releases = [_release_entry(e, now.date(), rates) for e in due]
         tx_ids = ledger.post_batch([r.entry for r in releases])
-        FxConversion.objects.bulk_create(
-            [fx.record(t, r.conversion) for t, r in zip(tx_ids, releases, strict=True) if r.conversion]
-        )
+        # the same rows as bulk_create, through the statement made once per row count
+        for part in chunks([fx.record(t, r.conversion) for t, r in zip(tx_ids, releases, strict=True) if r.conversion],
+                           100):
+            insert(part)
         for e in due:
             e.released_minor += e.remaining_minor
             e.state, e.resolved_at = _state(e), now

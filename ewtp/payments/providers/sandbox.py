@@ -306,29 +306,36 @@ class SandboxProvider(PaymentProvider):
 
     def due_event_ids(self, now: datetime | None = None) -> list[str]:
         """The distinct event ids `deliver_due` would send now."""
-        return sorted(set(self._due(now or timezone.now()).values_list("event_id", flat=True)))
+        return sorted({event_id for _, event_id, _, _ in self.due_rows(now)})
+
+    def due_rows(self, now: datetime | None = None) -> list[tuple[int, str, str, int]]:
+        """(id, event id, body, attempts) of every webhook due now, in the order they are sent:
+        the values only (a batch reads thousands of rows, and writes two of their fields)."""
+        return list(self._due(now or timezone.now()).order_by("deliver_after", "id")
+                    .values_list("pk", "event_id", "body", "attempts"))
 
     def deliver_due(self, send: Callable[[dict[str, str], bytes], int], now: datetime | None = None) -> int:
         """Send every webhook that is due, one request each: `deliver_due_many` with a sender of one."""
         return self.deliver_due_many(lambda deliveries: [send(h, b) for h, b in deliveries], now)
 
     def deliver_due_many(self, send: Callable[[list[tuple[dict[str, str], bytes]]], list[int]],
-                         now: datetime | None = None) -> int:
+                         now: datetime | None = None, rows: list[tuple[int, str, str, int]] | None = None) -> int:
         """Send every webhook that is due, signed at `now`, in order, to a receiver that takes
         them all and answers each with its status (an in-process receiver handles them as a
         batch); a non-2xx answer is retried later (exponential back-off). Returns how many were
         delivered. The rows are marked at the end, in a few statements: if a send raises, none is,
         and the next run sends them again (the receiver acknowledges a repeated event as a
-        duplicate, as for any provider's retry)."""
+        duplicate, as for any provider's retry). `rows`: `due_rows(now)`, when the caller has
+        just read them."""
         now = now or timezone.now()
-        # the values only: a batch reads thousands of rows, and writes two of their fields
-        rows = list(self._due(now).order_by("deliver_after", "id").values_list("pk", "body", "attempts"))
-        bodies = [body.encode() for _, body, _ in rows]
+        if rows is None:
+            rows = self.due_rows(now)
+        bodies = [body.encode() for _, _, body, _ in rows]
         statuses = send([(self.signed_headers(body, now), body) for body in bodies])
         # each row's changed fields only, one statement per distinct new values: the delivered
         # ones share theirs
         changes: dict[tuple, list[int]] = {}
-        for (pk, _, attempts), status in zip(rows, statuses, strict=True):
+        for (pk, _, _, attempts), status in zip(rows, statuses, strict=True):
             if 200 <= status < 300:
                 changes.setdefault((("delivered_at", now),), []).append(pk)
             else:
