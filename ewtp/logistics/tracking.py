@@ -93,6 +93,15 @@ def _db_time(ops, at: datetime) -> object:
     return ops.adapt_datetimefield_value(at.astimezone(UTC) if at.tzinfo is not None else at)
 
 
+_PROBE = datetime(2000, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+def _writes_utc_text(ops) -> bool:
+    """Whether the backend writes a UTC time as the text of its naive value (SQLite on UTC): then
+    a batch writes each scan's time as that text of its UTC moment directly (the same text)."""
+    return ops.adapt_datetimefield_value(_PROBE) == str(_PROBE.replace(tzinfo=None))
+
+
 def _has_proof(proof: dict[str, str] | None) -> bool:
     return bool(proof) and any(str(proof.get(k, "")).strip() for k in ("signature", "photo"))
 
@@ -176,6 +185,7 @@ def ingest(actor: Actor, carrier_code: str, events: Sequence[EventData]) -> Batc
         # proof): each offset's text and each such details document made once
         offsets: dict[object, str] = {}
         plain: dict[tuple[str, str], object] = {}
+        utc_text = _writes_utc_text(ops)
         for e in events:
             if e.event_id in seen:
                 result.duplicate_ids.append(e.event_id)
@@ -197,7 +207,9 @@ def ingest(actor: Actor, carrier_code: str, events: Sequence[EventData]) -> Batc
                 if doc is None:
                     doc = plain[tz, e.tracking_number] = ops.adapt_json_value(details, None)
             rows.append((sid, lid, carrier.pk, e.event_id, e.code[:32], e.text, status, reason, row is None,
-                         _db_time(ops, e.occurred_at), now, e.location, e.country, doc))
+                         # the UTC moment is the local time less its offset, as astimezone computes it
+                         str(e.occurred_at.replace(tzinfo=None) - off) if utc_text and off is not None
+                         else _db_time(ops, e.occurred_at), now, e.location, e.country, doc))
             result.created += 1
             if row is None:
                 result.unknown_code_ids.append(e.event_id)
