@@ -325,8 +325,9 @@ def mark_delivered_many(actor: Actor | str, deliveries: list[tuple[str, datetime
         refs = sorted({ref for ref, _ in deliveries})
         found: dict[str, Escrow] = {}
         for part in chunks(refs):  # SQLite's bound-parameter limit
+            # what a countdown reads and writes (the rest loads if a caller reads it)
             found.update((e.order_ref, e) for e in Escrow.objects.select_for_update()
-                         .filter(order_ref__in=part).order_by("pk"))
+                         .filter(order_ref__in=part).only("order_ref", "delivered_at").order_by("pk"))
         started: list[Escrow] = []
         for ref, at in deliveries:
             e = found.get(ref)
