@@ -60,7 +60,8 @@ def test_stored_times_offsets_and_details_are_the_per_event_ones(shipment, carri
         if e.proof:
             expected["proof"] = {k: v for k, v in e.proof.items() if v}
         assert row.details == expected
-        assert json.dumps(row.details) == json.dumps(expected)  # the same keys in the same order
+        if connection.vendor == "sqlite":  # the document as written (PostgreSQL's jsonb orders keys itself)
+            assert json.dumps(row.details) == json.dumps(expected)
         # (the UTC moments: an ambiguous local time never equals another zone's, PEP 495)
         assert row.occurred_at == e.occurred_at.astimezone(UTC)
     if connection.vendor != "sqlite":
