@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ewtp.core import audit
 from ewtp.core.actor import Actor
-from ewtp.core.compiled import insert
+from ewtp.core.compiled import insert, insert_values
 from ewtp.core.errors import Forbidden, ValidationFailed
 from ewtp.core.orm import unique
 from ewtp.customs import intake
@@ -161,6 +161,17 @@ def _insert(objs: list) -> None:
         insert(objs[i:i + _ROWS])
 
 
+_ITEM_FIELDS = ("parcel_id", "seq", "sku", "description", "quantity", "net_weight_kg", "value", "currency", "hs_code",
+                "origin_country")
+_LEG_FIELDS = ("shipment_id", "seq", "kind", "lane_id", "carrier_id", "tracking_no", "planned_days", "started_at",
+               "finished_at")
+
+
+def _insert_values(model: type, names: tuple[str, ...], rows: list[tuple]) -> None:
+    for i in range(0, len(rows), _ROWS):
+        insert_values(model, names, rows[i:i + _ROWS])
+
+
 def _set_tracking(rows: list[Shipment] | list[Parcel]) -> None:
     """Each row's final tracking number (made from its id) in one statement run for every row."""
     if not rows:
@@ -202,22 +213,21 @@ def write_shipments(planned: list[Planned]) -> list[Written]:
         for parcel in ps:
             parcel.tracking_no = s10("CW", parcel.pk, origin_hub.country)
     _set_tracking(every)
-    _insert([
-        ParcelItem(parcel=parcel, seq=i, sku=it.sku[:64], description=it.description[:200], quantity=it.quantity,
-                   net_weight_kg=it.unit_weight_kg * it.quantity, value=it.unit_value * it.quantity,
-                   currency=it.currency, hs_code=it.hs_code[:10], origin_country=it.origin)
+    # the items and legs as plain values (nobody gets their instances back): no model instance
+    # per row; the same fields, values and order as the instances gave
+    _insert_values(ParcelItem, _ITEM_FIELDS, [
+        (parcel.pk, i, it.sku[:64], it.description[:200], it.quantity, it.unit_weight_kg * it.quantity,
+         it.unit_value * it.quantity, it.currency, it.hs_code[:10], it.origin)
         for p, ps in zip(planned, parcels, strict=True)
         for parcel, pp in zip(ps, p.packed, strict=True) for i, it in enumerate(pp.items, 1)])
-    legs = []
+    legs: list[tuple] = []
     for route, shipment in zip(routes, shipments, strict=True):
         carriers = _carriers({leg.lane.carrier for leg in route.legs})
-        legs += [Leg(shipment=shipment, seq=n, kind=leg.lane.kind, lane_id=leg.lane.id,
-                     carrier=carriers[leg.lane.carrier],
-                     tracking_no=_leg_number(carriers[leg.lane.carrier], leg.lane.kind, shipment.pk,
-                                             shipment.tracking_no),
-                     planned_days=leg.lane.transit_days)
+        legs += [(shipment.pk, n, leg.lane.kind, leg.lane.id, carriers[leg.lane.carrier].pk,
+                  _leg_number(carriers[leg.lane.carrier], leg.lane.kind, shipment.pk, shipment.tracking_no),
+                  leg.lane.transit_days, None, None)
                  for n, leg in enumerate(route.legs, 1)]
-    _insert(legs)
+    _insert_values(Leg, _LEG_FIELDS, legs)
     return [Written(p, s, ps) for p, s, ps in zip(planned, shipments, parcels, strict=True)]
 
 

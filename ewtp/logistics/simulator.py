@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ewtp.core.actor import SYSTEM, Actor
 from ewtp.core.orm import chunks
@@ -49,6 +50,7 @@ class _Clock:
     def __init__(self, shipment: Shipment, start: datetime, rng: random.Random):
         self.s, self.t, self.rng, self.n = shipment, start, rng, 0
         self.out: list[SimEvent] = []
+        self.places: dict[str, tuple[str, str, ZoneInfo]] = {}  # where(key) and its zone, once per key
 
     def where(self, key: str) -> tuple[str, str]:
         s = self.s
@@ -62,9 +64,13 @@ class _Clock:
     def emit(self, carrier: str, number: str, code: str, key: str, lo: float, hi: float,
              proof: dict[str, str] | None = None) -> None:
         self.t += timedelta(hours=self.rng.uniform(lo, hi))
-        location, country = self.where(key)
+        at = self.places.get(key)
+        if at is None:  # a journey's events happen at its four places: each looked up once
+            location, country = self.where(key)
+            at = self.places[key] = (location, country, places.zone(country))
+        location, country, zone = at
         self.n += 1
-        local = self.t.astimezone(places.zone(country))
+        local = self.t.astimezone(zone)
         self.out.append(SimEvent(carrier, EventData(
             event_id=f"{carrier}-{number}-{self.n:03d}", tracking_number=number, code=code,
             occurred_at=local.replace(microsecond=0), location=location, country=country, proof=proof)))

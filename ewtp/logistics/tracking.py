@@ -93,6 +93,15 @@ def _db_time(ops, at: datetime) -> object:
     return ops.adapt_datetimefield_value(at.astimezone(UTC) if at.tzinfo is not None else at)
 
 
+_PROBE = datetime(2000, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+def _writes_utc_text(ops) -> bool:
+    """Whether the backend writes a UTC time as the text of its naive value (SQLite on UTC): then
+    a batch writes each scan's time as that text of its UTC moment directly (the same text)."""
+    return ops.adapt_datetimefield_value(_PROBE) == str(_PROBE.replace(tzinfo=None))
+
+
 def _has_proof(proof: dict[str, str] | None) -> bool:
     return bool(proof) and any(str(proof.get(k, "")).strip() for k in ("signature", "photo"))
 
@@ -168,10 +177,16 @@ def ingest(actor: Actor, carrier_code: str, events: Sequence[EventData]) -> Batc
         seen = _known_ids(carrier.pk, list({e.event_id for e in events}))
         codes = table(carrier.code_table)
         rows: list[tuple] = []
-        latest: dict[int, tuple[datetime, str, str]] = {}  # shipment -> newest known status in this batch
-        delivered: dict[int, tuple[datetime, dict]] = {}
-        leg_start: dict[int, datetime] = {}
+        # each with the time's database value, made once with its event's row
+        latest: dict[int, tuple[datetime, str, str, object]] = {}  # shipment -> newest known status in this batch
+        delivered: dict[int, tuple[datetime, dict, object]] = {}
+        leg_start: dict[int, tuple[datetime, object]] = {}
         ops, now = connection.ops, ops_now()
+        # a batch's events share a few offsets and each number's events its details (without
+        # proof): each offset's text and each such details document made once
+        offsets: dict[object, str] = {}
+        plain: dict[tuple[str, str], object] = {}
+        utc_text = _writes_utc_text(ops)
         for e in events:
             if e.event_id in seen:
                 result.duplicate_ids.append(e.event_id)
@@ -180,22 +195,33 @@ def ingest(actor: Actor, carrier_code: str, events: Sequence[EventData]) -> Batc
             row = codes.get(e.code.strip().upper())
             sid, lid = where[e.tracking_number]
             status, reason = (row.status, row.reason) if row else ("", "")
-            details: dict = {"tz": tz_offset(e.occurred_at), "tracking_number": e.tracking_number}
+            off = e.occurred_at.utcoffset()
+            tz = offsets.get(off)
+            if tz is None:
+                tz = offsets[off] = tz_offset(e.occurred_at)
+            details: dict = {"tz": tz, "tracking_number": e.tracking_number}
             if e.proof:
                 details["proof"] = {k: v for k, v in e.proof.items() if v}
+                doc = ops.adapt_json_value(details, None)  # plain strings: the C encoder
+            else:
+                doc = plain.get((tz, e.tracking_number))
+                if doc is None:
+                    doc = plain[tz, e.tracking_number] = ops.adapt_json_value(details, None)
+            # the UTC moment is the local time less its offset, as astimezone computes it
+            db_at = (str(e.occurred_at.replace(tzinfo=None) - off) if utc_text and off is not None
+                     else _db_time(ops, e.occurred_at))
             rows.append((sid, lid, carrier.pk, e.event_id, e.code[:32], e.text, status, reason, row is None,
-                         _db_time(ops, e.occurred_at), now, e.location, e.country,
-                         ops.adapt_json_value(details, None)))  # plain strings: the C encoder
+                         db_at, now, e.location, e.country, doc))
             result.created += 1
             if row is None:
                 result.unknown_code_ids.append(e.event_id)
                 continue
             if sid not in latest or e.occurred_at >= latest[sid][0]:
-                latest[sid] = (e.occurred_at, status, reason)
+                latest[sid] = (e.occurred_at, status, reason, db_at)
             if status == DELIVERED and sid not in delivered:
-                delivered[sid] = (e.occurred_at, details.get("proof", {}))
-            if lid is not None and (lid not in leg_start or e.occurred_at < leg_start[lid]):
-                leg_start[lid] = e.occurred_at
+                delivered[sid] = (e.occurred_at, details.get("proof", {}), db_at)
+            if lid is not None and (lid not in leg_start or e.occurred_at < leg_start[lid][0]):
+                leg_start[lid] = (e.occurred_at, db_at)
         _insert(rows)
         _apply(latest, delivered, leg_start)
         audit.record(actor, "logistics.events_ingested", carrier, after={
@@ -230,8 +256,8 @@ def _insert(rows: list[tuple]) -> None:
                         "ON CONFLICT DO NOTHING", rows)
 
 
-def _apply(latest: dict[int, tuple[datetime, str, str]], delivered: dict[int, tuple[datetime, dict]],
-           leg_start: dict[int, datetime]) -> None:
+def _apply(latest: dict[int, tuple[datetime, str, str, object]], delivered: dict[int, tuple[datetime, dict, object]],
+           leg_start: dict[int, tuple[datetime, object]]) -> None:
     """Set-based updates: one prepared statement per kind, executed for every touched row."""
     ops = connection.ops
     ship, leg = Shipment._meta.db_table, Leg._meta.db_table
@@ -240,21 +266,19 @@ def _apply(latest: dict[int, tuple[datetime, str, str]], delivered: dict[int, tu
             cur.executemany(
                 f"UPDATE {ship} SET status = %s, status_reason = %s, status_at = %s "  # noqa: S608 - table names only
                 "WHERE id = %s AND (status_at IS NULL OR status_at <= %s)",
-                [(st, reason, db_at, sid, db_at)
-                 for sid, db_at, st, reason in ((sid, _db_time(ops, at), st, reason)
-                                                for sid, (at, st, reason) in latest.items())])
+                [(st, reason, db_at, sid, db_at) for sid, (_at, st, reason, db_at) in latest.items()])
         if delivered:
             cur.executemany(
                 f"UPDATE {ship} SET delivered_at = %s, delivery_proof = %s "  # noqa: S608
                 "WHERE id = %s AND delivered_at IS NULL",
-                [(_db_time(ops, at), ops.adapt_json_value(proof, DjangoJSONEncoder), sid)
-                 for sid, (at, proof) in delivered.items()])
+                [(db_at, ops.adapt_json_value(proof, DjangoJSONEncoder), sid)
+                 for sid, (_at, proof, db_at) in delivered.items()])
             # delivery finishes every leg not finished before (the last one, at least)
             cur.executemany(
                 f"UPDATE {leg} SET finished_at = %s WHERE shipment_id = %s AND finished_at IS NULL",  # noqa: S608
-                [(_db_time(ops, at), sid) for sid, (at, _proof) in delivered.items()])
+                [(db_at, sid) for sid, (_at, _proof, db_at) in delivered.items()])
         if leg_start:
-            starts = [(_db_time(ops, at), lid) for lid, at in leg_start.items()]
+            starts = [(db_at, lid) for lid, (_at, db_at) in leg_start.items()]
             cur.executemany(
                 f"UPDATE {leg} SET started_at = %s WHERE id = %s AND (started_at IS NULL OR started_at > %s)",  # noqa: S608
                 [(at, lid, at) for at, lid in starts])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KT, KeyTextTransform
 
 from ewtp.core.actor import Actor
 from ewtp.core.errors import AppError, Conflict
@@ -16,20 +16,30 @@ from ewtp.payments import services as payments
 from ewtp.payments.models import Payment
 
 FROZEN = ("seller_currency", "duty", "tax")  # what a payment takes from the order's frozen quote
-START_READS = ("group", "group__destination", "buyer", "seller", "reference", "state", "currency", "total", "hub_fee")
+_JSON_NAMES = ("null", "true", "false")
+START_READS = ("group", "buyer", "seller", "reference", "state", "currency", "total", "hub_fee")
 
 
 def placed_for_payment(ids: list[int]) -> QuerySet[Order]:
     """The orders, for `pay_orders`, with only the frozen quote's figures a payment takes (annotated:
     the text as stored) instead of the whole quote, a large JSON document, and only the columns
-    `_start` reads (the other money fields cost a decimal conversion each)."""
-    return (Order.objects.filter(pk__in=ids).select_related("group").only(*START_READS)
-            .annotate(**{f"frozen_{k}": KT(f"snapshot__{k}") for k in FROZEN}))
+    `_start` reads (the other money fields cost a decimal conversion each); the group's destination
+    country likewise (annotated), not the group's row and its address document."""
+    return (Order.objects.filter(pk__in=ids).only(*START_READS)
+            .annotate(**{f"frozen_{k}": KT(f"snapshot__{k}") for k in FROZEN},
+                      destination_country=KeyTextTransform("country", "group__destination")))
 
 
 def _frozen(order: Order, key: str) -> str:
     value = getattr(order, f"frozen_{key}", None)
     return value if isinstance(value, str) else order.snapshot[key]  # not annotated: the quote itself
+
+
+def _country(order: Order) -> str:
+    value = getattr(order, "destination_country", None)
+    # not annotated, or not a string in the document (SQLite's text of JSON null, true, false is
+    # their name): the group's own document says what it is
+    return value if isinstance(value, str) and value not in _JSON_NAMES else order.group.destination["country"]
 
 
 def _start(actor: Actor, order: Order, card_number: str | None = None) -> payments.Start:
@@ -39,7 +49,7 @@ def _start(actor: Actor, order: Order, card_number: str | None = None) -> paymen
     return payments.Start(
         actor, order_ref=order.reference, amount=Money(order.total, cur), seller_org_id=order.seller_id,
         seller_currency=_frozen(order, "seller_currency"), buyer_user_id=order.buyer_id,
-        jurisdiction=order.group.destination["country"], duty=Money(_frozen(order, "duty"), cur),
+        jurisdiction=_country(order), duty=Money(_frozen(order, "duty"), cur),
         tax=Money(_frozen(order, "tax"), cur), fee=Money(order.hub_fee, cur), card_number=card_number)
 
 

@@ -32,7 +32,7 @@ from ewtp.core.money import Money
 from ewtp.core.orm import chunks
 from ewtp.payments import accounts, fx, ledger
 from ewtp.payments.ledger import Entry
-from ewtp.payments.models import Escrow, FxConversion, Refund
+from ewtp.payments.models import Escrow, Refund
 
 
 def _state(e: Escrow) -> str:
@@ -325,8 +325,9 @@ def mark_delivered_many(actor: Actor | str, deliveries: list[tuple[str, datetime
         refs = sorted({ref for ref, _ in deliveries})
         found: dict[str, Escrow] = {}
         for part in chunks(refs):  # SQLite's bound-parameter limit
+            # what a countdown reads and writes (the rest loads if a caller reads it)
             found.update((e.order_ref, e) for e in Escrow.objects.select_for_update()
-                         .filter(order_ref__in=part).order_by("pk"))
+                         .filter(order_ref__in=part).only("order_ref", "delivered_at").order_by("pk"))
         started: list[Escrow] = []
         for ref, at in deliveries:
             e = found.get(ref)
@@ -364,9 +365,10 @@ def release_due(
             accounts.preload_for(due, accounts.RELEASE)
             releases = [_release_entry(e, now.date(), rates) for e in due]
         tx_ids = ledger.post_batch([r.entry for r in releases])
-        FxConversion.objects.bulk_create(
-            [fx.record(t, r.conversion) for t, r in zip(tx_ids, releases, strict=True) if r.conversion]
-        )
+        # the same rows as bulk_create, through the statement made once per row count
+        for part in chunks([fx.record(t, r.conversion) for t, r in zip(tx_ids, releases, strict=True) if r.conversion],
+                           100):
+            insert(part)
         for e in due:
             e.released_minor += e.remaining_minor
             e.state, e.resolved_at = _state(e), now

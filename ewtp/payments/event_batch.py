@@ -21,7 +21,7 @@ from typing import TypeVar
 from django.utils import timezone
 
 from ewtp.core import audit
-from ewtp.core.compiled import insert
+from ewtp.core.compiled import insert, insert_values
 from ewtp.core.errors import AppError
 from ewtp.core.orm import update_by_value
 from ewtp.payments import accounts, escrow, ledger
@@ -44,8 +44,24 @@ class _Run:
     moved: dict[int, Payment] = field(default_factory=dict)  # written once, in their last state
     holds: list[Escrow] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
-    rows: list[WebhookEvent] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)  # event rows' values (`event_row`)
     audits: list[tuple] = field(default_factory=list)  # (action, object, before, after)
+
+
+_EVENT_FIELDS = ("provider", "event_id", "type", "payload", "outcome", "received_at")
+
+
+def event_row(provider: str, event: ProviderEvent, outcome: str) -> tuple:
+    """The WebhookEvent row recording a handled event, as `webhooks._handle` creates it, as values
+    (a batch inserts thousands and reads none back: no model instance each)."""
+    return (provider, event.id, event.type[:40], event.data, outcome[:200])
+
+
+def write_event_rows(rows: list[tuple]) -> None:
+    """The `event_row`s inserted, a few statements; received now (auto_now_add), as one by one."""
+    now = timezone.now()
+    for i in range(0, len(rows), CHUNK):
+        insert_values(WebhookEvent, _EVENT_FIELDS, [(*r, now) for r in rows[i:i + CHUNK]])
 
 
 def _ref(event: ProviderEvent) -> str:
@@ -98,8 +114,7 @@ def _plan(run: _Run, provider: str, event: ProviderEvent) -> bool:
             run.entries.append(entry)
             run.audits.append(("payments.escrow_hold", hold, None, escrow.snapshot(hold)))
         run.audits.append((f"payments.payment_{target}", p, {"state": step.before}, {"state": target}))
-    run.rows.append(WebhookEvent(provider=provider, event_id=event.id, type=event.type[:40], payload=event.data,
-                                 outcome=step.outcome[:200]))
+    run.rows.append(event_row(provider, event, step.outcome))
     return True
 
 
@@ -111,8 +126,7 @@ def _write(run: _Run, actor: str) -> None:
     for i in range(0, len(run.holds), CHUNK):
         insert(run.holds[i:i + CHUNK])
     ledger.post_batch(run.entries)
-    for i in range(0, len(run.rows), CHUNK):
-        insert(run.rows[i:i + CHUNK])
+    write_event_rows(run.rows)
     # audited after the ledger, as the single form: the audit head lock is taken last
     for action, obj, before, after in run.audits:
         audit.record(actor, action, obj, before=before, after=after)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from ewtp.core import audit
 from ewtp.core.compiled import CompiledQuery, save_fields
+from ewtp.core.currencies import get_currency
 from ewtp.core.errors import Conflict, NotFound, ValidationFailed
-from ewtp.core.money import Money
+from ewtp.core.money import MAX_AMOUNT, Money
 from ewtp.payments import accounts, escrow, ledger, payouts
 from ewtp.payments.ledger import Entry
 from ewtp.payments.models import Escrow, Payment, Payout, Refund
@@ -28,6 +29,7 @@ PAYMENT_EVENTS = {
     "payment.captured": Payment.CAPTURED,
     "payment.voided": Payment.VOIDED,
 }
+_MAX_MINOR: dict[int, int] = {}  # minor units of the largest amount Money takes, per minor unit
 RANK = {
     Payment.CREATED: 0,
     Payment.AUTHORISED: 1,
@@ -74,21 +76,37 @@ def decide(p: Payment | None, target: str, data: dict) -> Step:
     if RANK[target] <= RANK[p.state]:
         # a late event (webhooks may arrive out of order): the provider's later answer stands
         return Step(f"stale {target}: payment is {p.state}")
-    hold = None
-    if target == Payment.CAPTURED:
-        hold = escrow.new_hold(
-            order_ref=p.order_ref,
-            seller_org_id=p.seller_org_id,
-            amount=p.amount,
-            seller_currency=p.seller_currency,
-            provider=p.provider,
-            buyer_user_id=p.buyer_user_id,
-            jurisdiction=p.jurisdiction,
-            duty=Money.from_minor(p.duty_minor, p.currency),
-            tax=Money.from_minor(p.tax_minor, p.currency),
-            fee=Money.from_minor(p.fee_minor, p.currency),
-        )
+    hold = _hold_of(p) if target == Payment.CAPTURED else None
     return Step(f"payment {p.state} -> {target}", before=p.state, hold=hold)
+
+
+def _hold_of(p: Payment) -> Escrow:
+    """The escrow a capture of `p` opens: `escrow.new_hold` of the payment's amounts. They are
+    minor units already, so when every check of `new_hold` passes on the integers (a known
+    currency, amounts in range, positive, duty + tax + fee within the amount) the escrow is made
+    from them directly, without a Money of each to round and check; otherwise `new_hold` itself,
+    which refuses with its own error."""
+    mu = get_currency(p.currency).minor_unit  # an unknown code: refused here, as by Money
+    held, duty, tax, fee = p.amount_minor, p.duty_minor, p.tax_minor, p.fee_minor
+    limit = _MAX_MINOR.get(mu) or _MAX_MINOR.setdefault(mu, int(MAX_AMOUNT.scaleb(mu)))
+    if (type(held) is type(duty) is type(tax) is type(fee) is int and 0 < held < limit
+            and 0 <= duty < limit and 0 <= tax < limit and 0 <= fee < limit and duty + tax + fee <= held
+            and p.order_ref and len(p.order_ref) <= 120):
+        return Escrow(order_ref=p.order_ref, seller_org_id=p.seller_org_id, buyer_user_id=p.buyer_user_id,
+                      currency=p.currency, seller_currency=p.seller_currency, jurisdiction=p.jurisdiction,
+                      provider=p.provider, held_minor=held, duty_minor=duty, tax_minor=tax, fee_minor=fee)
+    return escrow.new_hold(
+        order_ref=p.order_ref,
+        seller_org_id=p.seller_org_id,
+        amount=p.amount,
+        seller_currency=p.seller_currency,
+        provider=p.provider,
+        buyer_user_id=p.buyer_user_id,
+        jurisdiction=p.jurisdiction,
+        duty=Money.from_minor(p.duty_minor, p.currency),
+        tax=Money.from_minor(p.tax_minor, p.currency),
+        fee=Money.from_minor(p.fee_minor, p.currency),
+    )
 
 
 def move(p: Payment, target: str, data: dict) -> None:

@@ -35,11 +35,15 @@ def _check_amount(name: str, value: Money | None, currency: str, *, positive: bo
         return 0
     if value.currency != currency:
         raise ValidationFailed.field(name, f"must be in {currency}")
-    if value.is_negative() or (positive and not value.amount) or not value.is_rounded():
+    amount, places = value.amount, get_currency(currency).minor_unit
+    # no digit below the minor unit (nearly every amount, "20.00"): rounded, and its minor units
+    # are the digits shifted, without rounding a copy to compare; else Money's own checks
+    exact = amount.as_tuple().exponent >= -places
+    if amount < 0 or (positive and not amount) or not (exact or value.is_rounded()):
         raise ValidationFailed.field(
             name, f"must be {'positive' if positive else '>= 0'} and rounded to {currency} minor units"
         )
-    return value.to_minor()
+    return int(amount.scaleb(places)) if exact else value.to_minor()
 
 
 def start_payment(

@@ -21,13 +21,12 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from ewtp.core.compiled import insert
 from ewtp.core.errors import AppError
 from ewtp.core.orm import update_by_value
 from ewtp.payments import events, ledger, payouts
-from ewtp.payments.event_batch import handle_run
+from ewtp.payments.event_batch import event_row, handle_run, write_event_rows
 from ewtp.payments.ledger import Entry
-from ewtp.payments.models import Payout, Refund, WebhookEvent
+from ewtp.payments.models import Payout, Refund
 from ewtp.payments.providers.base import ProviderEvent
 
 SETTLEMENT_EVENTS = {"refund.succeeded", "payout.paid", "payout.failed"}
@@ -43,7 +42,7 @@ class _Run:
     entries: list[Entry] = field(default_factory=list)
     refunds_moved: dict[int, Refund] = field(default_factory=dict)
     payouts_moved: dict[int, Payout] = field(default_factory=dict)
-    rows: list[WebhookEvent] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)  # event rows' values (`event_batch.event_row`)
     audits: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -96,16 +95,14 @@ def _payout(run: _Run, actor: str, event: ProviderEvent, now: datetime) -> str:
 def _plan(run: _Run, provider: str, actor: str, event: ProviderEvent, now: datetime) -> None:
     """The event's writes added to the run; raises (changing nothing) what the single form refuses it with."""
     outcome = _refund(run, actor, event) if event.type == "refund.succeeded" else _payout(run, actor, event, now)
-    run.rows.append(WebhookEvent(provider=provider, event_id=event.id, type=event.type[:40], payload=event.data,
-                                 outcome=outcome[:200]))
+    run.rows.append(event_row(provider, event, outcome))
 
 
 def _write(run: _Run) -> None:
     ledger.post_batch(run.entries)
     update_by_value(list(run.refunds_moved.values()), ["state"])
     update_by_value(list(run.payouts_moved.values()), ["state", "settled_at", "failure_reason"])
-    for i in range(0, len(run.rows), CHUNK):
-        insert(run.rows[i:i + CHUNK])
+    write_event_rows(run.rows)
     # audited after the ledger, as the single form: the audit head lock is taken last
     for record in run.audits:
         record()

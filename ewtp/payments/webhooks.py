@@ -130,8 +130,9 @@ def deliver_sandbox(now: datetime | None = None) -> int:
     from ewtp.payments.providers.sandbox import SandboxProvider
 
     provider = SandboxProvider.from_settings()
-    due = provider.due_event_ids(now)
+    rows = provider.due_rows(now)  # read once: for the ids recorded already, then to send
+    due = sorted({event_id for _, event_id, _, _ in rows})
     recorded = {e for part in chunks(due) for e in WebhookEvent.objects.filter(
         provider=SandboxProvider.name, event_id__in=part).values_list("event_id", flat=True)}
     return provider.deliver_due_many(lambda deliveries: receive_many(SandboxProvider.name, deliveries, now,
-                                                                     recorded=recorded), now)
+                                                                     recorded=recorded), now, rows)

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from ewtp.core.compiled import CompiledQuery, get_or_create, insert, save_fields
+from ewtp.core.compiled import CompiledQuery, get_or_create, insert, insert_values, save_fields
 from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.orm import update_by_value
 from ewtp.core.parse import digits
@@ -84,6 +84,17 @@ def _insert(rows: Sequence) -> None:
         insert(rows[i:i + CHUNK])
 
 
+_RECORD_FIELDS = ("ref", "kind", "reference", "currency", "amount_minor", "status", "flags", "created_at")
+_OUTBOX_FIELDS = ("event_id", "body", "deliver_after", "delivered_at", "attempts")
+
+
+def _send_later(rows: Sequence[tuple]) -> None:
+    """The outbox rows `_outbox` made inserted (values only: a batch makes thousands, and nothing
+    reads them back but the delivery's query)."""
+    for i in range(0, len(rows), CHUNK):
+        insert_values(SandboxOutbox, _OUTBOX_FIELDS, list(rows[i:i + CHUNK]))
+
+
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
 
@@ -118,9 +129,12 @@ class SandboxProvider(PaymentProvider):
     def create_payments(self, payments: Sequence[Payment]) -> list[str]:
         refs = [f"sbx_pay_{p.pk}" for p in payments]
         found = self._records(refs)
-        _insert([SandboxRecord(ref=ref, kind="payment", reference=p.order_ref, currency=p.currency,
-                               amount_minor=p.amount_minor, status="created")
-                 for p, ref in zip(payments, refs, strict=True) if ref not in found])
+        # values, not instances (nothing reads them back here); created now, as auto_now_add
+        now = timezone.now()
+        new = [(ref, "payment", p.order_ref, p.currency, p.amount_minor, "created", "", now)
+               for p, ref in zip(payments, refs, strict=True) if ref not in found]
+        for i in range(0, len(new), CHUNK):
+            insert_values(SandboxRecord, _RECORD_FIELDS, new[i:i + CHUNK])
         return refs
 
     def check_card(self, card_number: str) -> str:
@@ -134,9 +148,9 @@ class SandboxProvider(PaymentProvider):
         rec = self._record(payment.provider_ref)
         outbox = self._authorise(rec, card)
         save_fields(rec, ["status", "flags"])
-        _insert(outbox)
+        _send_later(outbox)
 
-    def _authorise(self, rec: SandboxRecord, card: str) -> list[SandboxOutbox]:
+    def _authorise(self, rec: SandboxRecord, card: str) -> list[tuple]:
         """An authorisation in the provider's books (in memory): the record's new status, and
         the webhooks that answer it."""
         if rec.status != "created":
@@ -154,9 +168,9 @@ class SandboxProvider(PaymentProvider):
         rec = self._record(payment.provider_ref)
         outbox = self._capture(rec)
         save_fields(rec, ["status"])
-        _insert(outbox)
+        _send_later(outbox)
 
-    def _capture(self, rec: SandboxRecord, _: object = None) -> list[SandboxOutbox]:
+    def _capture(self, rec: SandboxRecord, _: object = None) -> list[tuple]:
         if rec.status != "authorised":
             raise ProviderError(f"sandbox: cannot capture a payment that is {rec.status}")
         rec.status = "captured"
@@ -165,7 +179,7 @@ class SandboxProvider(PaymentProvider):
     def capture_many(self, payments: Sequence[Payment]) -> list[AppError | None]:
         return self._many(payments, [None] * len(payments), self._capture, ["status"])
 
-    def _many(self, payments: Sequence[Payment], args: Sequence, step: Callable[..., list[SandboxOutbox]],
+    def _many(self, payments: Sequence[Payment], args: Sequence, step: Callable[..., list[tuple]],
               fields: list[str], check: Callable = lambda arg: arg) -> list[AppError | None]:
         """`step(record, check(arg))` of each payment in turn, as its one-by-one call would do it
         (`check` first, then the record): the provider's bookkeeping read in one query and written
@@ -173,7 +187,7 @@ class SandboxProvider(PaymentProvider):
         records = self._records([p.provider_ref for p in payments])
         out: list[AppError | None] = []
         changed: dict[int, SandboxRecord] = {}
-        outbox: list[SandboxOutbox] = []
+        outbox: list[tuple] = []
         for p, arg in zip(payments, args, strict=True):
             rec = records.get(p.provider_ref)
             try:
@@ -187,7 +201,7 @@ class SandboxProvider(PaymentProvider):
             changed[rec.pk] = rec
             out.append(None)
         update_by_value(list(changed.values()), fields)  # rows sharing their new values: one statement
-        _insert(outbox)
+        _send_later(outbox)
         return out
 
     def _records(self, refs: Sequence[str]) -> dict[str, SandboxRecord]:
@@ -254,10 +268,11 @@ class SandboxProvider(PaymentProvider):
 
     # ---- webhooks --------------------------------------------------------------------------
     def _emit(self, type_: str, rec: SandboxRecord, reason: str = "") -> None:
-        _insert(self._outbox(type_, rec, reason))
+        _send_later(self._outbox(type_, rec, reason))
 
-    def _outbox(self, type_: str, rec: SandboxRecord, reason: str = "") -> list[SandboxOutbox]:
-        """The webhook answering an operation (unsaved): once, or twice, on time or late."""
+    def _outbox(self, type_: str, rec: SandboxRecord, reason: str = "") -> list[tuple]:
+        """The webhook answering an operation (the values of its unsaved SandboxOutbox rows, for
+        `_send_later`): once, or twice, on time or late."""
         event_id = "evt_" + hashlib.sha256(f"{type_}:{rec.ref}".encode()).hexdigest()[:24]
         body = json.dumps(
             {
@@ -277,10 +292,9 @@ class SandboxProvider(PaymentProvider):
         now = _scheduled_from.get() or timezone.now()
         late = rng.random() < DELAY_SHARE
         first = now + timedelta(seconds=rng.randint(5, 120) if late else 0)
-        rows = [SandboxOutbox(event_id=event_id, body=body, deliver_after=first)]
+        rows = [(event_id, body, first, None, 0)]
         if rng.random() < REPEAT_SHARE:
-            rows.append(SandboxOutbox(event_id=event_id, body=body,
-                                      deliver_after=first + timedelta(seconds=rng.randint(1, 60))))
+            rows.append((event_id, body, first + timedelta(seconds=rng.randint(1, 60)), None, 0))
         return rows
 
     def signed_headers(self, body: bytes, at: datetime | None = None) -> dict[str, str]:
@@ -292,29 +306,36 @@ class SandboxProvider(PaymentProvider):
 
     def due_event_ids(self, now: datetime | None = None) -> list[str]:
         """The distinct event ids `deliver_due` would send now."""
-        return sorted(set(self._due(now or timezone.now()).values_list("event_id", flat=True)))
+        return sorted({event_id for _, event_id, _, _ in self.due_rows(now)})
+
+    def due_rows(self, now: datetime | None = None) -> list[tuple[int, str, str, int]]:
+        """(id, event id, body, attempts) of every webhook due now, in the order they are sent:
+        the values only (a batch reads thousands of rows, and writes two of their fields)."""
+        return list(self._due(now or timezone.now()).order_by("deliver_after", "id")
+                    .values_list("pk", "event_id", "body", "attempts"))
 
     def deliver_due(self, send: Callable[[dict[str, str], bytes], int], now: datetime | None = None) -> int:
         """Send every webhook that is due, one request each: `deliver_due_many` with a sender of one."""
         return self.deliver_due_many(lambda deliveries: [send(h, b) for h, b in deliveries], now)
 
     def deliver_due_many(self, send: Callable[[list[tuple[dict[str, str], bytes]]], list[int]],
-                         now: datetime | None = None) -> int:
+                         now: datetime | None = None, rows: list[tuple[int, str, str, int]] | None = None) -> int:
         """Send every webhook that is due, signed at `now`, in order, to a receiver that takes
         them all and answers each with its status (an in-process receiver handles them as a
         batch); a non-2xx answer is retried later (exponential back-off). Returns how many were
         delivered. The rows are marked at the end, in a few statements: if a send raises, none is,
         and the next run sends them again (the receiver acknowledges a repeated event as a
-        duplicate, as for any provider's retry)."""
+        duplicate, as for any provider's retry). `rows`: `due_rows(now)`, when the caller has
+        just read them."""
         now = now or timezone.now()
-        # the values only: a batch reads thousands of rows, and writes two of their fields
-        rows = list(self._due(now).order_by("deliver_after", "id").values_list("pk", "body", "attempts"))
-        bodies = [body.encode() for _, body, _ in rows]
+        if rows is None:
+            rows = self.due_rows(now)
+        bodies = [body.encode() for _, _, body, _ in rows]
         statuses = send([(self.signed_headers(body, now), body) for body in bodies])
         # each row's changed fields only, one statement per distinct new values: the delivered
         # ones share theirs
         changes: dict[tuple, list[int]] = {}
-        for (pk, _, attempts), status in zip(rows, statuses, strict=True):
+        for (pk, _, _, attempts), status in zip(rows, statuses, strict=True):
             if 200 <= status < 300:
                 changes.setdefault((("delivered_at", now),), []).append(pk)
             else:
