@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -108,28 +109,27 @@ def stock(variant_ids: list[int], read: Callable[[list[int]], list[StockLevel]])
     return sorted((lv for v in variant_ids for lv in memo.stock[v]), key=lambda lv: lv.pk)
 
 
-def network(day: date, read: Callable[[date], Network]) -> Network:
-    """The hub network of `day`; `read(day)` is the lookup (`logistics.snapshot.network_on`)."""
+def _per_day(table: str, day: date, read: Callable[[date], Any]) -> Any:
+    """`read(day)`, remembered in the block's `table` by day."""
     memo = _memo.get()
     if memo is None:
         return read(day)
-    net = memo.networks.get(day)
-    if net is None:
-        net = memo.networks[day] = read(day)
-    return net
+    found = getattr(memo, table).get(day)
+    if found is None:
+        found = getattr(memo, table)[day] = read(day)
+    return found
+
+
+def network(day: date, read: Callable[[date], Network]) -> Network:
+    """The hub network of `day`; `read(day)` is the lookup (`logistics.snapshot.network_on`)."""
+    return _per_day("networks", day, read)
 
 
 def medians(day: date, read: Callable[[date], dict[tuple[str, str], tuple[Decimal, int]]],
             ) -> dict[tuple[str, str], tuple[Decimal, int]]:
     """The corridors' measured transit days on `day`; `read(day)` is the lookup
     (`logistics.transit.corridor_medians`: the block delivers no shipment, so they stay as read)."""
-    memo = _memo.get()
-    if memo is None:
-        return read(day)
-    found = memo.medians.get(day)
-    if found is None:
-        found = memo.medians[day] = read(day)
-    return found
+    return _per_day("medians", day, read)
 
 
 def consignment(key: tuple, build: Callable[[], dict], encode: Callable[[dict], str] | None,
