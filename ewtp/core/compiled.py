@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Generic, TypeVar
 from weakref import ref
 
@@ -240,38 +241,56 @@ def insert(objs: Sequence[M], using: str = "default", prepared: dict[str, Sequen
     return objs
 
 
-
-_VALUES: dict[tuple, tuple[str, list]] = {}  # (vendor, model, names, rows) -> (SQL, the other fields)
+_VALUES: dict[tuple, str] = {}  # (vendor, model, names, rows) -> SQL
+VALUE_PARAMS = 999  # parameters per INSERT of `insert_values`: SQLite's oldest bound-parameter limit
 
 
 def insert_values(model: type[Model], names: tuple[str, ...], rows: list[tuple], using: str = "default") -> list[int]:
     """`insert` of new rows given as the values of the fields `names` (by attname, `order_id`),
     every other field at its constant default, without a model instance per row (rows no caller
     gets back, e.g. an order's lines). Each value through its field's preparer, as `insert` does;
-    answers the new ids in the rows' order."""
+    as many rows per statement as stay under VALUE_PARAMS parameters, in order; answers the new
+    ids in the rows' order."""
     if not rows:
         return []
     connection = connections[using]
-    key = (connection.vendor, model, names, len(rows))
-    plan = _VALUES.get(key)
-    if plan is None:
-        opts = model._meta
-        fields = _writable(opts)
-        by_name = {f.attname: f for f in fields}
-        rest = [f for f in fields if f.attname not in names]
-        if (set(names) - by_name.keys() or any(not f.has_default() or callable(f.default)
-                                               or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                                               for f in rest)):
-            raise TypeError("insert_values names every field without a constant default")
-        plan = _VALUES[key] = (_insert_sql(connection, opts, [by_name[n] for n in names] + rest, len(rows)), rest)
-    sql, rest = plan
     preps = [preparer(model._meta.get_field(n), connection) for n in names]
+    rest = _rest(model, names)
     defaults = [preparer(f, connection)(f.get_default()) for f in rest]
-    params = []
-    for values in rows:
-        params += [prep(v) for prep, v in zip(preps, values, strict=True)]
-        params += defaults
-    return _returning(connection, sql, params)
+    per = max(1, VALUE_PARAMS // (len(names) + len(rest)))
+    ids: list[int] = []
+    for start in range(0, len(rows), per):
+        part = rows[start:start + per]
+        params = []
+        for values in part:
+            params += [prep(v) for prep, v in zip(preps, values, strict=True)]
+            params += defaults
+        ids += _returning(connection, _values_sql(connection, model, names, rest, len(part)), params)
+    return ids
+
+
+@cache
+def _rest(model: type[Model], names: tuple[str, ...]) -> list:
+    """The writable fields not in `names` (made once per model and names): each must have a
+    constant default."""
+    fields = _writable(model._meta)
+    by_name = {f.attname: f for f in fields}
+    rest = [f for f in fields if f.attname not in names]
+    if (set(names) - by_name.keys() or any(not f.has_default() or callable(f.default)
+                                           or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                                           for f in rest)):
+        raise TypeError("insert_values names every field without a constant default")
+    return rest
+
+
+def _values_sql(connection, model: type[Model], names: tuple[str, ...], rest: list, rows: int) -> str:
+    key = (connection.vendor, model, names, rows)
+    sql = _VALUES.get(key)
+    if sql is None:
+        by_name = {f.attname: f for f in _writable(model._meta)}
+        sql = _VALUES[key] = _insert_sql(connection, model._meta, [by_name[n] for n in names] + rest, rows)
+    return sql
+
 
 def create(model: type[M], **values: Any) -> M:
     """`model.objects.create(**values)` through `insert` (one new row; no signals — the hub has

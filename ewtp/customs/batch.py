@@ -221,9 +221,7 @@ def _insert_versions(book: Book, actor: Actor, kind: str, todo: list, org_id: in
         TradeDocument.objects.filter(pk__in=part).update(current=False)
     new = [(i, new_version(book, actor, kind, doc, fmt, "", org_id, push.jurisdiction, digest, fields))
            for i, (push, (doc, fmt, fields, digest)) in todo]
-    for n in range(0, len(new), INSERT_ROWS):
-        part = [row for _, row in new[n:n + INSERT_ROWS]]
-        for row, pk in zip(part, insert_values(TradeDocument, Version.NAMES, [r.values() for r in part]),
-                           strict=True):
-            row.pk = pk
+    rows = [row for _, row in new]
+    for row, pk in zip(rows, insert_values(TradeDocument, Version.NAMES, [r.values() for r in rows]), strict=True):
+        row.pk = pk
     return dict(new)

@@ -94,6 +94,12 @@ class Book:
         for part in chunks(todo):  # stay under SQLite's bound-parameter limit
             self._load(part)
 
+    def load_one(self, order_no: str) -> None:
+        """`load([order_no])`, at the cost of a set lookup when it is read already (the book is
+        asked several times per document, mostly about parcels it holds)."""
+        if order_no not in self.loaded:
+            self._load([order_no])
+
     def _load(self, order_nos: list[str]) -> None:
         for p in Parcel.objects.select_for_update().filter(order_no__in=order_nos):
             self.parcels[p.order_no] = p
@@ -130,13 +136,11 @@ class Book:
             del self.docs[key]
 
     def versions(self, order_no: str, kind: str) -> _Versions:
-        if order_no not in self.loaded:  # (asked several times per document: mostly read already)
-            self.load([order_no])
+        self.load_one(order_no)
         return self.docs.setdefault((order_no, kind), _Versions())
 
     def parcel(self, order_no: str, jurisdiction: str) -> Parcel:
-        if order_no not in self.loaded:
-            self.load([order_no])
+        self.load_one(order_no)
         if order_no not in self.parcels:  # get_or_create: a concurrent first push may have made it
             self.parcels[order_no], _ = get_or_create(_parcel_by_no, (order_no,), Parcel, order_no=order_no,
                                                       jurisdiction=jurisdiction)
@@ -144,8 +148,7 @@ class Book:
 
     def known_parcel(self, order_no: str) -> Parcel | None:
         """The parcel if it exists (none is made)."""
-        if order_no not in self.loaded:
-            self.load([order_no])
+        self.load_one(order_no)
         return self.parcels.get(order_no)
 
     def save_parcel(self, parcel: Parcel, fields: list[str]) -> None:
@@ -168,14 +171,12 @@ class Book:
             self.deferred = {}
 
     def declaration(self, order_no: str) -> Declaration | None:
-        if order_no not in self.loaded:
-            self.load([order_no])
+        self.load_one(order_no)
         return self.decls.get(order_no)
 
     def current_documents(self, order_no: str) -> dict:
         """{kind: typed document} of the parcel's current documents (kinds in a stable order)."""
-        if order_no not in self.loaded:
-            self.load([order_no])
+        self.load_one(order_no)
         out = {}
         for kind, _ in TradeDocument.KINDS:
             v = self.docs.get((order_no, kind))

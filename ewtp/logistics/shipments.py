@@ -167,11 +167,6 @@ _LEG_FIELDS = ("shipment_id", "seq", "kind", "lane_id", "carrier_id", "tracking_
                "finished_at")
 
 
-def _insert_values(model: type, names: tuple[str, ...], rows: list[tuple]) -> None:
-    for i in range(0, len(rows), _ROWS):
-        insert_values(model, names, rows[i:i + _ROWS])
-
-
 def _set_tracking(rows: list[Shipment] | list[Parcel]) -> None:
     """Each row's final tracking number (made from its id) in one statement run for every row."""
     if not rows:
@@ -215,7 +210,7 @@ def write_shipments(planned: list[Planned]) -> list[Written]:
     _set_tracking(every)
     # the items and legs as plain values (nobody gets their instances back): no model instance
     # per row; the same fields, values and order as the instances gave
-    _insert_values(ParcelItem, _ITEM_FIELDS, [
+    insert_values(ParcelItem, _ITEM_FIELDS, [
         (parcel.pk, i, it.sku[:64], it.description[:200], it.quantity, it.unit_weight_kg * it.quantity,
          it.unit_value * it.quantity, it.currency, it.hs_code[:10], it.origin)
         for p, ps in zip(planned, parcels, strict=True)
@@ -227,7 +222,7 @@ def write_shipments(planned: list[Planned]) -> list[Written]:
                   _leg_number(carriers[leg.lane.carrier], leg.lane.kind, shipment.pk, shipment.tracking_no),
                   leg.lane.transit_days, None, None)
                  for n, leg in enumerate(route.legs, 1)]
-    _insert_values(Leg, _LEG_FIELDS, legs)
+    insert_values(Leg, _LEG_FIELDS, legs)
     return [Written(p, s, ps) for p, s, ps in zip(planned, shipments, parcels, strict=True)]
 
 

@@ -60,8 +60,7 @@ def event_row(provider: str, event: ProviderEvent, outcome: str) -> tuple:
 def write_event_rows(rows: list[tuple]) -> None:
     """The `event_row`s inserted, a few statements; received now (auto_now_add), as one by one."""
     now = timezone.now()
-    for i in range(0, len(rows), CHUNK):
-        insert_values(WebhookEvent, _EVENT_FIELDS, [(*r, now) for r in rows[i:i + CHUNK]])
+    insert_values(WebhookEvent, _EVENT_FIELDS, [(*r, now) for r in rows])
 
 
 def _ref(event: ProviderEvent) -> str:

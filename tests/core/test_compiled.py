@@ -241,3 +241,22 @@ def test_get_or_create_finds_the_row_a_concurrent_writer_made():
     with pytest.raises(IntegrityError):  # a conflict on another key is not hidden
         get_or_create(lambda ref: [], ("sbx_d",), SandboxRecord, ref="sbx_c", kind="payment", reference="O-2",
                       currency="MYR", amount_minor=1, status="created")
+
+
+@pytest.mark.django_db
+def test_insert_values_splits_its_rows_into_statements_under_the_parameter_bound(monkeypatch):
+    from django.utils import timezone
+
+    from ewtp.core import compiled
+    from ewtp.payments.models import WebhookEvent
+
+    names = ("provider", "event_id", "type", "payload", "outcome", "received_at")
+    now = timezone.now()
+    rows = [("sandbox", f"evt_{i}", "payment.captured", {"n": i}, "ok", now) for i in range(5)]
+    monkeypatch.setattr(compiled, "VALUE_PARAMS", 2 * len(names))  # two rows a statement
+    with CaptureQueriesContext(connection) as queries:
+        ids = compiled.insert_values(WebhookEvent, names, rows)
+    assert len([q for q in queries if q["sql"].startswith("INSERT")]) == 3
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    stored = {e.pk: (e.event_id, e.payload) for e in WebhookEvent.objects.filter(pk__in=ids)}
+    assert [stored[pk] for pk in ids] == [(f"evt_{i}", {"n": i}) for i in range(5)]

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from ewtp.core.compiled import CompiledQuery, get_or_create, insert, insert_values, save_fields
+from ewtp.core.compiled import CompiledQuery, get_or_create, insert_values, save_fields
 from ewtp.core.errors import AppError, ValidationFailed
 from ewtp.core.orm import update_by_value
 from ewtp.core.parse import digits
@@ -79,11 +79,6 @@ def test_cards() -> list[tuple[str, str]]:
 DELAY_SHARE, REPEAT_SHARE = 0.3, 0.2  # how often a webhook is late / sent twice
 
 
-def _insert(rows: Sequence) -> None:
-    for i in range(0, len(rows), CHUNK):
-        insert(rows[i:i + CHUNK])
-
-
 _RECORD_FIELDS = ("ref", "kind", "reference", "currency", "amount_minor", "status", "flags", "created_at")
 _OUTBOX_FIELDS = ("event_id", "body", "deliver_after", "delivered_at", "attempts")
 
@@ -91,8 +86,7 @@ _OUTBOX_FIELDS = ("event_id", "body", "deliver_after", "delivered_at", "attempts
 def _send_later(rows: Sequence[tuple]) -> None:
     """The outbox rows `_outbox` made inserted (values only: a batch makes thousands, and nothing
     reads them back but the delivery's query)."""
-    for i in range(0, len(rows), CHUNK):
-        insert_values(SandboxOutbox, _OUTBOX_FIELDS, list(rows[i:i + CHUNK]))
+    insert_values(SandboxOutbox, _OUTBOX_FIELDS, list(rows))
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -133,8 +127,7 @@ class SandboxProvider(PaymentProvider):
         now = timezone.now()
         new = [(ref, "payment", p.order_ref, p.currency, p.amount_minor, "created", "", now)
                for p, ref in zip(payments, refs, strict=True) if ref not in found]
-        for i in range(0, len(new), CHUNK):
-            insert_values(SandboxRecord, _RECORD_FIELDS, new[i:i + CHUNK])
+        insert_values(SandboxRecord, _RECORD_FIELDS, new)
         return refs
 
     def check_card(self, card_number: str) -> str:
@@ -303,10 +296,6 @@ class SandboxProvider(PaymentProvider):
 
     def _due(self, now: datetime):
         return SandboxOutbox.objects.filter(delivered_at=None, deliver_after__lte=now)
-
-    def due_event_ids(self, now: datetime | None = None) -> list[str]:
-        """The distinct event ids `deliver_due` would send now."""
-        return sorted({event_id for _, event_id, _, _ in self.due_rows(now)})
 
     def due_rows(self, now: datetime | None = None) -> list[tuple[int, str, str, int]]:
         """(id, event id, body, attempts) of every webhook due now, in the order they are sent:
